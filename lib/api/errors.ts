@@ -1,0 +1,60 @@
+/**
+ * One error type for the HTTP API and the one place that turns errors into responses.
+ *
+ * @module
+ */
+
+import { pyJson } from "./json.ts";
+
+/** The CORS headers on every API answer (as in the original Thunderpush). */
+export const API_CORS_HEADERS: Readonly<Record<string, string>> = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Headers": "X-Thunder-Secret-Key",
+  "Access-Control-Allow-Methods": "GET, POST, DELETE",
+};
+
+/** An error with the HTTP status and message the client gets. */
+export class HttpError extends Error {
+  /** The HTTP status code. */
+  readonly status: number;
+  /** Extra response headers (e.g. `Allow` on 405). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  /** Creates an error answered with `status` and `{"message": message, "status": status}`. */
+  constructor(status: number, message: string, headers: Record<string, string> = {}) {
+    super(message);
+    this.name = "HttpError";
+    this.status = status;
+    this.headers = headers;
+  }
+}
+
+/** The wrong key or secret: 401. */
+export const WRONG_KEY_MESSAGE = "Wrong API key/secret.";
+/** A POST body that is not one JSON value: 400. */
+export const INVALID_JSON_MESSAGE = "Request body is not valid JSON.";
+
+/** A JSON answer in the original's style: Python spacing, trailing newline, CORS headers. */
+export function jsonResponse(
+  status: number,
+  body: Parameters<typeof pyJson>[0],
+  headers: Readonly<Record<string, string>> = {},
+): Response {
+  return new Response(pyJson(body) + "\n", {
+    status,
+    headers: {
+      "Content-Type": "application/json; charset=UTF-8",
+      ...API_CORS_HEADERS,
+      ...headers,
+    },
+  });
+}
+
+/** The response for an `HttpError`: `{"message": "...", "status": N}` + newline. */
+export function errorResponse(error: HttpError): Response {
+  return jsonResponse(
+    error.status,
+    { message: error.message, status: error.status },
+    error.headers,
+  );
+}

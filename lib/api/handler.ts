@@ -1,0 +1,120 @@
+/**
+ * The HTTP API: a plain `(req: Request) => Promise<Response>` over the hub.
+ *
+ * | Method and path                            | Answer                      |
+ * | ------------------------------------------ | --------------------------- |
+ * | `GET /api/1.0.0/{key}/users/`              | `{"count": N}` distinct ids |
+ * | `GET /api/1.0.0/{key}/users/{user}/`       | `{"online": bool}`          |
+ * | `POST /api/1.0.0/{key}/users/{user}/`      | `{"count": N}` connections  |
+ * | `DELETE /api/1.0.0/{key}/users/{user}/`    | 204, closes with 9002       |
+ * | `GET /api/1.0.0/{key}/channels/{channel}/` | `{"users": [...]}`          |
+ * | `POST /api/1.0.0/{key}/channels/{channel}/`| `{"count": N}` connections  |
+ *
+ * @module
+ */
+
+import type { Hub } from "../hub/hub.ts";
+import { timingSafeEqual } from "./auth.ts";
+import { readBody } from "./body.ts";
+import {
+  API_CORS_HEADERS,
+  errorResponse,
+  HttpError,
+  INVALID_JSON_MESSAGE,
+  jsonResponse,
+  WRONG_KEY_MESSAGE,
+} from "./errors.ts";
+import { isJsonText } from "./json.ts";
+import { ALLOWED_METHODS, matchRoute } from "./routes.ts";
+
+/** Settings of the HTTP API. */
+export interface ApiOptions {
+  /** Largest POST body in bytes; larger bodies get 413 (default 65,536). */
+  readonly maxMessageSize?: number;
+}
+
+/** A fetch-style handler. */
+export type ApiHandler = (req: Request) => Promise<Response>;
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The 404 answer for paths that name no endpoint. */
+export function notFound(): Response {
+  return errorResponse(new HttpError(404, "Not found."));
+}
+
+/**
+ * Creates the API handler over a hub. Paths that name no endpoint get 404.
+ *
+ * @example
+ * ```ts
+ * import { Hub } from "../hub/hub.ts";
+ * import { createApiHandler } from "./handler.ts";
+ * const api = createApiHandler(new Hub([{ publicKey: "key", secret: "secret" }]));
+ * const res = await api(new Request("http://localhost/api/1.0.0/key/users/", {
+ *   headers: { "X-Thunder-Secret-Key": "secret" },
+ * }));
+ * await res.text(); // '{"count": 0}\n'
+ * ```
+ */
+export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler {
+  const maxMessageSize = options.maxMessageSize ?? 65_536;
+
+  async function answer(req: Request): Promise<Response> {
+    const route = matchRoute(new URL(req.url).pathname);
+    if (!route) return notFound();
+    const allowed = ALLOWED_METHODS[route.kind];
+    if (!allowed.split(", ").includes(req.method)) {
+      throw new HttpError(405, "Method not allowed.", { Allow: allowed });
+    }
+    if (req.method === "OPTIONS") {
+      return new Response(null, { status: 200, headers: API_CORS_HEADERS });
+    }
+    const app = hub.app(route.publicKey);
+    const given = req.headers.get("X-Thunder-Secret-Key");
+    if (!app || given === null || !timingSafeEqual(given, app.secret)) {
+      throw new HttpError(401, WRONG_KEY_MESSAGE);
+    }
+    switch (route.kind) {
+      case "users":
+        return jsonResponse(200, { count: app.userCount });
+      case "user":
+        if (req.method === "GET") return jsonResponse(200, { online: app.isOnline(route.userId) });
+        if (req.method === "DELETE") {
+          app.logout(route.userId);
+          return new Response(null, { status: 204, headers: API_CORS_HEADERS });
+        }
+        return jsonResponse(200, {
+          count: app.publishToUser(route.userId, await readPayload(req, maxMessageSize)),
+        });
+      case "channel":
+        if (req.method === "GET") {
+          return jsonResponse(200, { users: app.channelUsers(route.channel) });
+        }
+        return jsonResponse(200, {
+          count: app.publishToChannel(route.channel, await readPayload(req, maxMessageSize)),
+        });
+    }
+  }
+
+  return async (req) => {
+    try {
+      return await answer(req);
+    } catch (error) {
+      if (error instanceof HttpError) return errorResponse(error);
+      throw error;
+    }
+  };
+}
+
+async function readPayload(req: Request, maxBytes: number): Promise<string> {
+  const bytes = await readBody(req, maxBytes);
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    throw new HttpError(400, INVALID_JSON_MESSAGE);
+  }
+  if (!isJsonText(text)) throw new HttpError(400, INVALID_JSON_MESSAGE);
+  return text;
+}

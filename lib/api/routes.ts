@@ -1,0 +1,81 @@
+/**
+ * The HTTP API's routes, matched like the original: against the raw path, anchored, greedy, the
+ * captured segments percent-decoded afterwards.
+ *
+ * @module
+ */
+
+import { HttpError } from "./errors.ts";
+
+/** Which endpoint a path names. */
+export type ApiRoute =
+  | { readonly kind: "users"; readonly publicKey: string }
+  | { readonly kind: "user"; readonly publicKey: string; readonly userId: string }
+  | { readonly kind: "channel"; readonly publicKey: string; readonly channel: string };
+
+/** The methods each endpoint answers, OPTIONS included. */
+export const ALLOWED_METHODS: Readonly<Record<ApiRoute["kind"], string>> = {
+  users: "GET, OPTIONS",
+  user: "GET, POST, DELETE, OPTIONS",
+  channel: "GET, POST, OPTIONS",
+};
+
+const USERS = /^\/api\/1\.0\.0\/(.+)\/users\/$/;
+const USER = /^\/api\/1\.0\.0\/(.+)\/users\/(.+)\/$/;
+const CHANNEL = /^\/api\/1\.0\.0\/(.+)\/channels\/(.+)\/$/;
+
+/** Whether a path is under the API prefix (anything there that matches no route gets 404). */
+export function isApiPath(path: string): boolean {
+  return path.startsWith("/api/");
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const HEX = /^[0-9a-fA-F]{2}$/;
+
+/**
+ * Percent-decodes a path segment: `%XX` becomes a byte, anything else (`+` too, and a `%` not
+ * followed by two hex digits) stays as it is; the bytes must be UTF-8.
+ *
+ * @throws {HttpError} 400 when the bytes are not valid UTF-8.
+ */
+export function decodeSegment(raw: string): string {
+  if (!raw.includes("%")) return raw;
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw.charCodeAt(i);
+    if (code === 0x25 && HEX.test(raw.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(raw.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (code < 0x80) {
+      bytes.push(code);
+    } else {
+      // The URL parser leaves only ASCII in a path; be safe with anything else.
+      bytes.push(...new TextEncoder().encode(raw[i]));
+    }
+  }
+  try {
+    return strictUtf8.decode(new Uint8Array(bytes));
+  } catch {
+    throw new HttpError(400, "Path is not valid UTF-8 once percent-decoded.");
+  }
+}
+
+/**
+ * Finds the endpoint for a raw (still percent-encoded) path, or undefined when none matches.
+ * Route order as in the original: `/users/` first, then a user, then a channel.
+ *
+ * @example
+ * ```ts
+ * import { matchRoute } from "./routes.ts";
+ * matchRoute("/api/1.0.0/key/channels/a%2Fb/"); // { kind: "channel", publicKey: "key", channel: "a/b" }
+ * ```
+ */
+export function matchRoute(path: string): ApiRoute | undefined {
+  let m = USERS.exec(path);
+  if (m) return { kind: "users", publicKey: decodeSegment(m[1]) };
+  m = USER.exec(path);
+  if (m) return { kind: "user", publicKey: decodeSegment(m[1]), userId: decodeSegment(m[2]) };
+  m = CHANNEL.exec(path);
+  if (m) return { kind: "channel", publicKey: decodeSegment(m[1]), channel: decodeSegment(m[2]) };
+  return undefined;
+}

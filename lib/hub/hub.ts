@@ -1,0 +1,211 @@
+/**
+ * The hub: which connections are online, as which user, in which channels.
+ *
+ * Each application (a public key with its secret) has its own index. Every operation costs O(1)
+ * or O(subscribers), and nothing is left behind when a connection leaves: a user or channel with
+ * no connections is removed at once.
+ *
+ * @module
+ */
+
+import type { CloseReason } from "../sockjs/close_codes.ts";
+import { FORCED_LOGOUT } from "../sockjs/close_codes.ts";
+import { Message } from "./message.ts";
+
+/** A connection as the hub sees it: a user id and a way to deliver and to close. */
+export interface HubConnection {
+  /** The user id the client asserted in CONNECT. */
+  readonly userId: string;
+  /** Delivers one push. */
+  deliver(message: Message): void;
+  /** Closes the connection with a close frame. */
+  close(reason: CloseReason): void;
+}
+
+/** The connections of one application, indexed by user and by channel. */
+export class App {
+  /** The public key browsers use in CONNECT and applications in API URLs. */
+  readonly publicKey: string;
+  /** The secret the HTTP API expects in `X-Thunder-Secret-Key`. */
+  readonly secret: string;
+  #users = new Map<string, Set<HubConnection>>();
+  #channels = new Map<string, Set<HubConnection>>();
+  #subscriptions = new Map<HubConnection, Set<string>>();
+
+  /** Creates an empty application index. */
+  constructor(publicKey: string, secret: string) {
+    this.publicKey = publicKey;
+    this.secret = secret;
+  }
+
+  /** Number of distinct user ids with at least one connection. */
+  get userCount(): number {
+    return this.#users.size;
+  }
+
+  /** Number of registered connections. */
+  get connectionCount(): number {
+    return this.#subscriptions.size;
+  }
+
+  /** Number of channels with at least one subscriber. */
+  get channelCount(): number {
+    return this.#channels.size;
+  }
+
+  /** Whether a connection is registered. */
+  has(conn: HubConnection): boolean {
+    return this.#subscriptions.has(conn);
+  }
+
+  /** Registers a connection under its user id. Registering twice changes nothing. */
+  register(conn: HubConnection): void {
+    if (this.#subscriptions.has(conn)) return;
+    this.#subscriptions.set(conn, new Set());
+    let conns = this.#users.get(conn.userId);
+    if (!conns) this.#users.set(conn.userId, conns = new Set());
+    conns.add(conn);
+  }
+
+  /** Removes a connection from its user and every channel. Unknown connections are ignored. */
+  unregister(conn: HubConnection): void {
+    const channels = this.#subscriptions.get(conn);
+    if (!channels) return;
+    for (const channel of channels) this.#leave(conn, channel);
+    this.#subscriptions.delete(conn);
+    const conns = this.#users.get(conn.userId);
+    if (conns) {
+      conns.delete(conn);
+      if (conns.size === 0) this.#users.delete(conn.userId);
+    }
+  }
+
+  /**
+   * Subscribes a registered connection to a channel. A connection is in a channel at most once.
+   * Returns false for connections that are not registered.
+   */
+  subscribe(conn: HubConnection, channel: string): boolean {
+    const channels = this.#subscriptions.get(conn);
+    if (!channels) return false;
+    if (channels.has(channel)) return true;
+    channels.add(channel);
+    let conns = this.#channels.get(channel);
+    if (!conns) this.#channels.set(channel, conns = new Set());
+    conns.add(conn);
+    return true;
+  }
+
+  /** Unsubscribes a connection from a channel; other subscribers stay. */
+  unsubscribe(conn: HubConnection, channel: string): void {
+    const channels = this.#subscriptions.get(conn);
+    if (!channels?.delete(channel)) return;
+    this.#leave(conn, channel);
+  }
+
+  /** The channels a connection is subscribed to. */
+  subscriptionsOf(conn: HubConnection): ReadonlySet<string> {
+    return this.#subscriptions.get(conn) ?? new Set();
+  }
+
+  /** Whether the user has at least one connection. */
+  isOnline(userId: string): boolean {
+    return this.#users.has(userId);
+  }
+
+  /** The connections of a user (empty when offline). */
+  connectionsOf(userId: string): ReadonlySet<HubConnection> {
+    return this.#users.get(userId) ?? new Set();
+  }
+
+  /** Each user id in the channel once, in the order of their first subscription. */
+  channelUsers(channel: string): string[] {
+    const conns = this.#channels.get(channel);
+    if (!conns) return [];
+    const users = new Set<string>();
+    for (const conn of conns) users.add(conn.userId);
+    return [...users];
+  }
+
+  /**
+   * Sends a payload to every connection in a channel. Returns the number of connections it was
+   * sent to.
+   */
+  publishToChannel(channel: string, payload: string): number {
+    const conns = this.#channels.get(channel);
+    if (!conns) return 0;
+    return deliverAll(conns, Message.forChannel(payload, channel));
+  }
+
+  /** Sends a payload to every connection of a user. Returns the number of connections. */
+  publishToUser(userId: string, payload: string): number {
+    const conns = this.#users.get(userId);
+    if (!conns) return 0;
+    return deliverAll(conns, Message.forUser(payload));
+  }
+
+  /** Closes every connection of a user with code 9002. Returns how many were closed. */
+  logout(userId: string): number {
+    const conns = this.#users.get(userId);
+    if (!conns) return 0;
+    const targets = [...conns];
+    for (const conn of targets) {
+      this.unregister(conn);
+      conn.close(FORCED_LOGOUT);
+    }
+    return targets.length;
+  }
+
+  /** Closes every connection of this application with `reason`. */
+  closeAll(reason: CloseReason): void {
+    for (const conn of [...this.#subscriptions.keys()]) {
+      this.unregister(conn);
+      conn.close(reason);
+    }
+  }
+
+  #leave(conn: HubConnection, channel: string): void {
+    const conns = this.#channels.get(channel);
+    if (!conns) return;
+    conns.delete(conn);
+    if (conns.size === 0) this.#channels.delete(channel);
+  }
+}
+
+function deliverAll(conns: ReadonlySet<HubConnection>, message: Message): number {
+  // A delivery may close a connection, which removes it from the set: Set iteration tolerates
+  // that, so no copy is made.
+  let count = 0;
+  for (const conn of conns) {
+    conn.deliver(message);
+    count++;
+  }
+  return count;
+}
+
+/** Every application the server serves, by public key. */
+export class Hub {
+  #apps = new Map<string, App>();
+
+  /** Creates a hub serving the given key pairs. */
+  constructor(apps: Iterable<{ publicKey: string; secret: string }> = []) {
+    for (const { publicKey, secret } of apps) this.add(publicKey, secret);
+  }
+
+  /** Adds an application. Throws when the public key is taken. */
+  add(publicKey: string, secret: string): App {
+    if (this.#apps.has(publicKey)) throw new Error(`Duplicate public key: ${publicKey}`);
+    const app = new App(publicKey, secret);
+    this.#apps.set(publicKey, app);
+    return app;
+  }
+
+  /** The application with this public key, if any. */
+  app(publicKey: string): App | undefined {
+    return this.#apps.get(publicKey);
+  }
+
+  /** All applications. */
+  apps(): IterableIterator<App> {
+    return this.#apps.values();
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The catalogue of close codes a SockJS session can end with, shared by the server and the
+ * clients. Codes 9000-9002 belong to the Thunderpush protocol: clients do not reconnect after them.
+ *
+ * @module
+ */
+
+/** A close code with its reason text, as sent in a `c[code,"reason"]` frame. */
+export interface CloseReason {
+  /** The numeric code. */
+  readonly code: number;
+  /** The human-readable reason. */
+  readonly reason: string;
+}
+
+/** The server closed the session on purpose (SockJS default). */
+export const GO_AWAY: CloseReason = { code: 3000, reason: "Go away!" };
+
+/** A second receiver tried to attach to a session that already has one. */
+export const ANOTHER_CONNECTION: CloseReason = {
+  code: 2010,
+  reason: "Another connection still open",
+};
+
+/** The receiver went away while the session was open (SockJS). */
+export const INTERRUPTED: CloseReason = { code: 1002, reason: "Connection interrupted" };
+
+/** The server is shutting down; clients should reconnect later. */
+export const SHUTTING_DOWN: CloseReason = { code: 1001, reason: "Server shutting down" };
+
+/** A client frame was not valid SockJS framing (not JSON, or not strings). */
+export const BROKEN_FRAMING: CloseReason = { code: 1002, reason: "Broken framing." };
+
+/** A client frame was larger than the server accepts. */
+export const MESSAGE_TOO_BIG: CloseReason = { code: 1009, reason: "Message too big." };
+
+/** Thunderpush: CONNECT named a public key the server does not know. */
+export const INVALID_API_KEY: CloseReason = { code: 9000, reason: "Invalid API key." };
+
+/** Thunderpush: SUBSCRIBE or UNSUBSCRIBE before a successful CONNECT. */
+export const NOT_CONNECTED: CloseReason = {
+  code: 9001,
+  reason: "Subscribing before connecting.",
+};
+
+/** Thunderpush: the application logged the user out (DELETE on the user). */
+export const FORCED_LOGOUT: CloseReason = {
+  code: 9002,
+  reason: "Server closed the connection (intentionally).",
+};
+
+/** Whether a close code tells Thunderpush clients not to reconnect (9000-9002). */
+export function isFinalCloseCode(code: number): boolean {
+  return code >= 9000 && code <= 9002;
+}

@@ -1,0 +1,47 @@
+/**
+ * The SockJS route table: which path under the prefix goes to which endpoint, per method.
+ * Each transport lives in its own file under `transports/`.
+ *
+ * @module
+ */
+
+import type { RequestContext } from "./socket.ts";
+import type { SockjsServer } from "./server.ts";
+import { greeting, info, infoPreflight } from "./transports/info.ts";
+import { websocket } from "./transports/websocket.ts";
+import { rawWebsocket } from "./transports/raw_websocket.ts";
+
+/** A request on its way to a transport. */
+export interface TransportRequest {
+  /** The request. */
+  readonly req: Request;
+  /** Its parsed URL. */
+  readonly url: URL;
+  /** What the runtime adapter says about it. */
+  readonly ctx: RequestContext;
+  /** The server that routed it. */
+  readonly server: SockjsServer;
+  /** The session id from the path; empty for endpoints without one. */
+  readonly sessionId: string;
+}
+
+/** A transport's handler for one method. */
+export type TransportHandler = (t: TransportRequest) => Response | Promise<Response>;
+
+/** One row of the route table. */
+export interface Route {
+  /** Matched against the path after the prefix. */
+  readonly pattern: RegExp;
+  /** The handler per HTTP method; other methods get 405. */
+  readonly methods: Readonly<Record<string, TransportHandler>>;
+}
+
+const session = (transport: string) => new RegExp(`^/[^/.]+/(?<session>[^/.]+)/${transport}$`);
+
+/** The routes, in the order they are tried. */
+export const ROUTES: readonly Route[] = [
+  { pattern: /^\/?$/, methods: { GET: greeting } },
+  { pattern: /^\/info$/, methods: { GET: info, OPTIONS: infoPreflight } },
+  { pattern: /^\/websocket$/, methods: { GET: rawWebsocket } },
+  { pattern: session("websocket"), methods: { GET: websocket } },
+];

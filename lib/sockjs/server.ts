@@ -1,0 +1,153 @@
+/**
+ * The SockJS server: a route table over the transports, and the registry of named sessions.
+ *
+ * `handle(req, ctx)` answers every request under the prefix and leaves other paths alone, so the
+ * SockJS endpoints share one port (and one `fetch` handler) with the rest of an application.
+ *
+ * @example
+ * ```ts
+ * import { SockjsServer } from "./server.ts";
+ * const sockjs = new SockjsServer({ prefix: "/echo" });
+ * sockjs.onConnection((conn) => conn.on("data", (msg) => conn.write(msg)));
+ * ```
+ *
+ * @module
+ */
+
+import type { CloseReason } from "./close_codes.ts";
+import { GO_AWAY } from "./close_codes.ts";
+import type { RequestContext } from "./socket.ts";
+import { Session, type SessionRequestInfo, type SockjsConnection } from "./session.ts";
+import { ROUTES, type TransportRequest } from "./routes.ts";
+import { textResponse } from "./http.ts";
+
+/** Settings of a SockJS server; every field but `prefix` has the SockJS default. */
+export interface SockjsServerOptions {
+  /** Path prefix of the endpoints, without a trailing slash (e.g. `/connect`). */
+  readonly prefix: string;
+  /** Milliseconds between heartbeats (default 25,000). */
+  readonly heartbeatDelay?: number;
+  /** Milliseconds a session without a receiver lives on (default 5,000). */
+  readonly disconnectDelay?: number;
+  /** Bytes a streaming response carries before it ends and the client reconnects (128 KiB). */
+  readonly responseLimit?: number;
+  /** Whether the WebSocket transports are enabled (default true). */
+  readonly websocket?: boolean;
+  /** Whether `/info` says `cookie_needed` and responses set `JSESSIONID` (default false). */
+  readonly jsessionid?: boolean;
+  /** Where the iframe page loads the SockJS client from. */
+  readonly sockjsUrl?: string;
+  /** Largest client frame in bytes; larger frames close the session (default 65,536). */
+  readonly maxMessageSize?: number;
+  /** Most messages queued for a session without a receiver (default 1,000). */
+  readonly maxQueuedMessages?: number;
+  /** Called with every frame in and out, for debug logging. */
+  readonly trace?: ((direction: "<" | ">", sessionId: string, frame: string) => void) | null;
+}
+
+/** The resolved settings of a SockJS server. */
+export type ResolvedSockjsOptions = Required<SockjsServerOptions>;
+
+/** Serves the SockJS protocol under one prefix. */
+export class SockjsServer {
+  /** The resolved settings. */
+  readonly options: ResolvedSockjsOptions;
+  #sessions = new Map<string, Session>();
+  #live = new Set<SockjsConnection>();
+  #listeners: ((conn: SockjsConnection) => void)[] = [];
+
+  /** Creates a server; nothing listens until `handle` is called by a runtime adapter. */
+  constructor(options: SockjsServerOptions) {
+    this.options = {
+      heartbeatDelay: 25_000,
+      disconnectDelay: 5_000,
+      responseLimit: 128 * 1024,
+      websocket: true,
+      jsessionid: false,
+      sockjsUrl: "https://cdn.jsdelivr.net/npm/sockjs-client@1/dist/sockjs.min.js",
+      maxMessageSize: 65_536,
+      maxQueuedMessages: 1_000,
+      trace: null,
+      ...options,
+    };
+  }
+
+  /** Registers a listener for new connections (sockjs-node's `on("connection")`). */
+  onConnection(listener: (conn: SockjsConnection) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Open connections of every transport. */
+  get connectionCount(): number {
+    return this.#live.size;
+  }
+
+  /** Answers a request under the prefix; returns undefined for other paths. */
+  handle(req: Request, ctx: RequestContext = {}): Promise<Response> | undefined {
+    const url = new URL(req.url);
+    const prefix = this.options.prefix;
+    if (!url.pathname.startsWith(prefix)) return undefined;
+    const rest = url.pathname.slice(prefix.length);
+    if (rest !== "" && rest[0] !== "/") return undefined;
+    for (const route of ROUTES) {
+      const match = route.pattern.exec(rest);
+      if (!match) continue;
+      const handler = route.methods[req.method];
+      if (!handler) {
+        return Promise.resolve(
+          textResponse(405, "", { Allow: Object.keys(route.methods).join(", ") }),
+        );
+      }
+      const request: TransportRequest = {
+        req,
+        url,
+        ctx,
+        server: this,
+        sessionId: match.groups?.session ?? "",
+      };
+      return Promise.resolve(handler(request));
+    }
+    return Promise.resolve(textResponse(404, "Not found.\n"));
+  }
+
+  /** The named session with this id, if it is still around. */
+  session(id: string): Session | undefined {
+    return this.#sessions.get(id);
+  }
+
+  /**
+   * Creates a session. Named sessions (polling and streaming transports) are kept by id until
+   * they end; WebSocket sessions are not, so their ids may be reused.
+   */
+  createSession(id: string, info: SessionRequestInfo, named: boolean): Session {
+    const session = new Session(id, info, this.options, (s) => this.#opened(s), (s) => {
+      this.#live.delete(s);
+      if (this.#sessions.get(s.id) === s) this.#sessions.delete(s.id);
+    });
+    if (named) this.#sessions.set(id, session);
+    return session;
+  }
+
+  /** Tells the listeners about a connection that just opened (used by the raw WebSocket). */
+  opened(conn: SockjsConnection): void {
+    this.#opened(conn);
+  }
+
+  /** Forgets a connection that ended (used by the raw WebSocket). */
+  ended(conn: SockjsConnection): void {
+    this.#live.delete(conn);
+  }
+
+  /** Closes every connection with `reason` and forgets every session. */
+  closeAll(reason: CloseReason = GO_AWAY): void {
+    for (const conn of [...this.#live]) conn.close(reason);
+    for (const session of [...this.#sessions.values()]) session.destroy();
+    for (const conn of [...this.#live]) if (conn instanceof Session) conn.destroy();
+    this.#live.clear();
+  }
+
+  #opened(conn: SockjsConnection): void {
+    this.#live.add(conn);
+    for (const listener of this.#listeners) listener(conn);
+  }
+}

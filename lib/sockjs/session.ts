@@ -1,0 +1,354 @@
+/**
+ * The SockJS session: a transport-agnostic state machine.
+ *
+ * A session outlives the HTTP requests or the WebSocket that carry it. At most one receiver (the
+ * thing that can write frames to the client: a WebSocket, a streaming or a polling response) is
+ * attached at a time. Messages written while no receiver is attached wait in a bounded queue and
+ * go out with the next one. The session sends a heartbeat while a receiver is attached and idle,
+ * and ends when no receiver has come back within the disconnect delay.
+ *
+ * @module
+ */
+
+import { closeFrame, HEARTBEAT_FRAME, messageFrame, OPEN_FRAME } from "./frames.ts";
+import { ANOTHER_CONNECTION, type CloseReason, GO_AWAY } from "./close_codes.ts";
+
+/** Where a session writes its frames: one WebSocket, streaming response or polling response. */
+export interface Receiver {
+  /**
+   * Whether the receiver stays attached after a frame (WebSocket, streaming responses) or carries
+   * one frame and ends (polling responses).
+   */
+  readonly streaming: boolean;
+  /** Writes one frame to the client. */
+  send(frame: string): void;
+  /** Ends the receiver's transport (closes the socket or finishes the response). */
+  close(): void;
+}
+
+/** The states of a session, as in the WebSocket API. */
+export const SessionState = {
+  /** Created, the open frame is not sent yet. */
+  CONNECTING: 0,
+  /** Open: messages flow. */
+  OPEN: 1,
+  /** Closed by one side; the close frame is repeated to late receivers. */
+  CLOSING: 2,
+  /** Over; nothing more is sent. */
+  CLOSED: 3,
+} as const;
+
+/** A session state value. */
+export type SessionState = typeof SessionState[keyof typeof SessionState];
+
+/** Timing and limits of a session. */
+export interface SessionOptions {
+  /** Milliseconds between heartbeat frames while a receiver is attached and idle. */
+  readonly heartbeatDelay: number;
+  /** Milliseconds a session waits for a new receiver before it ends. */
+  readonly disconnectDelay: number;
+  /** Most messages kept for a session with no receiver; past it the session is closed. */
+  readonly maxQueuedMessages: number;
+  /** When set, called with every frame in (`<`) and out (`>`), for `-d` logging. */
+  readonly trace?: ((direction: "<" | ">", sessionId: string, frame: string) => void) | null;
+}
+
+/** Information about the request that opened a session. */
+export interface SessionRequestInfo {
+  /** The transport's name: `websocket`, `xhr`, `xhr_streaming`, ... */
+  readonly protocol: string;
+  /** The client's address, when the runtime tells it. */
+  readonly remoteAddress: string;
+  /** The URL of the request that created the session. */
+  readonly url: string;
+  /** The headers of the request that created the session. */
+  readonly headers: Headers;
+}
+
+/** Listeners of a session, in the spirit of sockjs-node's `conn.on(...)`. */
+export interface SessionEvents {
+  /** A message arrived from the client. */
+  data: (message: string) => void;
+  /** The session ended; after this nothing is sent or received. */
+  close: (reason: CloseReason) => void;
+}
+
+/** The close reason a session gets when its queue outgrows the limit. */
+export const QUEUE_OVERFLOW: CloseReason = { code: 1013, reason: "Send queue full." };
+
+/**
+ * What a server application sees of a client: a SockJS session, or a raw WebSocket that stands in
+ * for one.
+ */
+export interface SockjsConnection {
+  /** The session id. */
+  readonly id: string;
+  /** About the request that opened the connection. */
+  readonly info: SessionRequestInfo;
+  /** The connection's state. */
+  readonly readyState: SessionState;
+  /** Adds a listener for `data` or `close`. */
+  on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): void;
+  /** Sends a string message. Returns false when the connection no longer sends. */
+  write(message: string): boolean;
+  /** Sends a message that is already JSON encoded (ASCII only). */
+  writeEncoded(element: string): boolean;
+  /** Sends a message whose one-message frame `a[element]` is already built. */
+  writeFrame(frame: string, element: string): boolean;
+  /** Closes the connection with a close frame; safe to call twice. */
+  close(reason?: CloseReason): void;
+}
+
+/**
+ * A SockJS session, the object a server application talks to (sockjs-node calls it a
+ * connection).
+ */
+export class Session implements SockjsConnection {
+  /** The session id from the URL (random for WebSocket sessions). */
+  readonly id: string;
+  /** About the request that created the session. */
+  readonly info: SessionRequestInfo;
+  #state: SessionState = SessionState.CONNECTING;
+  #options: SessionOptions;
+  #receiver: Receiver | null = null;
+  #queue: string[] = [];
+  #closeReason: CloseReason | null = null;
+  #heartbeat: ReturnType<typeof setTimeout> | undefined;
+  #expiry: ReturnType<typeof setTimeout> | undefined;
+  #listeners: { [K in keyof SessionEvents]: SessionEvents[K][] } = { data: [], close: [] };
+  #onOpen: (session: Session) => void;
+  #onEnd: (session: Session) => void;
+
+  /**
+   * Creates a session. `onOpen` runs when the open frame went out, `onEnd` when the session is
+   * over and can be forgotten by whoever indexes it.
+   */
+  constructor(
+    id: string,
+    info: SessionRequestInfo,
+    options: SessionOptions,
+    onOpen: (session: Session) => void,
+    onEnd: (session: Session) => void,
+  ) {
+    this.id = id;
+    this.info = info;
+    this.#options = options;
+    this.#onOpen = onOpen;
+    this.#onEnd = onEnd;
+    this.#armExpiry();
+  }
+
+  /** The session's state. */
+  get readyState(): SessionState {
+    return this.#state;
+  }
+
+  /** The transport name (`websocket`, `xhr_streaming`, ...). */
+  get protocol(): string {
+    return this.info.protocol;
+  }
+
+  /** Why the session closed, once it is closing or closed. */
+  get closeReason(): CloseReason | null {
+    return this.#closeReason;
+  }
+
+  /** Messages waiting for a receiver. */
+  get queuedMessages(): number {
+    return this.#queue.length;
+  }
+
+  /** Adds a listener for `data` or `close`. */
+  on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): void {
+    this.#listeners[event].push(listener);
+  }
+
+  /** Sends a string message to the client. Returns false when the session no longer sends. */
+  write(message: string): boolean {
+    return this.writeEncoded(JSON.stringify(String(message)));
+  }
+
+  /**
+   * Sends a message that is already JSON encoded (ASCII only, see `asciiJson`). Any JSON value
+   * can be sent this way: the client receives it decoded, an object as an object.
+   */
+  writeEncoded(element: string): boolean {
+    if (this.#state > SessionState.OPEN) return false;
+    this.#queue.push(element);
+    if (this.#receiver) this.#flush();
+    else if (this.#queue.length > this.#options.maxQueuedMessages) this.close(QUEUE_OVERFLOW);
+    return true;
+  }
+
+  /**
+   * Sends a message whose frame `a[element]` is already built, so that one publish to many
+   * sessions builds it once. Falls back to the queue when frames cannot go straight out.
+   */
+  writeFrame(frame: string, element: string): boolean {
+    const receiver = this.#receiver;
+    if (receiver && receiver.streaming && this.#queue.length === 0 && this.#state === 1) {
+      this.#send(receiver, frame);
+      if (this.#receiver === receiver) this.#armHeartbeat();
+      return true;
+    }
+    return this.writeEncoded(element);
+  }
+
+  /**
+   * Closes the session with a close frame. Messages already queued go out first when a receiver
+   * is attached. Safe to call more than once.
+   */
+  close(reason: CloseReason = GO_AWAY): void {
+    if (this.#state >= SessionState.CLOSING) return;
+    this.#state = SessionState.CLOSING;
+    this.#closeReason = reason;
+    const receiver = this.#receiver;
+    if (receiver) {
+      this.#flush();
+      this.#detach();
+      this.#send(receiver, closeFrame(reason.code, reason.reason));
+      receiver.close();
+    }
+    this.#emitClose(reason);
+    this.#armExpiry();
+  }
+
+  /** Hands a message from the client to the `data` listeners. */
+  receive(message: string): void {
+    if (this.#state !== SessionState.OPEN) return;
+    this.#options.trace?.("<", this.id, message);
+    for (const listener of this.#listeners.data) listener(message);
+  }
+
+  /**
+   * Attaches a receiver. It gets the open frame, or the queued messages, or the close frame when
+   * the session is closing, or `c[2010,...]` when another receiver is attached.
+   */
+  attach(receiver: Receiver): void {
+    if (this.#state >= SessionState.CLOSING) {
+      const reason = this.#closeReason ?? GO_AWAY;
+      this.#send(receiver, closeFrame(reason.code, reason.reason));
+      receiver.close();
+      return;
+    }
+    if (this.#receiver) {
+      this.#send(receiver, closeFrame(ANOTHER_CONNECTION.code, ANOTHER_CONNECTION.reason));
+      receiver.close();
+      return;
+    }
+    this.#receiver = receiver;
+    clearTimeout(this.#expiry);
+    if (this.#state === SessionState.CONNECTING) {
+      this.#state = SessionState.OPEN;
+      this.#send(receiver, OPEN_FRAME);
+      if (!receiver.streaming) this.#release(receiver);
+      else this.#armHeartbeat();
+      this.#onOpen(this);
+      return;
+    }
+    this.#flush();
+    if (this.#receiver) this.#armHeartbeat();
+  }
+
+  /**
+   * Detaches a receiver that finished normally (a polling response, a streaming response over its
+   * limit). The session waits for the next one until the disconnect delay passes.
+   */
+  release(receiver: Receiver): void {
+    if (this.#receiver === receiver) this.#release(receiver);
+  }
+
+  /**
+   * Reports that a receiver's transport went away (socket closed, request aborted). An open
+   * session ends with `reason` (for WebSockets the session ends with its socket).
+   */
+  abort(receiver: Receiver, reason: CloseReason): void {
+    if (this.#receiver !== receiver) return;
+    this.#detach();
+    if (this.#state >= SessionState.CLOSING) return;
+    this.#state = SessionState.CLOSING;
+    this.#closeReason = reason;
+    this.#emitClose(reason);
+    this.#armExpiry();
+  }
+
+  /** Ends the session at once, without waiting for the disconnect delay. */
+  destroy(): void {
+    if (this.#state === SessionState.CLOSED) return;
+    const receiver = this.#receiver;
+    this.#detach();
+    receiver?.close();
+    if (this.#state < SessionState.CLOSING) this.#emitClose(this.#closeReason ?? GO_AWAY);
+    this.#end();
+  }
+
+  #send(receiver: Receiver, frame: string): void {
+    this.#options.trace?.(">", this.id, frame);
+    receiver.send(frame);
+  }
+
+  #release(receiver: Receiver): void {
+    this.#detach();
+    receiver.close();
+    this.#armExpiry();
+  }
+
+  #detach(): void {
+    this.#receiver = null;
+    clearTimeout(this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
+  #flush(): void {
+    const receiver = this.#receiver;
+    if (!receiver || this.#queue.length === 0) return;
+    const frame = messageFrame(this.#queue);
+    this.#queue = [];
+    this.#send(receiver, frame);
+    if (this.#receiver !== receiver) return;
+    if (!receiver.streaming) this.#release(receiver);
+    else this.#armHeartbeat();
+  }
+
+  #armHeartbeat(): void {
+    clearTimeout(this.#heartbeat);
+    this.#heartbeat = setTimeout(() => {
+      this.#heartbeat = undefined;
+      const receiver = this.#receiver;
+      if (!receiver) return;
+      this.#send(receiver, HEARTBEAT_FRAME);
+      if (this.#receiver !== receiver) return;
+      if (!receiver.streaming) this.#release(receiver);
+      else this.#armHeartbeat();
+    }, this.#options.heartbeatDelay);
+  }
+
+  #armExpiry(): void {
+    clearTimeout(this.#expiry);
+    this.#expiry = setTimeout(() => {
+      this.#expiry = undefined;
+      if (this.#receiver) return;
+      if (this.#state < SessionState.CLOSING) {
+        this.#state = SessionState.CLOSING;
+        this.#closeReason = GO_AWAY;
+        this.#emitClose(GO_AWAY);
+      }
+      this.#end();
+    }, this.#options.disconnectDelay);
+  }
+
+  #emitClose(reason: CloseReason): void {
+    this.#queue = [];
+    const listeners = this.#listeners.close;
+    this.#listeners = { data: [], close: [] };
+    for (const listener of listeners) listener(reason);
+  }
+
+  #end(): void {
+    clearTimeout(this.#expiry);
+    clearTimeout(this.#heartbeat);
+    this.#expiry = this.#heartbeat = undefined;
+    this.#state = SessionState.CLOSED;
+    this.#onEnd(this);
+  }
+}

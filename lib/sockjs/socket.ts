@@ -1,0 +1,42 @@
+/**
+ * The small WebSocket interface the SockJS layer needs from a runtime. The WHATWG `WebSocket`
+ * (Deno's `Deno.upgradeWebSocket`) and the `ws` package's sockets both satisfy it.
+ *
+ * @module
+ */
+
+/** A server-side WebSocket, as far as the SockJS layer uses one. */
+export interface WebSocketLike {
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number;
+  /** Bytes queued by `send` and not yet written to the network. */
+  readonly bufferedAmount: number;
+  /** Sends a text frame. */
+  send(data: string): void;
+  /** Starts the closing handshake. */
+  close(code?: number, reason?: string): void;
+  /** Called once the socket is open. */
+  onopen: ((event: Event) => void) | null;
+  /** Called with each message; `data` is a string for text frames. */
+  onmessage: ((event: MessageEvent) => void) | null;
+  /** Called once the socket is closed. */
+  onclose: ((event: CloseEvent) => void) | null;
+  /** Called on a socket error; `onclose` follows. */
+  onerror: ((event: Event) => void) | null;
+}
+
+/** Upgrades a request to a WebSocket: the runtime adapter's part of the handshake. */
+export type UpgradeWebSocket = (
+  req: Request,
+) => { socket: WebSocketLike; response: Response };
+
+/** What the runtime adapter tells the handler about a request besides the request itself. */
+export interface RequestContext {
+  /** The client's address (IP), when known. */
+  readonly remoteAddress?: string;
+  /** Present when the runtime can upgrade this request to a WebSocket. */
+  readonly upgradeWebSocket?: UpgradeWebSocket;
+}
+
+/** A fetch-style handler with the runtime's request context. */
+export type Handler = (req: Request, ctx?: RequestContext) => Promise<Response>;

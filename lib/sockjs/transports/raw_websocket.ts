@@ -1,0 +1,120 @@
+/**
+ * The raw WebSocket endpoint, `GET /prefix/websocket`: no SockJS framing. Each text frame from the
+ * client is one message; each message to the client is one text frame carrying its JSON.
+ *
+ * @module
+ */
+
+import type { TransportRequest } from "../routes.ts";
+import type { SessionEvents, SessionRequestInfo, SockjsConnection } from "../session.ts";
+import { SessionState } from "../session.ts";
+import type { WebSocketLike } from "../socket.ts";
+import { type CloseReason, GO_AWAY, INTERRUPTED, MESSAGE_TOO_BIG } from "../close_codes.ts";
+import { exceedsBytes, randomId, upgrade } from "./websocket.ts";
+
+/**
+ * The WebSocket close code for a SockJS close code. WebSocket close codes stop at 4999, so the
+ * Thunderpush codes 9000-9002 become 4000-4002; codes a WebSocket may carry go through unchanged
+ * and any other becomes 1000.
+ */
+export function rawCloseCode(code: number): number {
+  if (code >= 9000 && code <= 9999) return code - 5000;
+  if (code >= 3000 && code <= 4999) return code;
+  if ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011)) return code;
+  return 1000;
+}
+
+/** A raw WebSocket seen as a SockJS connection. */
+class RawConnection implements SockjsConnection {
+  readonly id: string = randomId();
+  readonly info: SessionRequestInfo;
+  #socket: WebSocketLike;
+  #state: SessionState = SessionState.CONNECTING;
+  #listeners: { [K in keyof SessionEvents]: SessionEvents[K][] } = { data: [], close: [] };
+
+  constructor(socket: WebSocketLike, info: SessionRequestInfo) {
+    this.#socket = socket;
+    this.info = info;
+  }
+
+  get readyState(): SessionState {
+    return this.#state;
+  }
+
+  on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): void {
+    this.#listeners[event].push(listener);
+  }
+
+  write(message: string): boolean {
+    return this.#send(String(message));
+  }
+
+  writeEncoded(element: string): boolean {
+    return this.#send(element);
+  }
+
+  writeFrame(_frame: string, element: string): boolean {
+    return this.#send(element);
+  }
+
+  close(reason: CloseReason = GO_AWAY): void {
+    if (this.#state >= SessionState.CLOSING) return;
+    if (this.#socket.readyState < 2) this.#socket.close(rawCloseCode(reason.code), reason.reason);
+    this.ended(reason);
+  }
+
+  opened(): void {
+    this.#state = SessionState.OPEN;
+  }
+
+  receive(message: string): void {
+    if (this.#state !== SessionState.OPEN) return;
+    for (const listener of this.#listeners.data) listener(message);
+  }
+
+  ended(reason: CloseReason): void {
+    if (this.#state >= SessionState.CLOSING) return;
+    this.#state = SessionState.CLOSED;
+    const listeners = this.#listeners.close;
+    this.#listeners = { data: [], close: [] };
+    for (const listener of listeners) listener(reason);
+  }
+
+  #send(text: string): boolean {
+    if (this.#state !== SessionState.OPEN || this.#socket.readyState !== 1) return false;
+    this.#socket.send(text);
+    return true;
+  }
+}
+
+/** Handles `GET /prefix/websocket`. */
+export function rawWebsocket(t: TransportRequest): Response {
+  const upgraded = upgrade(t);
+  if (upgraded instanceof Response) return upgraded;
+  const { socket, response } = upgraded;
+  const { server } = t;
+  const conn = new RawConnection(socket, {
+    protocol: "websocket-raw",
+    remoteAddress: t.ctx.remoteAddress ?? "",
+    url: t.req.url,
+    headers: t.req.headers,
+  });
+  const maxSize = server.options.maxMessageSize;
+  const trace = server.options.trace;
+  socket.onopen = () => {
+    conn.opened();
+    server.opened(conn);
+  };
+  socket.onmessage = (event) => {
+    if (typeof event.data !== "string") return;
+    if (exceedsBytes(event.data, maxSize)) return conn.close(MESSAGE_TOO_BIG);
+    trace?.("<", conn.id, event.data);
+    conn.receive(event.data);
+  };
+  socket.onclose = () => {
+    conn.ended(INTERRUPTED);
+    server.ended(conn);
+  };
+  socket.onerror = () => {};
+  return response;
+}

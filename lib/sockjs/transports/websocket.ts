@@ -1,0 +1,102 @@
+/**
+ * The `websocket` transport: SockJS frames over one WebSocket per session.
+ *
+ * @module
+ */
+
+import type { TransportRequest } from "../routes.ts";
+import type { Receiver } from "../session.ts";
+import type { WebSocketLike } from "../socket.ts";
+import { BROKEN_FRAMING, INTERRUPTED, MESSAGE_TOO_BIG } from "../close_codes.ts";
+import { textResponse } from "../http.ts";
+
+/**
+ * Checks that a request is a WebSocket handshake this server can take. Returns the error
+ * response to send when it is not, or the upgraded socket and its response.
+ */
+export function upgrade(
+  t: TransportRequest,
+): { socket: WebSocketLike; response: Response } | Response {
+  if (!t.server.options.websocket) return textResponse(404, "Not found.\n");
+  const upgradeHeader = t.req.headers.get("Upgrade") ?? "";
+  if (upgradeHeader.toLowerCase() !== "websocket") {
+    return textResponse(400, 'Can "Upgrade" only to "WebSocket".');
+  }
+  const connection = (t.req.headers.get("Connection") ?? "").toLowerCase();
+  if (!connection.split(",").some((token) => token.trim() === "upgrade")) {
+    return textResponse(400, '"Connection" must be "Upgrade".');
+  }
+  if (!t.ctx.upgradeWebSocket) return textResponse(400, "WebSocket upgrade is not available.");
+  try {
+    return t.ctx.upgradeWebSocket(t.req);
+  } catch (error) {
+    return textResponse(400, `WebSocket handshake failed: ${(error as Error).message}`);
+  }
+}
+
+/** Returns a random session id for sessions whose id is not used to find them again. */
+export function randomId(): string {
+  return crypto.randomUUID();
+}
+
+const encoder = new TextEncoder();
+
+/** Whether a text is longer than `maxBytes` bytes once encoded as UTF-8. */
+export function exceedsBytes(text: string, maxBytes: number): boolean {
+  if (text.length > maxBytes) return true;
+  if (text.length * 3 <= maxBytes) return false;
+  return encoder.encode(text).length > maxBytes;
+}
+
+/** A client frame as the SockJS client sends it: a JSON array of strings (or one string). */
+export function parseClientFrame(text: string): string[] | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const items = Array.isArray(value) ? value : [value];
+  // Non-string elements cannot be commands: they are dropped.
+  return items.filter((item): item is string => typeof item === "string");
+}
+
+/** Handles `GET /prefix/{server}/{session}/websocket`. */
+export function websocket(t: TransportRequest): Response {
+  const upgraded = upgrade(t);
+  if (upgraded instanceof Response) return upgraded;
+  const { socket, response } = upgraded;
+  const { server } = t;
+  const session = server.createSession(randomId(), {
+    protocol: "websocket",
+    remoteAddress: t.ctx.remoteAddress ?? "",
+    url: t.req.url,
+    headers: t.req.headers,
+  }, false);
+  const receiver: Receiver = {
+    streaming: true,
+    send(frame) {
+      if (socket.readyState === 1) socket.send(frame);
+    },
+    close() {
+      if (socket.readyState < 2) socket.close(1000);
+    },
+  };
+  const maxSize = server.options.maxMessageSize;
+  socket.onopen = () => session.attach(receiver);
+  socket.onmessage = (event) => {
+    const data = event.data;
+    if (typeof data !== "string") return session.close(BROKEN_FRAMING);
+    if (data.length === 0) return;
+    if (exceedsBytes(data, maxSize)) return session.close(MESSAGE_TOO_BIG);
+    const messages = parseClientFrame(data);
+    if (!messages) return session.close(BROKEN_FRAMING);
+    for (const message of messages) session.receive(message);
+  };
+  socket.onclose = () => {
+    session.abort(receiver, INTERRUPTED);
+    session.destroy();
+  };
+  socket.onerror = () => {};
+  return response;
+}
