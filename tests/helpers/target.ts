@@ -1,0 +1,172 @@
+/**
+ * Targets for the shared end-to-end suite: a running Thunderpush reached only over the network,
+ * whatever runtime serves it (in-process on Deno, the CLI as a subprocess, the Node build).
+ *
+ * @module
+ */
+
+import { Thunderpush } from "../../lib/server.ts";
+import { serve } from "../../lib/runtime/serve_deno.ts";
+
+/** The key pair every test server uses. */
+export const KEY = "pubkey";
+/** The secret every test server uses. */
+export const SECRET = "secretkey";
+
+/** Server settings a suite may ask for (each maps to a CLI flag). */
+export interface TargetOptions {
+  /** `--max-message-size` */
+  readonly maxMessageSize?: number;
+  /** `--heartbeat-delay` */
+  readonly heartbeatDelay?: number;
+  /** `--disconnect-delay` */
+  readonly disconnectDelay?: number;
+}
+
+/** A running server under test. */
+export interface Target {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  readonly base: string;
+  /** Calls the API below `/api/1.0.0/pubkey` with the right secret. */
+  api(method: string, path: string, body?: string): Promise<{ status: number; text: string }>;
+  /** Stops the server (for a process: SIGTERM, and waits for its exit). */
+  close(): Promise<void>;
+}
+
+/** Starts a target with the given settings. */
+export type StartTarget = (options?: TargetOptions) => Promise<Target>;
+
+/** An API client for a base URL. */
+export function apiClient(base: string): Target["api"] {
+  return async (method, path, body) => {
+    const res = await fetch(`${base}/api/1.0.0/${KEY}${path}`, {
+      method,
+      body,
+      headers: { "X-Thunder-Secret-Key": SECRET, "Content-Type": "application/json" },
+    });
+    return { status: res.status, text: await res.text() };
+  };
+}
+
+/** A Thunderpush served in this process with `Deno.serve`. */
+export const inProcess: StartTarget = (options = {}) => {
+  const thunder = new Thunderpush({ apps: [{ publicKey: KEY, secret: SECRET }], ...options });
+  const server = serve(thunder.fetch, { port: 0, hostname: "127.0.0.1" });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  return Promise.resolve({
+    base,
+    api: apiClient(base),
+    async close() {
+      thunder.close();
+      await server.close();
+    },
+  });
+};
+
+/** The CLI flags for target options. */
+export function targetFlags(options: TargetOptions): string[] {
+  const flags: string[] = [];
+  if (options.maxMessageSize) flags.push("--max-message-size", String(options.maxMessageSize));
+  if (options.heartbeatDelay) flags.push("--heartbeat-delay", String(options.heartbeatDelay));
+  if (options.disconnectDelay) flags.push("--disconnect-delay", String(options.disconnectDelay));
+  return flags;
+}
+
+/** A started server process, with its stderr collected. */
+export interface ServerProcess {
+  /** The child. */
+  readonly child: Deno.ChildProcess;
+  /** The port from the startup line. */
+  readonly port: number;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  /** Sends a signal and waits for the exit status. */
+  stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
+}
+
+/**
+ * Spawns a server command (`-p 0` among its arguments) and waits for the startup line
+ * `Starting Thunderpush server at HOST:PORT` on stderr.
+ */
+export async function spawnServer(cmd: string, args: string[]): Promise<ServerProcess> {
+  const child = new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).spawn();
+  let text = "";
+  const { promise: started, resolve, reject } = Promise.withResolvers<number>();
+  const pump = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stderr) {
+      text += decoder.decode(chunk, { stream: true });
+      const m = /Starting Thunderpush server at .*:(\d+)/.exec(text);
+      if (m) resolve(Number(m[1]));
+    }
+    reject(new Error(`server exited before it started:\n${text}`));
+  })();
+  const timer = setTimeout(() => reject(new Error(`server did not start:\n${text}`)), 15_000);
+  let port: number;
+  try {
+    port = await started;
+  } catch (error) {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await child.status;
+    await pump;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  let stopping: Promise<Deno.CommandStatus> | undefined;
+  return {
+    child,
+    port,
+    stderr: () => text,
+    stop(signal = "SIGTERM") {
+      return stopping ??= (async () => {
+        try {
+          child.kill(signal);
+        } catch { /* already gone */ }
+        const status = await child.status;
+        await pump;
+        return status;
+      })();
+    },
+  };
+}
+
+/** The Deno CLI (`main.ts`) as a subprocess. */
+export const denoCli: StartTarget = async (options = {}) => {
+  const pidPath = await Deno.makeTempFile({ prefix: "thunderpush-test-", suffix: ".pid" });
+  const proc = await spawnServer(Deno.execPath(), [
+    "run",
+    "-A",
+    new URL("../../main.ts", import.meta.url).pathname,
+    "-p",
+    "0",
+    "-H",
+    "127.0.0.1",
+    "--pid-path",
+    pidPath,
+    ...targetFlags(options),
+    KEY,
+    SECRET,
+  ]);
+  const base = `http://127.0.0.1:${proc.port}`;
+  return {
+    base,
+    api: apiClient(base),
+    async close() {
+      const status = await proc.stop();
+      if (!status.success) throw new Error(`server exited with ${status.code}:\n${proc.stderr()}`);
+      await Deno.remove(pidPath).catch(() => {});
+    },
+  };
+};
+
+/** Polls an async check every 10 ms until it holds, up to `timeoutMs`. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("Timed out waiting for a condition");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
