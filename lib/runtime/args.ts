@@ -11,7 +11,8 @@ import type { LogLevel } from "../log.ts";
 /** The usage line. */
 export const USAGE =
   "usage: thunderpush [-h] [-p PORT] [-H HOST] [-v] [-d] [--pid-path PATH] [-V]\n" +
-  "                   [--max-message-size BYTES] clientkey apikey";
+  "                   [--max-message-size BYTES] [--heartbeat-delay MS]\n" +
+  "                   [--disconnect-delay MS] clientkey apikey";
 
 /** The text printed by `-h`. */
 export const HELP = `${USAGE}
@@ -34,6 +35,9 @@ options:
   --max-message-size BYTES
                         largest API request body and client frame (default 65536);
                         larger API bodies get 413, larger frames close the session
+  --heartbeat-delay MS  milliseconds between SockJS heartbeat frames (default 25000)
+  --disconnect-delay MS milliseconds a SockJS session without a receiving request lives
+                        on before it is closed (default 5000)
   -V, --version         print the version and exit
 `;
 
@@ -53,6 +57,10 @@ export interface CliOptions {
   readonly pidPath: string;
   /** Largest body and frame in bytes. */
   readonly maxMessageSize: number;
+  /** Milliseconds between SockJS heartbeats. */
+  readonly heartbeatDelay: number;
+  /** Milliseconds a SockJS session without a receiver lives on. */
+  readonly disconnectDelay: number;
 }
 
 /** The outcome of parsing: run with options, print help or version, or a usage error. */
@@ -95,6 +103,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
         debug: { type: "boolean", short: "d" },
         "pid-path": { type: "string" },
         "max-message-size": { type: "string" },
+        "heartbeat-delay": { type: "string" },
+        "disconnect-delay": { type: "string" },
         version: { type: "boolean", short: "V" },
       },
     });
@@ -113,6 +123,16 @@ export function parseCli(argv: readonly string[]): CliCommand {
     1024 * 1024 * 1024,
   );
   if (typeof maxMessageSize === "string") return { kind: "error", message: maxMessageSize };
+  const day = 24 * 60 * 60 * 1000;
+  const heartbeatDelay = integer("--heartbeat-delay", values["heartbeat-delay"] ?? "25000", 1, day);
+  if (typeof heartbeatDelay === "string") return { kind: "error", message: heartbeatDelay };
+  const disconnectDelay = integer(
+    "--disconnect-delay",
+    values["disconnect-delay"] ?? "5000",
+    1,
+    day,
+  );
+  if (typeof disconnectDelay === "string") return { kind: "error", message: disconnectDelay };
   if (positionals.length < 2) {
     const missing = ["clientkey", "apikey"].slice(positionals.length).join(", ");
     return { kind: "error", message: `the following arguments are required: ${missing}` };
@@ -130,6 +150,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
       logLevel: values.debug ? "debug" : values.verbose ? "verbose" : "info",
       pidPath: values["pid-path"] ?? "/tmp/thunderpush.pid",
       maxMessageSize,
+      heartbeatDelay,
+      disconnectDelay,
     },
   };
 }

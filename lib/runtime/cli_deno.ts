@@ -51,6 +51,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const thunder = new Thunderpush({
     apps: [{ publicKey: options.clientKey, secret: options.apiKey }],
     maxMessageSize: options.maxMessageSize,
+    heartbeatDelay: options.heartbeatDelay,
+    disconnectDelay: options.disconnectDelay,
     logger: log,
   });
   let server;
