@@ -1,0 +1,90 @@
+/** The command line parser: the original's CLITestCase, defaults, and usage errors. */
+
+import assert from "node:assert/strict";
+import { parseCli } from "../lib/runtime/args.ts";
+
+Deno.test("CLITestCase.test_args: missing positionals are usage errors", () => {
+  assert.equal(parseCli([]).kind, "error");
+  assert.match((parseCli([]) as { message: string }).message, /clientkey, apikey/);
+  assert.equal(parseCli(["foo"]).kind, "error");
+  assert.match((parseCli(["foo"]) as { message: string }).message, /required: apikey/);
+});
+
+Deno.test("CLITestCase.test_args: -d, '-p 1234', '-H foobar', keys", () => {
+  const parsed = parseCli(["-d", "-p 1234", "-H foobar", "foo", "bar"]);
+  assert.equal(parsed.kind, "run");
+  if (parsed.kind !== "run") return;
+  assert.equal(parsed.options.clientKey, "foo");
+  assert.equal(parsed.options.apiKey, "bar");
+  assert.equal(parsed.options.logLevel, "debug");
+  assert.equal(parsed.options.port, 1234);
+  assert.equal(parsed.options.host, "foobar");
+});
+
+Deno.test("parseCli() defaults: port 8080, all interfaces, /tmp/thunderpush.pid, 64 KiB", () => {
+  const parsed = parseCli(["k", "s"]);
+  assert.deepEqual(parsed, {
+    kind: "run",
+    options: {
+      clientKey: "k",
+      apiKey: "s",
+      port: 8080,
+      host: "",
+      logLevel: "info",
+      pidPath: "/tmp/thunderpush.pid",
+      maxMessageSize: 65536,
+      heartbeatDelay: 25000,
+      disconnectDelay: 5000,
+    },
+  });
+});
+
+Deno.test("parseCli() long options, -v, and help or version before anything else", () => {
+  const parsed = parseCli([
+    "--port",
+    "9000",
+    "--host",
+    "127.0.0.1",
+    "-v",
+    "--pid-path",
+    "/tmp/x.pid",
+    "--max-message-size",
+    "10",
+    "k",
+    "s",
+  ]);
+  assert.equal(parsed.kind, "run");
+  if (parsed.kind === "run") {
+    assert.equal(parsed.options.port, 9000);
+    assert.equal(parsed.options.host, "127.0.0.1");
+    assert.equal(parsed.options.logLevel, "verbose");
+    assert.equal(parsed.options.pidPath, "/tmp/x.pid");
+    assert.equal(parsed.options.maxMessageSize, 10);
+  }
+  assert.deepEqual(parseCli(["-h"]), { kind: "help" });
+  assert.deepEqual(parseCli(["--help", "k"]), { kind: "help" });
+  assert.deepEqual(parseCli(["-V"]), { kind: "version" });
+});
+
+Deno.test("parseCli() rejects bad numbers, unknown flags and extra arguments", () => {
+  for (
+    const argv of [
+      ["-p", "abc", "k", "s"],
+      ["-p", "70000", "k", "s"],
+      ["-p", "-1", "k", "s"],
+      ["-p", "1.5", "k", "s"],
+      ["--max-message-size", "0", "k", "s"],
+      ["--heartbeat-delay", "x", "k", "s"],
+      ["--bogus", "k", "s"],
+      ["k", "s", "extra"],
+      ["-p"],
+    ]
+  ) {
+    const parsed = parseCli(argv);
+    assert.equal(parsed.kind, "error", argv.join(" "));
+  }
+  assert.match(
+    (parseCli(["-p", "abc", "k", "s"]) as { message: string }).message,
+    /argument -p\/--port: invalid value: 'abc'/,
+  );
+});

@@ -1,0 +1,114 @@
+/** The client command protocol: parsing, channel names, and a connection driven by commands. */
+
+import assert from "node:assert/strict";
+import { isValidChannel, parseCommand, splitCommand } from "../lib/protocol/commands.ts";
+import { type Link, ThunderConnection } from "../lib/protocol/connection.ts";
+import { Hub } from "../lib/hub/hub.ts";
+import type { Message } from "../lib/hub/message.ts";
+import type { CloseReason } from "../lib/sockjs/close_codes.ts";
+import { Logger } from "../lib/log.ts";
+
+Deno.test("HandlerTestCase.test_command_parser: CONNECT 1:2 is one CONNECT with user 1, key 2", () => {
+  assert.deepEqual(parseCommand("CONNECT 1:2"), { kind: "CONNECT", userId: "1", publicKey: "2" });
+});
+
+Deno.test("splitCommand() splits at the first run of whitespace and trims the argument", () => {
+  assert.deepEqual(splitCommand("CONNECT a:key "), ["CONNECT", "a:key"]);
+  assert.deepEqual(splitCommand("  CONNECT   my user:key"), ["CONNECT", "my user:key"]);
+  assert.deepEqual(splitCommand("SUBSCRIBE\ta:b"), ["SUBSCRIBE", "a:b"]);
+  assert.deepEqual(splitCommand("CONNECT"), ["CONNECT", ""]);
+  assert.deepEqual(splitCommand(""), ["", ""]);
+});
+
+Deno.test("parseCommand() accepts both forms of the original, ignores malformed commands", () => {
+  assert.deepEqual(parseCommand("CONNECT a:key "), {
+    kind: "CONNECT",
+    userId: "a",
+    publicKey: "key",
+  });
+  assert.deepEqual(parseCommand("CONNECT :key"), { kind: "CONNECT", userId: "", publicKey: "key" });
+  assert.deepEqual(parseCommand("CONNECT my user:key"), {
+    kind: "CONNECT",
+    userId: "my user",
+    publicKey: "key",
+  });
+  assert.equal(parseCommand("CONNECT a").kind, "invalid");
+  assert.equal(parseCommand("CONNECT a:b:c").kind, "invalid");
+  assert.equal(parseCommand("CONNECT").kind, "invalid");
+  assert.equal(parseCommand("connect a:b").kind, "invalid");
+  assert.equal(parseCommand("PUBLISH x").kind, "invalid");
+  assert.deepEqual(parseCommand("SUBSCRIBE a::b:"), { kind: "SUBSCRIBE", channels: ["a", "b"] });
+  assert.deepEqual(parseCommand("UNSUBSCRIBE a"), { kind: "UNSUBSCRIBE", channels: ["a"] });
+  assert.equal(parseCommand("SUBSCRIBE").kind, "invalid");
+});
+
+Deno.test("isValidChannel() takes 1-64 of A-Z a-z 0-9 _ - = @ , . ;", () => {
+  for (const ok of ["a", "news", "A-Z_09=@,.;", "x".repeat(64)]) assert.ok(isValidChannel(ok), ok);
+  for (const bad of ["", "x".repeat(65), "a b", "a/b", "a:b", "é", "a\n", "a\nb", "*"]) {
+    assert.ok(!isValidChannel(bad), JSON.stringify(bad));
+  }
+});
+
+class RecordingLink implements Link {
+  readonly delivered: string[] = [];
+  closedWith: CloseReason | null = null;
+  deliver(message: Message): void {
+    this.delivered.push(message.element);
+  }
+  close(reason: CloseReason): void {
+    this.closedWith = reason;
+  }
+}
+
+function connection(maxChannelsPerConnection = 1000) {
+  const hub = new Hub([{ publicKey: "key", secret: "s" }]);
+  const link = new RecordingLink();
+  const conn = new ThunderConnection(hub, link, Logger.silent(), { maxChannelsPerConnection });
+  return { hub, app: hub.app("key")!, link, conn };
+}
+
+Deno.test("ThunderConnection: a second CONNECT cannot change the user id", () => {
+  const { app, conn } = connection();
+  conn.handle("CONNECT first:key");
+  conn.handle("CONNECT second:key");
+  assert.equal(conn.userId, "first");
+  assert.deepEqual([app.isOnline("first"), app.isOnline("second")], [true, false]);
+});
+
+Deno.test("ThunderConnection: invalid channel names are ignored, valid ones subscribed", () => {
+  const { app, conn } = connection();
+  conn.handle("CONNECT u:key");
+  conn.handle("SUBSCRIBE ok:bad/name:" + "x".repeat(65) + ":fine");
+  assert.deepEqual([...app.subscriptionsOf(conn)], ["ok", "fine"]);
+});
+
+Deno.test("ThunderConnection: subscriptions past the per-connection limit are ignored", () => {
+  const { app, conn } = connection(2);
+  conn.handle("CONNECT u:key");
+  conn.handle("SUBSCRIBE a:b:c");
+  assert.deepEqual([...app.subscriptionsOf(conn)], ["a", "b"]);
+  conn.handle("UNSUBSCRIBE a");
+  conn.handle("SUBSCRIBE c");
+  assert.deepEqual([...app.subscriptionsOf(conn)], ["b", "c"]);
+});
+
+Deno.test("ThunderConnection: closed() leaves the hub, later commands do nothing", () => {
+  const { app, conn } = connection();
+  conn.handle("CONNECT u:key");
+  conn.handle("SUBSCRIBE a");
+  conn.closed();
+  conn.closed();
+  assert.deepEqual([app.userCount, app.channelCount, app.connectionCount], [0, 0, 0]);
+  conn.handle("SUBSCRIBE b");
+  assert.equal(app.channelCount, 0);
+});
+
+Deno.test("ThunderConnection: 9000 for an unknown key, 9001 before CONNECT", () => {
+  const a = connection();
+  a.conn.handle("CONNECT u:other");
+  assert.equal(a.link.closedWith?.code, 9000);
+  assert.equal(a.app.userCount, 0);
+  const b = connection();
+  b.conn.handle("UNSUBSCRIBE x");
+  assert.deepEqual(b.link.closedWith, { code: 9001, reason: "Subscribing before connecting." });
+});

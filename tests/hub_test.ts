@@ -1,0 +1,187 @@
+/** The hub: the original's MessengerTestCase ported, and the fixed bugs of the original model. */
+
+import assert from "node:assert/strict";
+import { App, Hub, type HubConnection } from "../lib/hub/hub.ts";
+import type { Message } from "../lib/hub/message.ts";
+import type { CloseReason } from "../lib/sockjs/close_codes.ts";
+
+let next = 0;
+class Dummy implements HubConnection {
+  readonly received: Message[] = [];
+  closedWith: CloseReason | null = null;
+  constructor(readonly userId = `dummy_${++next}`) {}
+  deliver(message: Message): void {
+    this.received.push(message);
+  }
+  close(reason: CloseReason): void {
+    this.closedWith = reason;
+  }
+}
+
+const messenger = () => new App("apikey", "apisecret");
+
+Deno.test("MessengerTestCase.test_is_online: offline, online after register, offline after", () => {
+  const app = messenger();
+  const user = new Dummy();
+  assert.equal(app.isOnline(user.userId), false);
+  app.register(user);
+  assert.equal(app.isOnline(user.userId), true);
+  app.unregister(user);
+  assert.equal(app.isOnline(user.userId), false);
+});
+
+Deno.test("MessengerTestCase.test_counters: user and connection counts follow registrations", () => {
+  const app = messenger();
+  const [a, b] = [new Dummy(), new Dummy()];
+  app.register(a);
+  app.register(b);
+  assert.deepEqual([app.userCount, app.connectionCount], [2, 2]);
+  app.unregister(a);
+  assert.deepEqual([app.userCount, app.connectionCount], [1, 1]);
+  app.unregister(b);
+  assert.deepEqual([app.userCount, app.connectionCount], [0, 0]);
+});
+
+Deno.test("MessengerTestCase.test_user_unregister: no trace of the user is left", () => {
+  const app = messenger();
+  const user = new Dummy();
+  app.register(user);
+  app.unregister(user);
+  assert.equal(app.connectionsOf(user.userId).size, 0);
+  assert.equal(app.userCount, 0);
+});
+
+Deno.test("MessengerTestCase.test_multiple_connections: one user, two connections", () => {
+  const app = messenger();
+  const a = new Dummy("same");
+  const b = new Dummy("same");
+  app.register(a);
+  app.register(b);
+  assert.deepEqual([app.userCount, app.connectionCount], [1, 2]);
+  assert.deepEqual([...app.connectionsOf("same")], [a, b]);
+  app.unregister(a);
+  assert.equal(app.userCount, 1);
+  assert.deepEqual([...app.connectionsOf("same")], [b]);
+});
+
+Deno.test("MessengerTestCase.test_subscribe: the channel disappears with its last subscriber", () => {
+  const app = messenger();
+  const user = new Dummy();
+  app.register(user);
+  app.subscribe(user, "test1");
+  assert.equal(app.channelCount, 1);
+  assert.deepEqual(app.channelUsers("test1"), [user.userId]);
+  app.unregister(user);
+  assert.equal(app.channelCount, 0);
+  assert.deepEqual(app.channelUsers("test1"), []);
+});
+
+Deno.test("MessengerTestCase.test_multiple_subscribe: unregistering one leaves the other", () => {
+  const app = messenger();
+  const [a, b] = [new Dummy(), new Dummy()];
+  for (const u of [a, b]) {
+    app.register(u);
+    app.subscribe(u, "test1");
+  }
+  assert.equal(app.channelUsers("test1").length, 2);
+  app.unregister(a);
+  assert.deepEqual(app.channelUsers("test1"), [b.userId]);
+});
+
+Deno.test("MessengerTestCase.test_send_to_channel: empty channel 0, then 1", () => {
+  const app = messenger();
+  assert.equal(app.publishToChannel("test1", "{}"), 0);
+  const user = new Dummy();
+  app.register(user);
+  app.subscribe(user, "test1");
+  assert.equal(app.publishToChannel("test1", "{}"), 1);
+});
+
+Deno.test("MessengerTestCase.test_send_to_user and test_send_to_multiple_users", () => {
+  const app = messenger();
+  const a = new Dummy("multi");
+  app.register(a);
+  assert.equal(app.publishToUser("multi", "1"), 1);
+  app.register(new Dummy("multi"));
+  assert.equal(app.publishToUser("multi", "1"), 2);
+  assert.equal(app.publishToUser("nobody", "1"), 0);
+});
+
+Deno.test("App.unsubscribe() removes only that connection (the original emptied the channel)", () => {
+  const app = messenger();
+  const conns = [new Dummy("A"), new Dummy("B"), new Dummy("C")];
+  for (const c of conns) {
+    app.register(c);
+    app.subscribe(c, "news");
+  }
+  app.unsubscribe(conns[2], "news");
+  assert.deepEqual(app.channelUsers("news"), ["A", "B"]);
+  app.unsubscribe(conns[0], "news");
+  app.unsubscribe(conns[1], "news");
+  assert.equal(app.channelCount, 0);
+});
+
+Deno.test("App.subscribe() twice keeps one entry and leaves no ghost after unregister", () => {
+  const app = messenger();
+  const c = new Dummy("C");
+  app.register(c);
+  app.subscribe(c, "news");
+  app.subscribe(c, "news");
+  assert.equal(app.publishToChannel("news", "1"), 1);
+  assert.equal(c.received.length, 1);
+  app.unregister(c);
+  assert.deepEqual(app.channelUsers("news"), []);
+  assert.equal(app.publishToChannel("news", "1"), 0);
+});
+
+Deno.test("App.subscribe() refuses connections that are not registered", () => {
+  const app = messenger();
+  assert.equal(app.subscribe(new Dummy(), "x"), false);
+  assert.equal(app.channelCount, 0);
+});
+
+Deno.test("App.logout() closes every connection with 9002 and unregisters them", () => {
+  const app = messenger();
+  const conns = Array.from({ length: 4 }, () => new Dummy("same"));
+  for (const c of conns) {
+    app.register(c);
+    app.subscribe(c, "room");
+  }
+  assert.equal(app.logout("same"), 4);
+  assert.deepEqual(conns.map((c) => c.closedWith?.code), [9002, 9002, 9002, 9002]);
+  assert.deepEqual([app.userCount, app.connectionCount, app.channelCount], [0, 0, 0]);
+});
+
+Deno.test("App.channelUsers() lists each user once, in order of first subscription", () => {
+  const app = messenger();
+  const conns = [new Dummy("b"), new Dummy("a"), new Dummy("b")];
+  for (const c of conns) {
+    app.register(c);
+    app.subscribe(c, "x");
+  }
+  assert.deepEqual(app.channelUsers("x"), ["b", "a"]);
+});
+
+Deno.test("a publish builds its frame once and shares it with every connection", () => {
+  const app = messenger();
+  const conns = [new Dummy(), new Dummy(), new Dummy()];
+  for (const c of conns) {
+    app.register(c);
+    app.subscribe(c, "x");
+  }
+  app.publishToChannel("x", '"é"');
+  const [first] = conns[0].received;
+  assert.ok(conns.every((c) => c.received[0] === first));
+  assert.equal(first.element, '{"payload":"\\"\\u00e9\\"","channel":"x"}');
+  assert.equal(first.frame, 'a[{"payload":"\\"\\u00e9\\"","channel":"x"}]');
+});
+
+Deno.test("Hub keeps applications apart and refuses duplicate keys", () => {
+  const hub = new Hub([{ publicKey: "k1", secret: "s1" }, { publicKey: "k2", secret: "s2" }]);
+  const c = new Dummy("u");
+  hub.app("k1")!.register(c);
+  assert.equal(hub.app("k1")!.isOnline("u"), true);
+  assert.equal(hub.app("k2")!.isOnline("u"), false);
+  assert.equal(hub.app("k3"), undefined);
+  assert.throws(() => hub.add("k1", "x"), /Duplicate public key/);
+});

@@ -1,0 +1,155 @@
+/** The SockJS session state machine, driven through receivers that record frames. */
+
+import assert from "node:assert/strict";
+import { type Receiver, Session, SessionState } from "../lib/sockjs/session.ts";
+
+class Recv implements Receiver {
+  readonly frames: string[] = [];
+  closed = false;
+  constructor(readonly streaming: boolean) {}
+  send(frame: string): void {
+    this.frames.push(frame);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+const info = { protocol: "test", remoteAddress: "", url: "http://x/", headers: new Headers() };
+
+function makeSession(
+  options: Partial<{ disconnectDelay: number; maxQueuedMessages: number }> = {},
+) {
+  const events = { opened: 0, ended: 0 };
+  const session = new Session(
+    "s1",
+    info,
+    {
+      heartbeatDelay: 10_000,
+      disconnectDelay: options.disconnectDelay ?? 10_000,
+      maxQueuedMessages: options.maxQueuedMessages ?? 100,
+    },
+    () => events.opened++,
+    () => events.ended++,
+  );
+  return { session, events };
+}
+
+Deno.test("Session: a polling receiver gets o, then queued messages in order, one batch per poll", () => {
+  const { session, events } = makeSession();
+  const first = new Recv(false);
+  session.attach(first);
+  assert.deepEqual(first.frames, ["o"]);
+  assert.equal(first.closed, true);
+  assert.equal(events.opened, 1);
+  session.write("a");
+  session.writeEncoded('{"b":1}');
+  const second = new Recv(false);
+  session.attach(second);
+  assert.deepEqual(second.frames, ['a["a",{"b":1}]']);
+  assert.equal(second.closed, true);
+  session.destroy();
+  assert.equal(events.ended, 1);
+});
+
+Deno.test("Session: a waiting poll gets the next message at once", () => {
+  const { session } = makeSession();
+  session.attach(new Recv(false));
+  const poll = new Recv(false);
+  session.attach(poll);
+  assert.deepEqual(poll.frames, []);
+  session.write("x");
+  assert.deepEqual(poll.frames, ['a["x"]']);
+  assert.equal(poll.closed, true);
+  session.destroy();
+});
+
+Deno.test("Session: a second receiver gets c[2010] while the first is attached", () => {
+  const { session } = makeSession();
+  const stream = new Recv(true);
+  session.attach(stream);
+  const intruder = new Recv(false);
+  session.attach(intruder);
+  assert.deepEqual(intruder.frames, ['c[2010,"Another connection still open"]']);
+  assert.equal(intruder.closed, true);
+  assert.equal(stream.closed, false);
+  session.destroy();
+});
+
+Deno.test("Session: close() flushes, sends the close frame, and repeats it to later receivers", () => {
+  const { session } = makeSession();
+  const closes: number[] = [];
+  session.on("close", (reason) => closes.push(reason.code));
+  session.attach(new Recv(false));
+  session.write("last");
+  session.close({ code: 9002, reason: "bye" });
+  session.close();
+  assert.deepEqual(closes, [9002]);
+  assert.equal(session.readyState, SessionState.CLOSING);
+  assert.equal(session.write("late"), false);
+  const late = new Recv(false);
+  session.attach(late);
+  assert.deepEqual(late.frames, ['c[9002,"bye"]']);
+  const stream = new Recv(true);
+  session.attach(stream);
+  assert.deepEqual(stream.frames, ['c[9002,"bye"]']);
+  assert.equal(stream.closed, true);
+  session.destroy();
+  assert.equal(session.readyState, SessionState.CLOSED);
+});
+
+Deno.test("Session: a streaming receiver gets the queue flushed and direct frames", () => {
+  const { session } = makeSession();
+  session.attach(new Recv(false));
+  session.write("queued");
+  const stream = new Recv(true);
+  session.attach(stream);
+  assert.deepEqual(stream.frames, ['a["queued"]']);
+  session.writeFrame('a["direct"]', '"direct"');
+  assert.deepEqual(stream.frames, ['a["queued"]', 'a["direct"]']);
+  session.destroy();
+  assert.equal(stream.closed, true);
+});
+
+Deno.test("Session: the queue is bounded; overflow closes the session", () => {
+  const { session } = makeSession({ maxQueuedMessages: 3 });
+  const closes: number[] = [];
+  session.on("close", (reason) => closes.push(reason.code));
+  session.attach(new Recv(false));
+  for (let i = 0; i < 3; i++) assert.equal(session.write(String(i)), true);
+  assert.deepEqual(closes, []);
+  session.write("overflow");
+  assert.deepEqual(closes, [1013]);
+  assert.equal(session.queuedMessages, 0);
+  const poll = new Recv(false);
+  session.attach(poll);
+  assert.deepEqual(poll.frames, ['c[1013,"Send queue full."]']);
+  session.destroy();
+});
+
+Deno.test("Session: ends after the disconnect delay without a receiver", async () => {
+  const { session, events } = makeSession({ disconnectDelay: 20 });
+  const closes: string[] = [];
+  session.on("close", (reason) => closes.push(reason.reason));
+  session.attach(new Recv(false));
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(events.ended, 1);
+  assert.deepEqual(closes, ["Go away!"]);
+  assert.equal(session.readyState, SessionState.CLOSED);
+});
+
+Deno.test("Session: abort() ends an open session with the given reason", () => {
+  const { session } = makeSession();
+  const closes: number[] = [];
+  session.on("close", (reason) => closes.push(reason.code));
+  const stream = new Recv(true);
+  session.attach(stream);
+  session.abort(new Recv(true), { code: 1, reason: "not attached" });
+  assert.deepEqual(closes, []);
+  session.abort(stream, { code: 1002, reason: "Connection interrupted" });
+  assert.deepEqual(closes, [1002]);
+  const next = new Recv(false);
+  session.attach(next);
+  assert.deepEqual(next.frames, ['c[1002,"Connection interrupted"]']);
+  session.destroy();
+});
