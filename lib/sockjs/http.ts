@@ -16,9 +16,10 @@ export function textResponse(
   body: string,
   headers: Record<string, string> = {},
 ): Response {
-  return new Response(status === 204 || status === 304 ? null : body, {
+  const empty = status === 204 || status === 304 || (status === 405 && body === "");
+  return new Response(empty ? null : body, {
     status,
-    headers: { "Content-Type": "text/plain; charset=UTF-8", ...headers },
+    headers: empty ? headers : { "Content-Type": "text/plain; charset=UTF-8", ...headers },
   });
 }
 
@@ -31,18 +32,15 @@ export function cacheForAYear(): Record<string, string> {
 }
 
 /**
- * CORS headers for SockJS endpoints: the request's `Origin` is echoed (or `*` without one) and
- * credentials are allowed, so cookies for sticky sessions flow.
+ * CORS headers for SockJS endpoints: the request's `Origin` is echoed (`null` too) with
+ * credentials allowed, so cookies for sticky sessions flow; without an `Origin`, `*`.
  */
 export function corsHeaders(req: Request): Record<string, string> {
   const origin = req.headers.get("Origin");
-  const headers: Record<string, string> = {
-    "Access-Control-Allow-Origin": origin && origin !== "null" ? origin : "*",
-  };
-  if (origin && origin !== "null") {
-    headers["Access-Control-Allow-Credentials"] = "true";
-    headers["Vary"] = "Origin";
-  }
+  const headers: Record<string, string> = origin
+    ? { "Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true" }
+    : { "Access-Control-Allow-Origin": "*" };
+  headers["Vary"] = "Origin";
   const requested = req.headers.get("Access-Control-Request-Headers");
   if (requested) headers["Access-Control-Allow-Headers"] = requested;
   return headers;
@@ -56,4 +54,9 @@ export function preflightResponse(req: Request, methods: string): Response {
     "Access-Control-Allow-Methods": methods,
     "Access-Control-Max-Age": String(ONE_YEAR),
   });
+}
+
+/** The 404 answer of the SockJS endpoints. */
+export function notFound(headers: Record<string, string> = {}): Response {
+  return textResponse(404, "404 Error: Page not found\n", headers);
 }

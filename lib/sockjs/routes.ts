@@ -10,6 +10,12 @@ import type { SockjsServer } from "./server.ts";
 import { greeting, info, infoPreflight } from "./transports/info.ts";
 import { websocket } from "./transports/websocket.ts";
 import { rawWebsocket } from "./transports/raw_websocket.ts";
+import { xhrPolling, xhrPreflight, xhrStreaming } from "./transports/xhr.ts";
+import { jsonpSend, xhrSend } from "./transports/send.ts";
+import { eventsource } from "./transports/eventsource.ts";
+import { htmlfile } from "./transports/htmlfile.ts";
+import { jsonp } from "./transports/jsonp.ts";
+import { iframe } from "./transports/iframe.ts";
 
 /** A request on its way to a transport. */
 export interface TransportRequest {
@@ -43,5 +49,13 @@ export const ROUTES: readonly Route[] = [
   { pattern: /^\/?$/, methods: { GET: greeting } },
   { pattern: /^\/info$/, methods: { GET: info, OPTIONS: infoPreflight } },
   { pattern: /^\/websocket$/, methods: { GET: rawWebsocket } },
+  { pattern: /^\/iframe[0-9a-zA-Z_.-]*\.html$/, methods: { GET: iframe } },
   { pattern: session("websocket"), methods: { GET: websocket } },
+  { pattern: session("xhr"), methods: { POST: xhrPolling, OPTIONS: xhrPreflight } },
+  { pattern: session("xhr_send"), methods: { POST: xhrSend, OPTIONS: xhrPreflight } },
+  { pattern: session("xhr_streaming"), methods: { POST: xhrStreaming, OPTIONS: xhrPreflight } },
+  { pattern: session("eventsource"), methods: { GET: eventsource } },
+  { pattern: session("htmlfile"), methods: { GET: htmlfile } },
+  { pattern: session("jsonp"), methods: { GET: jsonp } },
+  { pattern: session("jsonp_send"), methods: { POST: jsonpSend } },
 ];

@@ -19,7 +19,7 @@ import { GO_AWAY } from "./close_codes.ts";
 import type { RequestContext } from "./socket.ts";
 import { Session, type SessionRequestInfo, type SockjsConnection } from "./session.ts";
 import { ROUTES, type TransportRequest } from "./routes.ts";
-import { textResponse } from "./http.ts";
+import { notFound, textResponse } from "./http.ts";
 
 /** Settings of a SockJS server; every field but `prefix` has the SockJS default. */
 export interface SockjsServerOptions {
@@ -107,7 +107,7 @@ export class SockjsServer {
       };
       return Promise.resolve(handler(request));
     }
-    return Promise.resolve(textResponse(404, "Not found.\n"));
+    return Promise.resolve(notFound());
   }
 
   /** The named session with this id, if it is still around. */

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { closeFrame, HEARTBEAT_FRAME, messageFrame, OPEN_FRAME } from "./frames.ts";
+import { asciiJson, closeFrame, HEARTBEAT_FRAME, messageFrame, OPEN_FRAME } from "./frames.ts";
 import { ANOTHER_CONNECTION, type CloseReason, GO_AWAY } from "./close_codes.ts";
 
 /** Where a session writes its frames: one WebSocket, streaming response or polling response. */
@@ -165,7 +165,7 @@ export class Session implements SockjsConnection {
 
   /** Sends a string message to the client. Returns false when the session no longer sends. */
   write(message: string): boolean {
-    return this.writeEncoded(JSON.stringify(String(message)));
+    return this.writeEncoded(asciiJson(String(message)));
   }
 
   /**

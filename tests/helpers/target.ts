@@ -49,7 +49,7 @@ export function apiClient(base: string): Target["api"] {
 }
 
 /** A Thunderpush served in this process with `Deno.serve`. */
-export const inProcess: StartTarget = (options = {}) => {
+export const inProcess: StartTarget = (options: TargetOptions = {}): Promise<Target> => {
   const thunder = new Thunderpush({ apps: [{ publicKey: KEY, secret: SECRET }], ...options });
   const server = serve(thunder.fetch, { port: 0, hostname: "127.0.0.1" });
   const base = `http://127.0.0.1:${server.addr.port}`;
@@ -134,7 +134,7 @@ export async function spawnServer(cmd: string, args: string[]): Promise<ServerPr
 }
 
 /** The Deno CLI (`main.ts`) as a subprocess. */
-export const denoCli: StartTarget = async (options = {}) => {
+export const denoCli: StartTarget = async (options: TargetOptions = {}): Promise<Target> => {
   const pidPath = await Deno.makeTempFile({ prefix: "thunderpush-test-", suffix: ".pid" });
   const proc = await spawnServer(Deno.execPath(), [
     "run",

@@ -33,9 +33,11 @@ export class TimeoutError extends Error {
  * caller owns it and must settle it (e.g. by closing the resource it reads from).
  */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  // Created up front so that its stack shows the caller, not the timer.
+  const error = new TimeoutError(what, ms);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
+    timer = setTimeout(() => reject(error), ms);
   });
   try {
     return await Promise.race([promise, timeout]);

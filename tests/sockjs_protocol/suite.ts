@@ -36,8 +36,16 @@
  * - `verify_no_cookie`, `verify_not_cached` and the like treat an empty header as absent, like
  *   Python's truthiness of `r['header']`.
  *
+ * Kept as in the Python suite (worth knowing for a new server):
+ * - On a chunked streaming response `read()` returns exactly one HTTP chunk, and the tests
+ *   compare it with one frame: the prelude and every frame must be written as separate chunks
+ *   (Http11.test_streaming checks this on purpose).
+ * - Websocket.test_haproxy needs a Hixie-76 (draft-76) handshake on `/*\/*\/websocket`; a
+ *   server without draft-76 support has to skip it (`opts.skip`).
+ *
  * Against the reference server (npm sockjs 0.3.24 under Node, tests/fixtures/
- * sockjs_reference_server.cjs) every test passes with no skip.
+ * sockjs_reference_server.cjs) every test passes, none is skipped (faye-websocket, used by
+ * sockjs-node, speaks draft-76, so test_haproxy runs too).
  *
  * @module
  */

@@ -8,7 +8,7 @@ import type { TransportRequest } from "../routes.ts";
 import type { Receiver } from "../session.ts";
 import type { WebSocketLike } from "../socket.ts";
 import { BROKEN_FRAMING, INTERRUPTED, MESSAGE_TOO_BIG } from "../close_codes.ts";
-import { textResponse } from "../http.ts";
+import { cacheForAYear, notFound, textResponse } from "../http.ts";
 
 /**
  * Checks that a request is a WebSocket handshake this server can take. Returns the error
@@ -17,14 +17,14 @@ import { textResponse } from "../http.ts";
 export function upgrade(
   t: TransportRequest,
 ): { socket: WebSocketLike; response: Response } | Response {
-  if (!t.server.options.websocket) return textResponse(404, "Not found.\n");
-  const upgradeHeader = t.req.headers.get("Upgrade") ?? "";
-  if (upgradeHeader.toLowerCase() !== "websocket") {
-    return textResponse(400, 'Can "Upgrade" only to "WebSocket".');
-  }
+  if (!t.server.options.websocket) return notFound(cacheForAYear());
+  const upgradeHeader = (t.req.headers.get("Upgrade") ?? "").toLowerCase();
   const connection = (t.req.headers.get("Connection") ?? "").toLowerCase();
-  if (!connection.split(",").some((token) => token.trim() === "upgrade")) {
-    return textResponse(400, '"Connection" must be "Upgrade".');
+  if (
+    upgradeHeader !== "websocket" ||
+    !connection.split(",").some((token) => token.trim() === "upgrade")
+  ) {
+    return textResponse(400, "Not a valid websocket request");
   }
   if (!t.ctx.upgradeWebSocket) return textResponse(400, "WebSocket upgrade is not available.");
   try {

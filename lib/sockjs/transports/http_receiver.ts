@@ -1,0 +1,202 @@
+/**
+ * Receivers over HTTP responses, shared by the polling and streaming transports: a response
+ * body that frames are written to, which ends after one frame (polling) or after the response
+ * limit (streaming), and reports an aborted request to its session.
+ *
+ * @module
+ */
+
+import type { TransportRequest } from "../routes.ts";
+import type { Receiver, Session } from "../session.ts";
+import { INTERRUPTED } from "../close_codes.ts";
+import { corsHeaders, NO_CACHE, textResponse } from "../http.ts";
+
+const encoder = new TextEncoder();
+
+/** How a transport writes frames into its response body. */
+export interface HttpReceiverShape {
+  /** Whether the response stays open for more frames (up to the response limit). */
+  readonly streaming: boolean;
+  /** The response's `Content-Type`. */
+  readonly contentType: string;
+  /** Written before the first frame (e.g. the 2 KiB `h` prelude of xhr-streaming). */
+  readonly prelude?: string;
+  /** Turns a frame into the bytes written for it. */
+  readonly format: (frame: string) => string;
+  /** Whether the response carries CORS headers (script-tag transports do not). */
+  readonly cors: boolean;
+  /** Extra response headers. */
+  readonly headers?: Record<string, string>;
+}
+
+/** The headers every SockJS transport response carries: no caching, CORS, and the cookie. */
+export function transportHeaders(
+  t: TransportRequest,
+  contentType: string,
+  cors = true,
+): Record<string, string> {
+  return {
+    "Content-Type": contentType,
+    "Cache-Control": NO_CACHE,
+    ...(cors ? corsHeaders(t.req) : {}),
+    ...cookieHeader(t),
+  };
+}
+
+/** `Set-Cookie: JSESSIONID=...` when the server needs sticky sessions (`jsessionid`). */
+export function cookieHeader(t: TransportRequest): Record<string, string> {
+  if (!t.server.options.jsessionid) return {};
+  const cookie = t.req.headers.get("Cookie") ?? "";
+  const match = /(?:^|;\s*)JSESSIONID=([^;]*)/.exec(cookie);
+  return { "Set-Cookie": `JSESSIONID=${match ? match[1] : "dummy"}; path=/` };
+}
+
+/** The session named in the URL, created when `create` is set and it does not exist yet. */
+export function findSession(t: TransportRequest, create: boolean): Session | undefined {
+  const existing = t.server.session(t.sessionId);
+  if (existing || !create) return existing;
+  return t.server.createSession(t.sessionId, {
+    protocol: t.url.pathname.slice(t.url.pathname.lastIndexOf("/") + 1),
+    remoteAddress: t.ctx.remoteAddress ?? "",
+    url: t.req.url,
+    headers: t.req.headers,
+  }, true);
+}
+
+/**
+ * A response body that frames are written to. Runtimes join everything written in one turn of
+ * the event loop into one HTTP chunk; this body keeps frames apart where it matters: the first
+ * write goes out at once, later ones in the following turns, message frames written in the same
+ * turn share a chunk, and every other frame (prelude, open, heartbeat, close) gets its own.
+ */
+class ChunkedBody {
+  readonly stream: ReadableStream<Uint8Array>;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #pending: { text: string; alone: boolean }[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closing = false;
+  #done = false;
+
+  constructor(onCancel: () => void) {
+    this.stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+      },
+      cancel: () => {
+        this.#stop();
+        onCancel();
+      },
+    });
+  }
+
+  /** Whether the body is over (closed or cancelled). */
+  get done(): boolean {
+    return this.#done || this.#closing;
+  }
+
+  /** Writes text; `alone` keeps it out of the chunks of other writes. */
+  write(text: string, alone: boolean): void {
+    if (this.done) return;
+    if (this.#timer !== undefined) {
+      this.#pending.push({ text, alone });
+      return;
+    }
+    this.#controller.enqueue(encoder.encode(text));
+    this.#timer = setTimeout(() => this.#tick(), 0);
+  }
+
+  close(): void {
+    if (this.done) return;
+    this.#closing = true;
+    if (this.#timer === undefined) this.#finish();
+  }
+
+  /** Stops writing without closing the stream (the client went away). */
+  abandon(): void {
+    this.#stop();
+  }
+
+  #tick(): void {
+    this.#timer = undefined;
+    if (this.#done) return;
+    if (this.#pending.length > 0) {
+      let n = 1;
+      if (!this.#pending[0].alone) {
+        while (n < this.#pending.length && !this.#pending[n].alone) n++;
+      }
+      const chunk = this.#pending.splice(0, n).map((p) => p.text).join("");
+      this.#controller.enqueue(encoder.encode(chunk));
+      this.#timer = setTimeout(() => this.#tick(), 0);
+    } else if (this.#closing) {
+      this.#finish();
+    }
+  }
+
+  #finish(): void {
+    this.#stop();
+    try {
+      this.#controller.close();
+    } catch { /* cancelled meanwhile */ }
+  }
+
+  #stop(): void {
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pending = [];
+  }
+}
+
+/**
+ * Answers a receiving request: attaches a receiver to the session (created on first use) and
+ * returns the response whose body carries the frames.
+ */
+export function receive(t: TransportRequest, shape: HttpReceiverShape): Response {
+  const session = findSession(t, true)!;
+  const limit = t.server.options.responseLimit;
+  let sent = 0;
+  const aborted = () => {
+    t.req.signal.removeEventListener("abort", aborted);
+    body.abandon();
+    session.abort(receiver, INTERRUPTED);
+  };
+  const body = new ChunkedBody(aborted);
+  const receiver: Receiver = {
+    streaming: shape.streaming,
+    send(frame) {
+      if (body.done) return;
+      const text = shape.format(frame);
+      body.write(text, frame[0] !== "a");
+      sent += text.length;
+      if (shape.streaming && sent >= limit) session.release(receiver);
+    },
+    close() {
+      t.req.signal.removeEventListener("abort", aborted);
+      body.close();
+    },
+  };
+  if (shape.prelude) body.write(shape.prelude, true);
+  t.req.signal.addEventListener("abort", aborted, { once: true });
+  // The body exists now, so the session may write (and end a poll) at once.
+  session.attach(receiver);
+  return new Response(body.stream, {
+    status: 200,
+    headers: { ...transportHeaders(t, shape.contentType, shape.cors), ...shape.headers },
+  });
+}
+
+/**
+ * Reads the body of a send request (`xhr_send`, `jsonp_send`) into messages, or the error
+ * response the protocol defines: 500 `Payload expected.` or 500 `Broken JSON encoding.`.
+ */
+export function parseSendBody(text: string): string[] | Response {
+  if (text === "") return textResponse(500, "Payload expected.");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return textResponse(500, "Broken JSON encoding.");
+  }
+  if (!Array.isArray(value)) return textResponse(500, "Payload expected.");
+  return value.filter((item): item is string => typeof item === "string");
+}
