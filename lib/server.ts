@@ -21,6 +21,7 @@ import { SockjsServer } from "./sockjs/server.ts";
 import type { RequestContext } from "./sockjs/socket.ts";
 import { type CloseReason, SHUTTING_DOWN } from "./sockjs/close_codes.ts";
 import { ThunderConnection } from "./protocol/connection.ts";
+import { serveAsset } from "./assets/handler.ts";
 
 /** A key pair: the public key browsers use and the secret the HTTP API expects. */
 export interface AppKeys {
@@ -66,6 +67,8 @@ export class Thunderpush {
     this.sockjs = new SockjsServer({
       prefix: "/connect",
       maxMessageSize,
+      jsessionid: true,
+      sockjsUrl: "/connect/sockjs.min.js",
       ...(options.heartbeatDelay ? { heartbeatDelay: options.heartbeatDelay } : {}),
       ...(options.disconnectDelay ? { disconnectDelay: options.disconnectDelay } : {}),
       trace: log.debugEnabled
@@ -96,6 +99,8 @@ export class Thunderpush {
     const started = performance.now();
     const path = new URL(req.url).pathname;
     try {
+      const asset = serveAsset(req, path);
+      if (asset) return asset;
       const sockjs = this.sockjs.handle(req, ctx);
       if (sockjs) return await sockjs;
       if (!isApiPath(path)) return notFound();
