@@ -22,6 +22,8 @@ import type { RequestContext } from "./sockjs/socket.ts";
 import { type CloseReason, SHUTTING_DOWN } from "./sockjs/close_codes.ts";
 import { ThunderConnection } from "./protocol/connection.ts";
 import { serveAsset } from "./assets/handler.ts";
+import type { Broker } from "./broker/broker.ts";
+import { MemoryBroker } from "./broker/memory.ts";
 
 /** A key pair: the public key browsers use and the secret the HTTP API expects. */
 export interface AppKeys {
@@ -45,6 +47,11 @@ export interface ThunderpushOptions {
   readonly maxChannelsPerConnection?: number;
   /** Where log lines go (default: nowhere). */
   readonly logger?: Logger;
+  /**
+   * Makes the broker that carries publishes and answers presence, given the hub (default: the
+   * in-memory broker of a single process).
+   */
+  readonly broker?: (hub: Hub) => Broker;
 }
 
 /** A Thunderpush server, independent of the runtime that serves it. */
@@ -55,6 +62,8 @@ export class Thunderpush {
   readonly sockjs: SockjsServer;
   /** The logger. */
   readonly log: Logger;
+  /** Carries publishes and answers presence. */
+  readonly broker: Broker;
   readonly #api: (req: Request) => Promise<Response>;
 
   /** Creates a server for the given applications. */
@@ -62,7 +71,8 @@ export class Thunderpush {
     this.log = options.logger ?? Logger.silent();
     this.hub = new Hub(options.apps);
     const maxMessageSize = options.maxMessageSize ?? 65_536;
-    this.#api = createApiHandler(this.hub, { maxMessageSize });
+    this.broker = options.broker?.(this.hub) ?? new MemoryBroker();
+    this.#api = createApiHandler(this.hub, { maxMessageSize, broker: this.broker });
     const log = this.log;
     this.sockjs = new SockjsServer({
       prefix: "/connect",
@@ -118,8 +128,12 @@ export class Thunderpush {
     }
   };
 
-  /** Closes every client session (with 1001 by default, so clients reconnect). */
-  close(reason: CloseReason = SHUTTING_DOWN): void {
+  /**
+   * Closes every client session (with 1001 by default, so clients reconnect) and stops the
+   * broker.
+   */
+  async close(reason: CloseReason = SHUTTING_DOWN): Promise<void> {
     this.sockjs.closeAll(reason);
+    await this.broker.close();
   }
 }

@@ -14,6 +14,9 @@
  */
 
 import type { Hub } from "../hub/hub.ts";
+import type { Broker } from "../broker/broker.ts";
+import { BrokerUnavailableError } from "../broker/broker.ts";
+import { MemoryBroker } from "../broker/memory.ts";
 import { timingSafeEqual } from "./auth.ts";
 import { readBody } from "./body.ts";
 import {
@@ -31,6 +34,8 @@ import { ALLOWED_METHODS, matchRoute } from "./routes.ts";
 export interface ApiOptions {
   /** Largest POST body in bytes; larger bodies get 413 (default 65,536). */
   readonly maxMessageSize?: number;
+  /** Carries publishes and answers presence (default: the in-memory broker). */
+  readonly broker?: Broker;
 }
 
 /** A fetch-style handler. */
@@ -59,6 +64,7 @@ export function notFound(): Response {
  */
 export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler {
   const maxMessageSize = options.maxMessageSize ?? 65_536;
+  const broker = options.broker ?? new MemoryBroker();
 
   async function answer(req: Request): Promise<Response> {
     const route = matchRoute(new URL(req.url).pathname);
@@ -77,22 +83,32 @@ export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler
     }
     switch (route.kind) {
       case "users":
-        return jsonResponse(200, { count: app.userCount });
+        return jsonResponse(200, { count: await broker.userCount(app) });
       case "user":
-        if (req.method === "GET") return jsonResponse(200, { online: app.isOnline(route.userId) });
+        if (req.method === "GET") {
+          return jsonResponse(200, { online: await broker.isOnline(app, route.userId) });
+        }
         if (req.method === "DELETE") {
-          app.logout(route.userId);
+          await broker.logout(app, route.userId);
           return new Response(null, { status: 204, headers: API_CORS_HEADERS });
         }
         return jsonResponse(200, {
-          count: app.publishToUser(route.userId, await readPayload(req, maxMessageSize)),
+          count: await broker.publishToUser(
+            app,
+            route.userId,
+            await readPayload(req, maxMessageSize),
+          ),
         });
       case "channel":
         if (req.method === "GET") {
-          return jsonResponse(200, { users: app.channelUsers(route.channel) });
+          return jsonResponse(200, { users: await broker.channelUsers(app, route.channel) });
         }
         return jsonResponse(200, {
-          count: app.publishToChannel(route.channel, await readPayload(req, maxMessageSize)),
+          count: await broker.publishToChannel(
+            app,
+            route.channel,
+            await readPayload(req, maxMessageSize),
+          ),
         });
     }
   }
@@ -102,6 +118,9 @@ export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler
       return await answer(req);
     } catch (error) {
       if (error instanceof HttpError) return errorResponse(error);
+      if (error instanceof BrokerUnavailableError) {
+        return errorResponse(new HttpError(503, error.message));
+      }
       throw error;
     }
   };

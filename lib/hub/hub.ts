@@ -22,6 +22,21 @@ export interface HubConnection {
   close(reason: CloseReason): void;
 }
 
+/**
+ * Told about every change to an application's local index, so that a cluster broker can mirror
+ * presence elsewhere. Called synchronously; must not throw.
+ */
+export interface AppObserver {
+  /** A connection of `userId` was registered. */
+  registered(app: App, userId: string): void;
+  /** A connection of `userId` was unregistered (after leaving its channels). */
+  unregistered(app: App, userId: string): void;
+  /** A connection of `userId` joined `channel`. */
+  subscribed(app: App, channel: string, userId: string): void;
+  /** A connection of `userId` left `channel`. */
+  unsubscribed(app: App, channel: string, userId: string): void;
+}
+
 /** The connections of one application, indexed by user and by channel. */
 export class App {
   /** The public key browsers use in CONNECT and applications in API URLs. */
@@ -31,11 +46,32 @@ export class App {
   #users = new Map<string, Set<HubConnection>>();
   #channels = new Map<string, Set<HubConnection>>();
   #subscriptions = new Map<HubConnection, Set<string>>();
+  #observer: AppObserver | null = null;
 
   /** Creates an empty application index. */
   constructor(publicKey: string, secret: string) {
     this.publicKey = publicKey;
     this.secret = secret;
+  }
+
+  /** Sets (or clears) the observer of this index. */
+  observe(observer: AppObserver | null): void {
+    this.#observer = observer;
+  }
+
+  /** The user ids with at least one local connection. */
+  users(): IterableIterator<string> {
+    return this.#users.keys();
+  }
+
+  /** The channels with at least one local subscriber. */
+  channels(): IterableIterator<string> {
+    return this.#channels.keys();
+  }
+
+  /** The number of local connections in a channel. */
+  channelSize(channel: string): number {
+    return this.#channels.get(channel)?.size ?? 0;
   }
 
   /** Number of distinct user ids with at least one connection. */
@@ -65,6 +101,7 @@ export class App {
     let conns = this.#users.get(conn.userId);
     if (!conns) this.#users.set(conn.userId, conns = new Set());
     conns.add(conn);
+    this.#observer?.registered(this, conn.userId);
   }
 
   /** Removes a connection from its user and every channel. Unknown connections are ignored. */
@@ -78,6 +115,7 @@ export class App {
       conns.delete(conn);
       if (conns.size === 0) this.#users.delete(conn.userId);
     }
+    this.#observer?.unregistered(this, conn.userId);
   }
 
   /**
@@ -92,6 +130,7 @@ export class App {
     let conns = this.#channels.get(channel);
     if (!conns) this.#channels.set(channel, conns = new Set());
     conns.add(conn);
+    this.#observer?.subscribed(this, channel, conn.userId);
     return true;
   }
 
@@ -131,16 +170,26 @@ export class App {
    * sent to.
    */
   publishToChannel(channel: string, payload: string): number {
-    const conns = this.#channels.get(channel);
-    if (!conns) return 0;
-    return deliverAll(conns, Message.forChannel(payload, channel));
+    if (!this.#channels.has(channel)) return 0;
+    return this.deliverToChannel(channel, Message.forChannel(payload, channel));
   }
 
   /** Sends a payload to every connection of a user. Returns the number of connections. */
   publishToUser(userId: string, payload: string): number {
+    if (!this.#users.has(userId)) return 0;
+    return this.deliverToUser(userId, Message.forUser(payload));
+  }
+
+  /** Delivers an encoded message to the channel's local connections; returns how many. */
+  deliverToChannel(channel: string, message: Message): number {
+    const conns = this.#channels.get(channel);
+    return conns ? deliverAll(conns, message) : 0;
+  }
+
+  /** Delivers an encoded message to the user's local connections; returns how many. */
+  deliverToUser(userId: string, message: Message): number {
     const conns = this.#users.get(userId);
-    if (!conns) return 0;
-    return deliverAll(conns, Message.forUser(payload));
+    return conns ? deliverAll(conns, message) : 0;
   }
 
   /** Closes every connection of a user with code 9002. Returns how many were closed. */
@@ -168,6 +217,7 @@ export class App {
     if (!conns) return;
     conns.delete(conn);
     if (conns.size === 0) this.#channels.delete(channel);
+    this.#observer?.unsubscribed(this, channel, conn.userId);
   }
 }
 

@@ -44,7 +44,7 @@ export function startServer(options: Partial<ThunderpushOptions> = {}): TestServ
       return { status: res.status, text: await res.text() };
     },
     async close() {
-      thunder.close();
+      await thunder.close();
       await server.close();
     },
   };

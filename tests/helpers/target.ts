@@ -57,7 +57,7 @@ export const inProcess: StartTarget = (options: TargetOptions = {}): Promise<Tar
     base,
     api: apiClient(base),
     async close() {
-      thunder.close();
+      await thunder.close();
       await server.close();
     },
   });

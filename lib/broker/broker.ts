@@ -1,0 +1,38 @@
+/**
+ * The broker: how a publish reaches every connection and how presence is answered, whether the
+ * server runs alone (the in-memory broker) or as one node of several (a cluster broker). The HTTP
+ * API talks only to a broker; it does not know which one runs.
+ *
+ * @module
+ */
+
+import type { App } from "../hub/hub.ts";
+
+/** Carries publishes to connections and answers presence questions, for every application. */
+export interface Broker {
+  /** Whether publishes can be carried now (a cluster broker is not while its engine is away). */
+  readonly ready: boolean;
+  /** Sends to every connection in the channel; resolves with how many it was sent to. */
+  publishToChannel(app: App, channel: string, payload: string): Promise<number>;
+  /** Sends to every connection of the user; resolves with how many it was sent to. */
+  publishToUser(app: App, userId: string, payload: string): Promise<number>;
+  /** Closes every connection of the user with 9002. */
+  logout(app: App, userId: string): Promise<void>;
+  /** The number of distinct user ids with at least one connection. */
+  userCount(app: App): Promise<number>;
+  /** Whether the user has at least one connection. */
+  isOnline(app: App, userId: string): Promise<boolean>;
+  /** The user ids in the channel, each once. */
+  channelUsers(app: App, channel: string): Promise<string[]>;
+  /** Stops the broker (disconnects from its engine). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** The error a broker throws when it cannot carry a request now (answered with 503). */
+export class BrokerUnavailableError extends Error {
+  /** Creates the error; `cause` is the engine's error, if any. */
+  constructor(cause?: unknown) {
+    super("Cluster broker unavailable.", { cause });
+    this.name = "BrokerUnavailableError";
+  }
+}
