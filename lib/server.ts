@@ -45,6 +45,14 @@ export interface ThunderpushOptions {
   readonly disconnectDelay?: number;
   /** Most channels one connection may subscribe to (default 1,000). */
   readonly maxChannelsPerConnection?: number;
+  /** Most client commands per second per connection, bursts of twice that (default 100). */
+  readonly maxCommandsPerSecond?: number;
+  /** Most open client sessions (default 50,000). */
+  readonly maxConnections?: number;
+  /** Most bytes waiting to be sent to one client before it is closed (default 1 MiB). */
+  readonly maxBufferedBytes?: number;
+  /** Most messages waiting for one polling client's next request (default 1,000). */
+  readonly maxQueuedMessages?: number;
   /** Where log lines go (default: nowhere). */
   readonly logger?: Logger;
   /**
@@ -79,13 +87,21 @@ export class Thunderpush {
       maxMessageSize,
       jsessionid: true,
       sockjsUrl: "/connect/sockjs.min.js",
-      ...(options.heartbeatDelay ? { heartbeatDelay: options.heartbeatDelay } : {}),
-      ...(options.disconnectDelay ? { disconnectDelay: options.disconnectDelay } : {}),
+      ...definedOnly({
+        heartbeatDelay: options.heartbeatDelay,
+        disconnectDelay: options.disconnectDelay,
+        maxConnections: options.maxConnections,
+        maxBufferedBytes: options.maxBufferedBytes,
+        maxQueuedMessages: options.maxQueuedMessages,
+      }),
       trace: log.debugEnabled
         ? (direction, id, frame) => log.debug(`${direction} ${id} ${frame}`)
         : null,
     });
-    const limits = { maxChannelsPerConnection: options.maxChannelsPerConnection ?? 1_000 };
+    const limits = {
+      maxChannelsPerConnection: options.maxChannelsPerConnection ?? 1_000,
+      maxCommandsPerSecond: options.maxCommandsPerSecond ?? 100,
+    };
     this.sockjs.onConnection((conn) => {
       log.verbose(
         `New ${conn.info.protocol} connection ${conn.id} from ${conn.info.remoteAddress}.`,
@@ -136,4 +152,11 @@ export class Thunderpush {
     this.sockjs.closeAll(reason);
     await this.broker.close();
   }
+}
+
+/** The entries of `values` that are not undefined. */
+function definedOnly<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(values).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }

@@ -60,10 +60,13 @@ class RecordingLink implements Link {
   }
 }
 
-function connection(maxChannelsPerConnection = 1000) {
+function connection(maxChannelsPerConnection = 1000, maxCommandsPerSecond = 100) {
   const hub = new Hub([{ publicKey: "key", secret: "s" }]);
   const link = new RecordingLink();
-  const conn = new ThunderConnection(hub, link, Logger.silent(), { maxChannelsPerConnection });
+  const conn = new ThunderConnection(hub, link, Logger.silent(), {
+    maxChannelsPerConnection,
+    maxCommandsPerSecond,
+  });
   return { hub, app: hub.app("key")!, link, conn };
 }
 
@@ -111,4 +114,15 @@ Deno.test("ThunderConnection: 9000 for an unknown key, 9001 before CONNECT", () 
   const b = connection();
   b.conn.handle("UNSUBSCRIBE x");
   assert.deepEqual(b.link.closedWith, { code: 9001, reason: "Subscribing before connecting." });
+});
+
+Deno.test("ThunderConnection: bursts up to twice the command rate pass, more close with 1008", () => {
+  const { app, conn, link } = connection(1000, 5);
+  conn.handle("CONNECT u:key");
+  for (let i = 0; i < 9; i++) conn.handle(`SUBSCRIBE c${i}`);
+  assert.equal(link.closedWith, null);
+  assert.equal(app.subscriptionsOf(conn).size, 9);
+  conn.handle("SUBSCRIBE one-too-many");
+  assert.deepEqual(link.closedWith, { code: 1008, reason: "Too many commands." });
+  assert.equal(app.connectionCount, 0);
 });

@@ -119,11 +119,11 @@ Deno.test("Session: the queue is bounded; overflow closes the session", () => {
   for (let i = 0; i < 3; i++) assert.equal(session.write(String(i)), true);
   assert.deepEqual(closes, []);
   session.write("overflow");
-  assert.deepEqual(closes, [1013]);
+  assert.deepEqual(closes, [1008]);
   assert.equal(session.queuedMessages, 0);
   const poll = new Recv(false);
   session.attach(poll);
-  assert.deepEqual(poll.frames, ['c[1013,"Send queue full."]']);
+  assert.deepEqual(poll.frames, ['c[1008,"Send buffer full."]']);
   session.destroy();
 });
 

@@ -7,7 +7,7 @@
 import type { App, Hub, HubConnection } from "../hub/hub.ts";
 import type { Message } from "../hub/message.ts";
 import type { CloseReason } from "../sockjs/close_codes.ts";
-import { INVALID_API_KEY, NOT_CONNECTED } from "../sockjs/close_codes.ts";
+import { INVALID_API_KEY, NOT_CONNECTED, TOO_MANY_COMMANDS } from "../sockjs/close_codes.ts";
 import type { Logger } from "../log.ts";
 import { isValidChannel, parseCommand } from "./commands.ts";
 
@@ -23,6 +23,11 @@ export interface Link {
 export interface ConnectionLimits {
   /** Most channels one connection may be subscribed to; further SUBSCRIBEs are ignored. */
   readonly maxChannelsPerConnection: number;
+  /**
+   * Most commands per second, on average; bursts of twice that are allowed. Past it the
+   * connection is closed with `c[1008,"Too many commands."]`.
+   */
+  readonly maxCommandsPerSecond: number;
 }
 
 /** One client: unauthenticated until CONNECT, then registered in its application's index. */
@@ -34,6 +39,8 @@ export class ThunderConnection implements HubConnection {
   #app: App | null = null;
   #userId = "";
   #closed = false;
+  #tokens: number;
+  #refilled = Date.now();
 
   /** Creates a connection over `link`; it joins the hub on a valid CONNECT. */
   constructor(hub: Hub, link: Link, log: Logger, limits: ConnectionLimits) {
@@ -41,6 +48,7 @@ export class ThunderConnection implements HubConnection {
     this.#link = link;
     this.#log = log;
     this.#limits = limits;
+    this.#tokens = 2 * limits.maxCommandsPerSecond;
   }
 
   /** The user id asserted by CONNECT (empty before it). */
@@ -77,6 +85,11 @@ export class ThunderConnection implements HubConnection {
   /** Handles one client message (one command). */
   handle(message: string): void {
     if (this.#closed) return;
+    if (!this.#takeToken()) {
+      this.#log.verbose(`User ${JSON.stringify(this.#userId)} sent too many commands.`);
+      this.close(TOO_MANY_COMMANDS);
+      return;
+    }
     const command = parseCommand(message);
     switch (command.kind) {
       case "invalid":
@@ -119,5 +132,16 @@ export class ThunderConnection implements HubConnection {
         );
       }
     }
+  }
+
+  // A token bucket: refilled at the allowed rate, holding at most two seconds' worth.
+  #takeToken(): boolean {
+    const rate = this.#limits.maxCommandsPerSecond;
+    const now = Date.now();
+    this.#tokens = Math.min(2 * rate, this.#tokens + ((now - this.#refilled) / 1000) * rate);
+    this.#refilled = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
   }
 }

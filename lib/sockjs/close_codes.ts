@@ -34,6 +34,18 @@ export const BROKEN_FRAMING: CloseReason = { code: 1002, reason: "Broken framing
 /** A client frame was larger than the server accepts. */
 export const MESSAGE_TOO_BIG: CloseReason = { code: 1009, reason: "Message too big." };
 
+/**
+ * The client does not read fast enough: more than `maxBufferedBytes` wait to be written to it, or
+ * more than `maxQueuedMessages` wait for its next poll.
+ */
+export const SEND_BUFFER_FULL: CloseReason = { code: 1008, reason: "Send buffer full." };
+
+/** The client sent more commands per second than the server allows. */
+export const TOO_MANY_COMMANDS: CloseReason = { code: 1008, reason: "Too many commands." };
+
+/** The server has `maxConnections` open sessions already; the client should retry later. */
+export const SERVER_FULL: CloseReason = { code: 1013, reason: "Server is full." };
+
 /** Thunderpush: CONNECT named a public key the server does not know. */
 export const INVALID_API_KEY: CloseReason = { code: 9000, reason: "Invalid API key." };
 

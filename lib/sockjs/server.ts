@@ -15,7 +15,7 @@
  */
 
 import type { CloseReason } from "./close_codes.ts";
-import { GO_AWAY } from "./close_codes.ts";
+import { GO_AWAY, SERVER_FULL } from "./close_codes.ts";
 import type { RequestContext } from "./socket.ts";
 import { Session, type SessionRequestInfo, type SockjsConnection } from "./session.ts";
 import { ROUTES, type TransportRequest } from "./routes.ts";
@@ -41,6 +41,16 @@ export interface SockjsServerOptions {
   readonly maxMessageSize?: number;
   /** Most messages queued for a session without a receiver (default 1,000). */
   readonly maxQueuedMessages?: number;
+  /**
+   * Most bytes written to a client and not yet sent (a slow or stalled reader) before its
+   * session is closed with `c[1008,"Send buffer full."]` (default 1 MiB).
+   */
+  readonly maxBufferedBytes?: number;
+  /**
+   * Most open sessions; a session opened past it is closed at once with
+   * `c[1013,"Server is full."]` (default 50,000).
+   */
+  readonly maxConnections?: number;
   /** Called with every frame in and out, for debug logging. */
   readonly trace?: ((direction: "<" | ">", sessionId: string, frame: string) => void) | null;
 }
@@ -67,6 +77,8 @@ export class SockjsServer {
       sockjsUrl: "https://cdn.jsdelivr.net/npm/sockjs-client@1/dist/sockjs.min.js",
       maxMessageSize: 65_536,
       maxQueuedMessages: 1_000,
+      maxBufferedBytes: 1024 * 1024,
+      maxConnections: 50_000,
       trace: null,
       ...options,
     };
@@ -147,6 +159,10 @@ export class SockjsServer {
   }
 
   #opened(conn: SockjsConnection): void {
+    if (this.#live.size >= this.options.maxConnections) {
+      conn.close(SERVER_FULL);
+      return;
+    }
     this.#live.add(conn);
     for (const listener of this.#listeners) listener(conn);
   }

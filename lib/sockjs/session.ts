@@ -11,7 +11,7 @@
  */
 
 import { asciiJson, closeFrame, HEARTBEAT_FRAME, messageFrame, OPEN_FRAME } from "./frames.ts";
-import { ANOTHER_CONNECTION, type CloseReason, GO_AWAY } from "./close_codes.ts";
+import { ANOTHER_CONNECTION, type CloseReason, GO_AWAY, SEND_BUFFER_FULL } from "./close_codes.ts";
 
 /** Where a session writes its frames: one WebSocket, streaming response or polling response. */
 export interface Receiver {
@@ -72,9 +72,6 @@ export interface SessionEvents {
   /** The session ended; after this nothing is sent or received. */
   close: (reason: CloseReason) => void;
 }
-
-/** The close reason a session gets when its queue outgrows the limit. */
-export const QUEUE_OVERFLOW: CloseReason = { code: 1013, reason: "Send queue full." };
 
 /**
  * What a server application sees of a client: a SockJS session, or a raw WebSocket that stands in
@@ -176,7 +173,7 @@ export class Session implements SockjsConnection {
     if (this.#state > SessionState.OPEN) return false;
     this.#queue.push(element);
     if (this.#receiver) this.#flush();
-    else if (this.#queue.length > this.#options.maxQueuedMessages) this.close(QUEUE_OVERFLOW);
+    else if (this.#queue.length > this.#options.maxQueuedMessages) this.close(SEND_BUFFER_FULL);
     return true;
   }
 

@@ -21,6 +21,12 @@ export interface TargetOptions {
   readonly heartbeatDelay?: number;
   /** `--disconnect-delay` */
   readonly disconnectDelay?: number;
+  /** `--max-connections` */
+  readonly maxConnections?: number;
+  /** `--max-buffered-bytes` */
+  readonly maxBufferedBytes?: number;
+  /** `--max-queued-messages` */
+  readonly maxQueuedMessages?: number;
 }
 
 /** A running server under test. */
@@ -69,6 +75,13 @@ export function targetFlags(options: TargetOptions): string[] {
   if (options.maxMessageSize) flags.push("--max-message-size", String(options.maxMessageSize));
   if (options.heartbeatDelay) flags.push("--heartbeat-delay", String(options.heartbeatDelay));
   if (options.disconnectDelay) flags.push("--disconnect-delay", String(options.disconnectDelay));
+  if (options.maxConnections) flags.push("--max-connections", String(options.maxConnections));
+  if (options.maxBufferedBytes) {
+    flags.push("--max-buffered-bytes", String(options.maxBufferedBytes));
+  }
+  if (options.maxQueuedMessages) {
+    flags.push("--max-queued-messages", String(options.maxQueuedMessages));
+  }
   return flags;
 }
 

@@ -8,7 +8,7 @@
 
 import type { TransportRequest } from "../routes.ts";
 import type { Receiver, Session } from "../session.ts";
-import { INTERRUPTED } from "../close_codes.ts";
+import { INTERRUPTED, SEND_BUFFER_FULL } from "../close_codes.ts";
 import { corsHeaders, NO_CACHE, textResponse } from "../http.ts";
 
 const encoder = new TextEncoder();
@@ -86,7 +86,13 @@ class ChunkedBody {
         this.#stop();
         onCancel();
       },
-    });
+    }, new ByteLengthQueuingStrategy({ highWaterMark: 0 }));
+  }
+
+  /** Bytes written and not yet taken by the runtime (it stops taking when the client stalls). */
+  get backlog(): number {
+    return this.#done ? 0 : -(this.#controller.desiredSize ?? 0) +
+      this.#pending.reduce((n, p) => n + p.text.length, 0);
   }
 
   /** Whether the body is over (closed or cancelled). */
@@ -153,10 +159,9 @@ class ChunkedBody {
  */
 export function receive(t: TransportRequest, shape: HttpReceiverShape): Response {
   const session = findSession(t, true)!;
-  const limit = t.server.options.responseLimit;
+  const { responseLimit: limit, maxBufferedBytes: maxBuffered } = t.server.options;
   let sent = 0;
   const aborted = () => {
-    t.req.signal.removeEventListener("abort", aborted);
     body.abandon();
     session.abort(receiver, INTERRUPTED);
   };
@@ -168,15 +173,14 @@ export function receive(t: TransportRequest, shape: HttpReceiverShape): Response
       const text = shape.format(frame);
       body.write(text, frame[0] !== "a");
       sent += text.length;
-      if (shape.streaming && sent >= limit) session.release(receiver);
+      if (body.backlog > maxBuffered) session.close(SEND_BUFFER_FULL);
+      else if (shape.streaming && sent >= limit) session.release(receiver);
     },
     close() {
-      t.req.signal.removeEventListener("abort", aborted);
       body.close();
     },
   };
   if (shape.prelude) body.write(shape.prelude, true);
-  t.req.signal.addEventListener("abort", aborted, { once: true });
   // The body exists now, so the session may write (and end a poll) at once.
   session.attach(receiver);
   return new Response(body.stream, {

@@ -9,7 +9,13 @@ import type { TransportRequest } from "../routes.ts";
 import type { SessionEvents, SessionRequestInfo, SockjsConnection } from "../session.ts";
 import { SessionState } from "../session.ts";
 import type { WebSocketLike } from "../socket.ts";
-import { type CloseReason, GO_AWAY, INTERRUPTED, MESSAGE_TOO_BIG } from "../close_codes.ts";
+import {
+  type CloseReason,
+  GO_AWAY,
+  INTERRUPTED,
+  MESSAGE_TOO_BIG,
+  SEND_BUFFER_FULL,
+} from "../close_codes.ts";
 import { exceedsBytes, randomId, upgrade } from "./websocket.ts";
 
 /**
@@ -32,9 +38,12 @@ class RawConnection implements SockjsConnection {
   #state: SessionState = SessionState.CONNECTING;
   #listeners: { [K in keyof SessionEvents]: SessionEvents[K][] } = { data: [], close: [] };
 
-  constructor(socket: WebSocketLike, info: SessionRequestInfo) {
+  #maxBuffered: number;
+
+  constructor(socket: WebSocketLike, info: SessionRequestInfo, maxBuffered: number) {
     this.#socket = socket;
     this.info = info;
+    this.#maxBuffered = maxBuffered;
   }
 
   get readyState(): SessionState {
@@ -83,6 +92,7 @@ class RawConnection implements SockjsConnection {
   #send(text: string): boolean {
     if (this.#state !== SessionState.OPEN || this.#socket.readyState !== 1) return false;
     this.#socket.send(text);
+    if (this.#socket.bufferedAmount > this.#maxBuffered) this.close(SEND_BUFFER_FULL);
     return true;
   }
 }
@@ -98,7 +108,7 @@ export function rawWebsocket(t: TransportRequest): Response {
     remoteAddress: t.ctx.remoteAddress ?? "",
     url: t.req.url,
     headers: t.req.headers,
-  });
+  }, server.options.maxBufferedBytes);
   const maxSize = server.options.maxMessageSize;
   const trace = server.options.trace;
   socket.onopen = () => {

@@ -7,7 +7,7 @@
 import type { TransportRequest } from "../routes.ts";
 import type { Receiver } from "../session.ts";
 import type { WebSocketLike } from "../socket.ts";
-import { BROKEN_FRAMING, INTERRUPTED, MESSAGE_TOO_BIG } from "../close_codes.ts";
+import { BROKEN_FRAMING, INTERRUPTED, MESSAGE_TOO_BIG, SEND_BUFFER_FULL } from "../close_codes.ts";
 import { cacheForAYear, notFound, textResponse } from "../http.ts";
 
 /**
@@ -73,10 +73,13 @@ export function websocket(t: TransportRequest): Response {
     url: t.req.url,
     headers: t.req.headers,
   }, false);
+  const maxBuffered = server.options.maxBufferedBytes;
   const receiver: Receiver = {
     streaming: true,
     send(frame) {
-      if (socket.readyState === 1) socket.send(frame);
+      if (socket.readyState !== 1) return;
+      socket.send(frame);
+      if (socket.bufferedAmount > maxBuffered) session.close(SEND_BUFFER_FULL);
     },
     close() {
       if (socket.readyState < 2) socket.close(1000);
