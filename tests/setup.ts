@@ -10,7 +10,8 @@
 // deno-lint-ignore-file no-console
 
 const DEBIAN_PACKAGES: Record<string, string> = {
-  // command: Debian package
+  // command (or absolute path): Debian package
+  "/usr/bin/chromium": "chromium",
 };
 
 async function run(cmd: string, args: string[]): Promise<boolean> {

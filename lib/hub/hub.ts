@@ -20,6 +20,8 @@ export interface HubConnection {
   deliver(message: Message): void;
   /** Closes the connection with a close frame. */
   close(reason: CloseReason): void;
+  /** Whether the connection's session is still open (for invariant checks). */
+  readonly isOpen?: boolean;
 }
 
 /**
@@ -62,6 +64,11 @@ export class App {
   /** The user ids with at least one local connection. */
   users(): IterableIterator<string> {
     return this.#users.keys();
+  }
+
+  /** Every registered connection. */
+  connections(): IterableIterator<HubConnection> {
+    return this.#subscriptions.keys();
   }
 
   /** The channels with at least one local subscriber. */

@@ -17,6 +17,8 @@ export interface Link {
   deliver(message: Message): void;
   /** Closes the client's session with a close frame. */
   close(reason: CloseReason): void;
+  /** Whether the client's session is still open. */
+  readonly isOpen?: boolean;
 }
 
 /** Limits on what one connection may do. */
@@ -54,6 +56,11 @@ export class ThunderConnection implements HubConnection {
   /** The user id asserted by CONNECT (empty before it). */
   get userId(): string {
     return this.#userId;
+  }
+
+  /** Whether the session under this connection is open. */
+  get isOpen(): boolean {
+    return !this.#closed && (this.#link.isOpen ?? true);
   }
 
   /** The application this connection joined, or null before CONNECT. */

@@ -1,0 +1,310 @@
+/*
+ * thunderpush.js: the browser client of Thunderpush, a drop-in replacement for the original
+ * `client/thunderpush.js`. A page written for the original works unchanged:
+ *
+ *   <script src="//push.example.com/connect/sockjs.min.js"></script>
+ *   <script src="//push.example.com/thunderpush.js"></script>
+ *   <script>
+ *     Thunder.connect("push.example.com", "publickey", ["news"], { log: true });
+ *     Thunder.listen(function (message) { console.log(message); });
+ *   </script>
+ *
+ * Needs the global `SockJS` (sockjs-client 0.3.x or 1.x). Plain ES5, no modules.
+ *
+ * Differences from the original (all compatible with pages written for it):
+ * - without a `user` option a random user id is generated once per page (the original sent the
+ *   literal "undefined", so every anonymous visitor shared one id);
+ * - subscribe/unsubscribe on a socket that is not open call `error(Thunder, 'Socket not open')`
+ *   and throw an Error named 'socket.status' (the original threw a TypeError by accident);
+ * - a second `connect()` or `disconnect()` also stops the previous socket and any pending
+ *   reconnect (the original kept the old socket, and its reconnects, alive);
+ * - `disconnect()` calls the onSockClose callback once (the original recursed);
+ * - the onSockOpen callback runs after CONNECT and SUBSCRIBE are sent, so it may subscribe
+ *   (the original ran it first, and a subscribe there got the socket closed with 9001);
+ * - listen handlers get the channel name as a second argument (undefined for user messages),
+ *   and a throwing handler no longer stops the others;
+ * - `server` may be a full URL ("https://push.example.com"); on an https page the default
+ *   protocol is https; the options `transports` and `sockjs` are passed to SockJS.
+ */
+(function (root) {
+  "use strict";
+
+  // Close codes after which the server does not want the client back (see close_codes.ts).
+  var FINAL_CLOSE_CODES = [9000, 9001, 9002];
+
+  function isFunction(value) {
+    return typeof value === "function";
+  }
+
+  function indexOf(list, item) {
+    for (var i = 0; i < list.length; i++) {
+      if (list[i] === item) return i;
+    }
+    return -1;
+  }
+
+  function thunderError(name, message) {
+    var error = new Error(message);
+    error.name = name;
+    return error;
+  }
+
+  // 16 hex digits; crypto where the browser has it.
+  function randomUserId() {
+    var hex = "";
+    var cryptoObj = root.crypto || root.msCrypto;
+    if (cryptoObj && cryptoObj.getRandomValues) {
+      var bytes = new Uint8Array(8);
+      cryptoObj.getRandomValues(bytes);
+      for (var i = 0; i < bytes.length; i++) hex += (bytes[i] + 0x100).toString(16).slice(1);
+    } else {
+      while (hex.length < 16) hex += Math.floor(Math.random() * 0x10000).toString(16);
+      hex = hex.slice(0, 16);
+    }
+    return "anon-" + hex;
+  }
+
+  // Reports an exception without interrupting the caller (like an event listener would).
+  function report(error) {
+    setTimeout(function () {
+      throw error;
+    }, 0);
+  }
+
+  function Thunder() {
+    this.channels = [];
+    this.handlers = [];
+    this.reconnect_delays = [1000, 2500, 5000, 10000, 30000, 60000];
+    this.options = {
+      log: false,
+      retry: true,
+      protocol: "http",
+    };
+    this.socket = null;
+    this.server = null;
+    this.user = undefined;
+    this.apikey = undefined;
+    this.reconnect_tries = 0;
+
+    // The callbacks of onSockOpen & co. live where the original kept them.
+    this.onopen = null;
+    this.onerror = null;
+    this.onclose = null;
+    this.onmessage = null;
+
+    this._reconnectTimer = null;
+    this._generatedUser = null;
+  }
+
+  Thunder.prototype.onSockOpen = function (cb) {
+    if (isFunction(cb)) this.onopen = cb;
+  };
+
+  Thunder.prototype.onSockError = function (cb) {
+    if (isFunction(cb)) this.onerror = cb;
+  };
+
+  Thunder.prototype.onSockClose = function (cb) {
+    if (isFunction(cb)) this.onclose = cb;
+  };
+
+  Thunder.prototype.onSockMessage = function (cb) {
+    if (isFunction(cb)) this.onmessage = cb;
+  };
+
+  /**
+   * Connects to `server` ("host[:port]" or a URL) with the public key `apikey`, subscribes to
+   * `channels` (an array, kept by reference and updated by subscribe/unsubscribe) and keeps the
+   * connection up. `options` (log, user, retry, protocol, transports, sockjs) are merged into
+   * Thunder.options and stay there for later calls.
+   */
+  Thunder.prototype.connect = function (server, apikey, channels, options) {
+    var explicitProtocol = false;
+    for (var key in options) {
+      if (Object.prototype.hasOwnProperty.call(options, key)) {
+        this.options[key] = options[key];
+        if (key === "protocol") explicitProtocol = true;
+      }
+    }
+
+    this._stop();
+    this.apikey = apikey;
+    if (typeof channels === "string") channels = [channels];
+    this.channels = Object.prototype.toString.call(channels) === "[object Array]" ? channels : [];
+    this.reconnect_tries = 0;
+    this.server = this._serverUrl(String(server), explicitProtocol);
+
+    var user = this.options.user;
+    if (user === undefined || user === null) {
+      user = this._generatedUser || (this._generatedUser = randomUserId());
+    }
+    this.user = String(user);
+    this.makeConnection();
+  };
+
+  Thunder.prototype._serverUrl = function (server, explicitProtocol) {
+    server = server.replace(/\/+$/, "");
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(server)) {
+      return /\/connect$/.test(server) ? server : server + "/connect";
+    }
+    var protocol = String(this.options.protocol || "http").replace(/:?(\/\/)?$/, "");
+    var page = root.location && root.location.protocol;
+    if (!explicitProtocol && protocol === "http" && page === "https:") protocol = "https";
+    return protocol + "://" + server + "/connect";
+  };
+
+  /** Closes the connection for good: no reconnect. Returns false when it was not open. */
+  Thunder.prototype.disconnect = function () {
+    var socket = this.socket;
+    var wasOpen = socket && socket.readyState === SockJS.OPEN;
+    this._stop();
+    if (wasOpen) return undefined;
+    return false;
+  };
+
+  // Cancels a pending reconnect and closes the current socket without reconnecting.
+  Thunder.prototype._stop = function () {
+    if (this._reconnectTimer !== null) {
+      clearTimeout(this._reconnectTimer);
+      this._reconnectTimer = null;
+    }
+    var socket = this.socket;
+    if (!socket) return;
+    socket._thunderStopped = true;
+    if (socket.readyState === SockJS.OPEN || socket.readyState === SockJS.CONNECTING) {
+      try {
+        socket.close();
+      } catch (error) {
+        this.log("Cannot close the socket:", error);
+      }
+    }
+  };
+
+  Thunder.prototype._isOpen = function () {
+    return !!this.socket && this.socket.readyState === SockJS.OPEN;
+  };
+
+  Thunder.prototype._notOpen = function (error) {
+    var state = this.socket ? this.socket.readyState : "no socket";
+    if (isFunction(error)) error(this, "Socket not open");
+    throw thunderError("socket.status", "Socket not OPEN: " + state);
+  };
+
+  /** Subscribes to one channel; the socket must be open. */
+  Thunder.prototype.subscribe = function (channel, success, error) {
+    if (typeof channel !== "string" || channel.length <= 0) {
+      throw thunderError("channel.invalid", "Channel is not a string");
+    }
+    if (!this._isOpen()) return this._notOpen(error);
+
+    if (indexOf(this.channels, channel) !== -1) {
+      if (isFunction(success)) success(this, "Channel already subscribed");
+      return true;
+    }
+    this.socket.send("SUBSCRIBE " + channel);
+    this.channels.push(channel);
+    if (isFunction(success)) success(this, "Channel subscribed");
+    return true;
+  };
+
+  /** Unsubscribes from one channel; the socket must be open. */
+  Thunder.prototype.unsubscribe = function (channel, success, error) {
+    if (!this._isOpen()) return this._notOpen(error);
+
+    this.socket.send("UNSUBSCRIBE " + channel);
+    var pos = indexOf(this.channels, channel);
+    if (pos !== -1) this.channels.splice(pos, 1);
+    if (isFunction(success)) success(this, "Channel unsubscribed");
+    return true;
+  };
+
+  /** Adds a handler; it gets every message's payload (parsed JSON) and its channel. */
+  Thunder.prototype.listen = function (handler) {
+    this.log("New handler has been registered.");
+    this.handlers.push(handler);
+  };
+
+  Thunder.prototype.makeConnection = function () {
+    var that = this;
+    this._reconnectTimer = null;
+
+    var sockjsOptions = { debug: !!this.options.log };
+    var extra = this.options.sockjs;
+    for (var key in extra) {
+      if (Object.prototype.hasOwnProperty.call(extra, key)) sockjsOptions[key] = extra[key];
+    }
+    if (this.options.transports) sockjsOptions.transports = this.options.transports;
+
+    var socket = new SockJS(this.server, undefined, sockjsOptions);
+    this.socket = socket;
+
+    socket.onopen = function (e) {
+      that.log("Connection has been established.");
+      that.reconnect_tries = 0;
+      // CONNECT goes first, so that an onSockOpen callback may already subscribe.
+      socket.send("CONNECT " + that.user + ":" + that.apikey);
+      if (that.channels.length) socket.send("SUBSCRIBE " + that.channels.join(":"));
+      if (that.onopen) that.onopen.call(that, e);
+    };
+
+    socket.onmessage = function (e) {
+      that.log("Message has been received", e.data);
+      if (that.onmessage) that.onmessage.call(that, e);
+
+      var channel = e.data && typeof e.data === "object" ? e.data.channel : undefined;
+      try {
+        e.data = JSON.parse(e.data.payload);
+      } catch (_notJson) {
+        // Not a push with a JSON payload: handlers get the data as it came.
+      }
+      var handlers = that.handlers.slice();
+      for (var i = 0; i < handlers.length; i++) {
+        try {
+          handlers[i](e.data, channel);
+        } catch (error) {
+          report(error);
+        }
+      }
+    };
+
+    socket.onerror = function (e) {
+      if (that.onerror) that.onerror.call(that, e);
+    };
+
+    socket.onclose = function (e) {
+      that.log("Connection has been lost.");
+      if (that.onclose) that.onclose.call(that, e);
+
+      if (socket._thunderStopped || that.socket !== socket) {
+        that.log("Reconnect suppressed: disconnected on purpose");
+        return;
+      }
+      if (that.options.retry === false) {
+        that.log("Reconnect suppressed because of retry option false");
+        return;
+      }
+      if (indexOf(FINAL_CLOSE_CODES, e.code) !== -1) {
+        that.log("Reconnect suppressed because of:", e.code, e.reason);
+        return;
+      }
+
+      var delays = that.reconnect_delays;
+      var delay = delays[that.reconnect_tries] || delays[delays.length - 1];
+      that.log("Reconnecting in", delay, "ms...");
+      that.reconnect_tries++;
+      that._reconnectTimer = setTimeout(function () {
+        that.makeConnection();
+      }, delay);
+    };
+  };
+
+  Thunder.prototype.log = function () {
+    if (!this.options.log) return;
+    var console = root.console;
+    if (!console || !console.log) return;
+    // Function.prototype.apply.call works where console.log has no apply (old IE).
+    Function.prototype.apply.call(console.log, console, Array.prototype.slice.call(arguments));
+  };
+
+  root.Thunder = new Thunder();
+})(typeof window !== "undefined" ? window : this);

@@ -1,0 +1,72 @@
+/**
+ * The npm package under test: a fresh build of `npm/` (built once, rebuilt when a source is newer
+ * than it), and the shared suite's target that runs its `bin` with Node.
+ *
+ * @module
+ */
+
+import { buildNpm } from "../../build_npm.ts";
+import { apiClient, KEY, SECRET, spawnServer, type StartTarget, targetFlags } from "./target.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+
+/** The npm package folder. */
+export const NPM_DIR = `${ROOT}/npm`;
+/** The command's script in the npm package. */
+export const NPM_BIN = `${NPM_DIR}/bin/thunderpush.js`;
+
+async function newestSource(): Promise<number> {
+  let newest = 0;
+  const visit = async (path: string): Promise<void> => {
+    const info = await Deno.stat(path).catch(() => null);
+    if (!info) return;
+    if (info.isDirectory) {
+      for await (const entry of Deno.readDir(path)) await visit(`${path}/${entry.name}`);
+    } else {
+      newest = Math.max(newest, info.mtime?.getTime() ?? 0);
+    }
+  };
+  for (const path of ["main.ts", "lib", "client", "build_npm.ts", "deno.json", "README.md"]) {
+    await visit(`${ROOT}/${path}`);
+  }
+  return newest;
+}
+
+let building: Promise<void> | undefined;
+
+/** Builds `npm/` unless a build newer than every source is there already. */
+export function ensureNpmBuild(): Promise<void> {
+  return building ??= (async () => {
+    const built = await Deno.stat(`${NPM_DIR}/package.json`).catch(() => null);
+    if (built?.mtime && built.mtime.getTime() > await newestSource()) return;
+    await buildNpm();
+  })();
+}
+
+/** The npm build's CLI run by Node as a subprocess. */
+export const nodeBuild: StartTarget = async (options = {}) => {
+  await ensureNpmBuild();
+  const pidPath = await Deno.makeTempFile({ prefix: "thunderpush-node-", suffix: ".pid" });
+  const proc = await spawnServer("node", [
+    NPM_BIN,
+    "-p",
+    "0",
+    "-H",
+    "127.0.0.1",
+    "--pid-path",
+    pidPath,
+    ...targetFlags(options),
+    KEY,
+    SECRET,
+  ]);
+  const base = `http://127.0.0.1:${proc.port}`;
+  return {
+    base,
+    api: apiClient(base),
+    async close() {
+      const status = await proc.stop();
+      await Deno.remove(pidPath).catch(() => {});
+      if (!status.success) throw new Error(`server exited with ${status.code}:\n${proc.stderr()}`);
+    },
+  };
+};
