@@ -35,8 +35,49 @@ Deno.test("parseCli() defaults: port 8080, all interfaces, /tmp/thunderpush.pid,
       maxMessageSize: 65536,
       heartbeatDelay: 25000,
       disconnectDelay: 5000,
+      maxConnections: 50000,
+      maxChannelsPerConnection: 1000,
+      maxCommandsPerSecond: 100,
+      maxBufferedBytes: 1048576,
+      maxQueuedMessages: 1000,
     },
   });
+});
+
+Deno.test("parseCli() takes every flag from THUNDERPUSH_* variables; flags win", () => {
+  const env = {
+    THUNDERPUSH_PUBLIC_KEY: "envkey",
+    THUNDERPUSH_SECRET: "envsecret",
+    THUNDERPUSH_PORT: "9001",
+    THUNDERPUSH_HOST: "127.0.0.1",
+    THUNDERPUSH_VERBOSE: "1",
+    THUNDERPUSH_PID_PATH: "/tmp/env.pid",
+    THUNDERPUSH_MAX_CONNECTIONS: "7",
+  };
+  const parsed = parseCli([], env);
+  assert.equal(parsed.kind, "run");
+  if (parsed.kind !== "run") return;
+  assert.equal(parsed.options.clientKey, "envkey");
+  assert.equal(parsed.options.apiKey, "envsecret");
+  assert.equal(parsed.options.port, 9001);
+  assert.equal(parsed.options.host, "127.0.0.1");
+  assert.equal(parsed.options.logLevel, "verbose");
+  assert.equal(parsed.options.pidPath, "/tmp/env.pid");
+  assert.equal(parsed.options.maxConnections, 7);
+  const flagsWin = parseCli(["-p", "1", "--max-connections", "3", "k", "s"], env);
+  assert.equal(flagsWin.kind, "run");
+  if (flagsWin.kind !== "run") return;
+  assert.deepEqual(
+    [flagsWin.options.port, flagsWin.options.maxConnections, flagsWin.options.clientKey],
+    [1, 3, "k"],
+  );
+  const bad = parseCli([], { ...env, THUNDERPUSH_PORT: "http" });
+  assert.deepEqual(bad, {
+    kind: "error",
+    message:
+      "argument THUNDERPUSH_PORT: invalid value: 'http' (expected an integer from 0 to 65535)",
+  });
+  assert.equal(parseCli([], { THUNDERPUSH_PUBLIC_KEY: "only" }).kind, "error");
 });
 
 Deno.test("parseCli() long options, -v, and help or version before anything else", () => {

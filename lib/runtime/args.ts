@@ -1,45 +1,14 @@
 /**
  * The command line: `thunderpush [options] clientkey apikey`, parsed with `node:util`'s
- * `parseArgs` (available on Deno and Node alike).
+ * `parseArgs` (available on Deno and Node alike). Every flag can also come from an environment
+ * variable (`THUNDERPUSH_PORT`, ...); a flag on the command line wins. The keys can come from
+ * `THUNDERPUSH_PUBLIC_KEY` and `THUNDERPUSH_SECRET`, so that they stay out of process listings.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import type { LogLevel } from "../log.ts";
-
-/** The usage line. */
-export const USAGE =
-  "usage: thunderpush [-h] [-p PORT] [-H HOST] [-v] [-d] [--pid-path PATH] [-V]\n" +
-  "                   [--max-message-size BYTES] [--heartbeat-delay MS]\n" +
-  "                   [--disconnect-delay MS] clientkey apikey";
-
-/** The text printed by `-h`. */
-export const HELP = `${USAGE}
-
-Thunderpush: push messages to browsers over SockJS, driven by a small HTTP API.
-
-positional arguments:
-  clientkey             client key: the public key browsers send in CONNECT
-  apikey                server API key: the secret the HTTP API expects in
-                        the X-Thunder-Secret-Key header
-
-options:
-  -h, --help            show this help message and exit
-  -p, --port PORT       binds server to custom port (default 8080; 0 picks a free one)
-  -H, --host HOST       binds server to custom address (default: all interfaces)
-  -v, --verbose         verbose mode: one access line per API request, client commands
-  -d, --debug           debug mode: also log every SockJS frame in and out
-  --pid-path PATH       PID file, locked while the server runs
-                        (default /tmp/thunderpush.pid)
-  --max-message-size BYTES
-                        largest API request body and client frame (default 65536);
-                        larger API bodies get 413, larger frames close the session
-  --heartbeat-delay MS  milliseconds between SockJS heartbeat frames (default 25000)
-  --disconnect-delay MS milliseconds a SockJS session without a receiving request lives
-                        on before it is closed (default 5000)
-  -V, --version         print the version and exit
-`;
 
 /** What the command line asked for. */
 export interface CliOptions {
@@ -61,6 +30,16 @@ export interface CliOptions {
   readonly heartbeatDelay: number;
   /** Milliseconds a SockJS session without a receiver lives on. */
   readonly disconnectDelay: number;
+  /** Most open client sessions. */
+  readonly maxConnections: number;
+  /** Most channels per connection. */
+  readonly maxChannelsPerConnection: number;
+  /** Most client commands per second per connection. */
+  readonly maxCommandsPerSecond: number;
+  /** Most bytes waiting to be sent to one client. */
+  readonly maxBufferedBytes: number;
+  /** Most messages waiting for one polling client. */
+  readonly maxQueuedMessages: number;
 }
 
 /** The outcome of parsing: run with options, print help or version, or a usage error. */
@@ -69,6 +48,180 @@ export type CliCommand =
   | { readonly kind: "help" }
   | { readonly kind: "version" }
   | { readonly kind: "error"; readonly message: string };
+
+type NumericKey = {
+  [K in keyof CliOptions]: CliOptions[K] extends number ? K : never;
+}[keyof CliOptions];
+
+/** A numeric flag: its name, environment variable, range, default and help. */
+interface NumberFlag {
+  readonly flag: string;
+  readonly short?: string;
+  readonly key: NumericKey;
+  readonly metavar: string;
+  readonly min: number;
+  readonly max: number;
+  readonly fallback: number;
+  readonly help: string;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+const GIB = 1024 * 1024 * 1024;
+
+const NUMBER_FLAGS: readonly NumberFlag[] = [
+  {
+    flag: "port",
+    short: "p",
+    key: "port",
+    metavar: "PORT",
+    min: 0,
+    max: 65535,
+    fallback: 8080,
+    help: "binds server to custom port (default 8080; 0 picks a free one)",
+  },
+  {
+    flag: "max-message-size",
+    key: "maxMessageSize",
+    metavar: "BYTES",
+    min: 1,
+    max: GIB,
+    fallback: 65536,
+    help: "largest API request body and client frame (default 65536); larger API bodies " +
+      "get 413, larger frames close the session with 1009",
+  },
+  {
+    flag: "heartbeat-delay",
+    key: "heartbeatDelay",
+    metavar: "MS",
+    min: 1,
+    max: DAY,
+    fallback: 25000,
+    help: "milliseconds between SockJS heartbeat frames (default 25000)",
+  },
+  {
+    flag: "disconnect-delay",
+    key: "disconnectDelay",
+    metavar: "MS",
+    min: 1,
+    max: DAY,
+    fallback: 5000,
+    help: "milliseconds a SockJS session without a receiving request lives on before it is " +
+      "closed (default 5000)",
+  },
+  {
+    flag: "max-connections",
+    key: "maxConnections",
+    metavar: "N",
+    min: 1,
+    max: 10_000_000,
+    fallback: 50000,
+    help: "most open client sessions; more are closed with 1013 (default 50000)",
+  },
+  {
+    flag: "max-channels-per-connection",
+    key: "maxChannelsPerConnection",
+    metavar: "N",
+    min: 1,
+    max: 1_000_000,
+    fallback: 1000,
+    help: "most channels one connection may subscribe to; further ones are ignored " +
+      "(default 1000)",
+  },
+  {
+    flag: "max-commands-per-second",
+    key: "maxCommandsPerSecond",
+    metavar: "N",
+    min: 1,
+    max: 1_000_000,
+    fallback: 100,
+    help: "most client commands per second per connection, bursts of twice that; more close " +
+      "it with 1008 (default 100)",
+  },
+  {
+    flag: "max-buffered-bytes",
+    key: "maxBufferedBytes",
+    metavar: "BYTES",
+    min: 1024,
+    max: GIB,
+    fallback: 1048576,
+    help: "most bytes waiting to be sent to one slow client before it is closed with 1008 " +
+      "(default 1048576)",
+  },
+  {
+    flag: "max-queued-messages",
+    key: "maxQueuedMessages",
+    metavar: "N",
+    min: 1,
+    max: 10_000_000,
+    fallback: 1000,
+    help: "most messages waiting for one polling client's next request before it is closed " +
+      "with 1008 (default 1000)",
+  },
+];
+
+/** The environment variable of a flag: `THUNDERPUSH_` and the flag in capitals. */
+export function envName(flag: string): string {
+  return "THUNDERPUSH_" + flag.toUpperCase().replaceAll("-", "_");
+}
+
+function helpLine(left: string, help: string): string {
+  const words = help.split(" ");
+  const lines: string[] = [];
+  let line = "";
+  for (const word of words) {
+    if (line && line.length + word.length + 1 > 56) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  const pad = " ".repeat(24);
+  const first = left.length < 22
+    ? `  ${left.padEnd(22)}${lines[0]}`
+    : `  ${left}\n${pad}${lines[0]}`;
+  return [first, ...lines.slice(1).map((l) => pad + l)].join("\n");
+}
+
+/** The usage line. */
+export const USAGE =
+  "usage: thunderpush [-h] [-V] [-p PORT] [-H HOST] [-v] [-d] [--pid-path PATH]\n" +
+  "                   [--max-... N] [--heartbeat-delay MS] [--disconnect-delay MS]\n" +
+  "                   clientkey apikey";
+
+/** The text printed by `-h`. */
+export const HELP = [
+  USAGE,
+  "",
+  "Thunderpush: push messages to browsers over SockJS, driven by a small HTTP API.",
+  "",
+  "positional arguments:",
+  helpLine(
+    "clientkey",
+    "client key: the public key browsers send in CONNECT (or " +
+      "THUNDERPUSH_PUBLIC_KEY)",
+  ),
+  helpLine(
+    "apikey",
+    "server API key: the secret the HTTP API expects in the " +
+      "X-Thunder-Secret-Key header (or THUNDERPUSH_SECRET)",
+  ),
+  "",
+  "options (each also from the environment variable named after it, e.g. THUNDERPUSH_PORT;",
+  "a flag on the command line wins):",
+  helpLine("-h, --help", "show this help message and exit"),
+  helpLine("-V, --version", "print the version and exit"),
+  helpLine("-H, --host HOST", "binds server to custom address (default: all interfaces)"),
+  helpLine("-v, --verbose", "verbose mode: one access line per API request, client commands"),
+  helpLine("-d, --debug", "debug mode: also log every SockJS frame in and out"),
+  helpLine(
+    "--pid-path PATH",
+    "PID file, locked while the server runs (default /tmp/thunderpush.pid)",
+  ),
+  ...NUMBER_FLAGS.map((f) =>
+    helpLine(`${f.short ? `-${f.short}, ` : ""}--${f.flag} ${f.metavar}`, f.help)
+  ),
+  "",
+].join("\n");
 
 function integer(name: string, raw: string, min: number, max: number): number | string {
   const text = raw.trim();
@@ -79,8 +232,10 @@ function integer(name: string, raw: string, min: number, max: number): number | 
   return value;
 }
 
+const TRUE = new Set(["1", "true", "yes", "on"]);
+
 /**
- * Parses the command line (without the program name).
+ * Parses the command line (without the program name), with `env` for the variables.
  *
  * @example
  * ```ts
@@ -88,7 +243,10 @@ function integer(name: string, raw: string, min: number, max: number): number | 
  * parseCli(["-p", "8000", "public", "secret"]); // { kind: "run", options: { port: 8000, ... } }
  * ```
  */
-export function parseCli(argv: readonly string[]): CliCommand {
+export function parseCli(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): CliCommand {
   let parsed;
   try {
     parsed = parseArgs({
@@ -97,15 +255,17 @@ export function parseCli(argv: readonly string[]): CliCommand {
       strict: true,
       options: {
         help: { type: "boolean", short: "h" },
-        port: { type: "string", short: "p" },
         host: { type: "string", short: "H" },
         verbose: { type: "boolean", short: "v" },
         debug: { type: "boolean", short: "d" },
         "pid-path": { type: "string" },
-        "max-message-size": { type: "string" },
-        "heartbeat-delay": { type: "string" },
-        "disconnect-delay": { type: "string" },
         version: { type: "boolean", short: "V" },
+        ...Object.fromEntries(
+          NUMBER_FLAGS.map((f) => [
+            f.flag,
+            f.short ? { type: "string" as const, short: f.short } : { type: "string" as const },
+          ]),
+        ),
       },
     });
   } catch (error) {
@@ -114,44 +274,42 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const { values, positionals } = parsed;
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
-  const port = integer("-p/--port", values.port ?? "8080", 0, 65535);
-  if (typeof port === "string") return { kind: "error", message: port };
-  const maxMessageSize = integer(
-    "--max-message-size",
-    values["max-message-size"] ?? "65536",
-    1,
-    1024 * 1024 * 1024,
-  );
-  if (typeof maxMessageSize === "string") return { kind: "error", message: maxMessageSize };
-  const day = 24 * 60 * 60 * 1000;
-  const heartbeatDelay = integer("--heartbeat-delay", values["heartbeat-delay"] ?? "25000", 1, day);
-  if (typeof heartbeatDelay === "string") return { kind: "error", message: heartbeatDelay };
-  const disconnectDelay = integer(
-    "--disconnect-delay",
-    values["disconnect-delay"] ?? "5000",
-    1,
-    day,
-  );
-  if (typeof disconnectDelay === "string") return { kind: "error", message: disconnectDelay };
-  if (positionals.length < 2) {
-    const missing = ["clientkey", "apikey"].slice(positionals.length).join(", ");
+  const numbers: Partial<Record<NumericKey, number>> = {};
+  for (const f of NUMBER_FLAGS) {
+    const fromFlag = (values as Record<string, unknown>)[f.flag] as string | undefined;
+    const raw = fromFlag ?? env[envName(f.flag)];
+    const name = fromFlag !== undefined
+      ? `${f.short ? `-${f.short}/` : ""}--${f.flag}`
+      : envName(f.flag);
+    const value = raw === undefined ? f.fallback : integer(name, raw, f.min, f.max);
+    if (typeof value === "string") return { kind: "error", message: value };
+    numbers[f.key] = value;
+  }
+  const keys = positionals.length > 0
+    ? positionals
+    : [env.THUNDERPUSH_PUBLIC_KEY, env.THUNDERPUSH_SECRET].filter((k) => k !== undefined);
+  if (keys.length < 2) {
+    const missing = ["clientkey", "apikey"].slice(keys.length).join(", ");
     return { kind: "error", message: `the following arguments are required: ${missing}` };
   }
-  if (positionals.length > 2) {
-    return { kind: "error", message: `unrecognized arguments: ${positionals.slice(2).join(" ")}` };
+  if (keys.length > 2) {
+    return { kind: "error", message: `unrecognized arguments: ${keys.slice(2).join(" ")}` };
   }
+  const flagOrEnv = (flag: string, value: boolean | undefined) =>
+    value || TRUE.has((env[envName(flag)] ?? "").toLowerCase());
   return {
     kind: "run",
     options: {
-      clientKey: positionals[0],
-      apiKey: positionals[1],
-      port,
-      host: (values.host ?? "").trim(),
-      logLevel: values.debug ? "debug" : values.verbose ? "verbose" : "info",
-      pidPath: values["pid-path"] ?? "/tmp/thunderpush.pid",
-      maxMessageSize,
-      heartbeatDelay,
-      disconnectDelay,
+      clientKey: keys[0] as string,
+      apiKey: keys[1] as string,
+      host: (values.host ?? env[envName("host")] ?? "").trim(),
+      logLevel: flagOrEnv("debug", values.debug)
+        ? "debug"
+        : flagOrEnv("verbose", values.verbose)
+        ? "verbose"
+        : "info",
+      pidPath: values["pid-path"] ?? env[envName("pid-path")] ?? "/tmp/thunderpush.pid",
+      ...(numbers as Record<NumericKey, number>),
     },
   };
 }
