@@ -76,6 +76,11 @@ export class App {
     return this.#channels.keys();
   }
 
+  /** The local connections in a channel. */
+  channelConnections(channel: string): ReadonlySet<HubConnection> {
+    return this.#channels.get(channel) ?? new Set();
+  }
+
   /** The number of local connections in a channel. */
   channelSize(channel: string): number {
     return this.#channels.get(channel)?.size ?? 0;

@@ -1,0 +1,487 @@
+/**
+ * The Redis broker: many server processes, one set of channels, users and presence.
+ *
+ * Each node keeps its own connections in its hub and mirrors their counts into Redis hashes
+ * (see `redis_keys.ts`), under its node id. A publish on any node goes out on a Redis pub/sub
+ * channel; a node subscribes only to the channels and users it has connections for, and builds
+ * each frame once. Presence answers add up the entries of the live nodes: a node registers
+ * itself in `tp:nodes` with an expiry it renews every `ttl / 5`, so a node that dies (even
+ * `kill -9`) drops out within `ttl` and the survivors remove its entries.
+ *
+ * When Redis goes away, local sessions stay; publishes and presence answers fail with
+ * `BrokerUnavailableError` (503) before anything is sent; the clients reconnect with backoff,
+ * and once back the node writes its whole presence again.
+ *
+ * @module
+ */
+
+import { createClient } from "npm:@redis/client@6.3.1";
+import type { App, AppObserver, Hub } from "../hub/hub.ts";
+import { Message } from "../hub/message.ts";
+import type { Logger } from "../log.ts";
+import { type Broker, BrokerUnavailableError } from "./broker.ts";
+import {
+  cleanupLockKey,
+  hasNodeUserFields,
+  keysFor,
+  nodeKeysKey,
+  NODES_KEY,
+  nodeUserField,
+  parseNodeUserField,
+} from "./redis_keys.ts";
+
+/** Settings of the Redis broker. */
+export interface RedisBrokerOptions {
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). */
+  readonly url: string;
+  /** Milliseconds after which a node that stopped renewing drops out of presence (15,000). */
+  readonly presenceTtl?: number;
+  /** Where to log connection changes. */
+  readonly logger?: Logger;
+  /** This node's id (default: a random UUID). */
+  readonly nodeId?: string;
+}
+
+// Adds to a counter field and removes the field when it reaches zero.
+const INCR_SCRIPT = `local v = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+if v <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+redis.call('SADD', KEYS[2], KEYS[1])
+return v`;
+
+type Client = ReturnType<typeof createClient>;
+type Envelope = { o: string; p?: string; l?: 1 };
+
+/** A broker that shares channels, users and presence between nodes through Redis. */
+export class RedisBroker implements Broker, AppObserver {
+  /** This node's id. */
+  readonly nodeId: string;
+  #hub: Hub;
+  #ttl: number;
+  #log: Logger | undefined;
+  #client: Client;
+  #subscriber: Client;
+  #synced = false;
+  #closed = false;
+  #syncing: Promise<void> | null = null;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #live = new Map<string, number>(); // node -> expiry (ms)
+  #topics = new Set<string>(); // pub/sub channels subscribed at Redis
+  #deltas = new Map<string, Map<string, number>>(); // key -> field -> delta, not yet written
+  #flushQueued = false;
+
+  /** Creates the broker for `hub` and starts connecting in the background. */
+  constructor(hub: Hub, options: RedisBrokerOptions) {
+    this.#hub = hub;
+    this.#ttl = options.presenceTtl ?? 15_000;
+    this.#log = options.logger;
+    this.nodeId = options.nodeId ?? crypto.randomUUID();
+    this.#client = createClient({
+      url: options.url,
+      RESP: 2, // flat array replies, the same from every command
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: 2_000,
+        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 3_000),
+      },
+    });
+    this.#subscriber = this.#client.duplicate();
+    for (
+      const [name, client] of [["commands", this.#client], ["pub/sub", this.#subscriber]] as const
+    ) {
+      client.on("error", (error: Error) => this.#lost(name, error));
+      client.on("ready", () => this.#resync());
+    }
+    for (const app of hub.apps()) app.observe(this);
+    this.#client.connect().catch(() => {});
+    this.#subscriber.connect().catch(() => {});
+  }
+
+  /** Whether both connections are up and this node's presence is written. */
+  get ready(): boolean {
+    return this.#synced && this.#client.isReady && this.#subscriber.isReady;
+  }
+
+  /** Resolves once the broker is ready, or rejects after `timeoutMs`. */
+  async whenReady(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ready) {
+      if (this.#closed || Date.now() > deadline) throw new BrokerUnavailableError();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  // --- Broker ---------------------------------------------------------------------------------
+
+  /** Publishes to a channel on every node; the count adds up the live nodes' connections. */
+  async publishToChannel(app: App, channel: string, payload: string): Promise<number> {
+    const keys = keysFor(app.publicKey);
+    const remote = this.#sumRemote(await this.#hash(keys.channelCounts(channel), false));
+    await this.#publish(keys.channelTopic(channel), { o: this.nodeId, p: payload });
+    return remote + app.publishToChannel(channel, payload);
+  }
+
+  /** Publishes to a user on every node. */
+  async publishToUser(app: App, userId: string, payload: string): Promise<number> {
+    const keys = keysFor(app.publicKey);
+    const remote = this.#sumRemote(await this.#hash(keys.userCounts(userId), false));
+    await this.#publish(keys.userTopic(userId), { o: this.nodeId, p: payload });
+    return remote + app.publishToUser(userId, payload);
+  }
+
+  /** Closes the user's connections on every node. */
+  async logout(app: App, userId: string): Promise<void> {
+    await this.#publish(keysFor(app.publicKey).userTopic(userId), { o: this.nodeId, l: 1 });
+    app.logout(userId);
+  }
+
+  /** Distinct users over all live nodes. */
+  async userCount(app: App): Promise<number> {
+    const users = new Set(app.users());
+    const remote = await this.#hash(keysFor(app.publicKey).users, true);
+    for (const user of this.#remoteUsers(remote)) users.add(user);
+    return users.size;
+  }
+
+  /** Whether the user has a connection on any live node. */
+  async isOnline(app: App, userId: string): Promise<boolean> {
+    const remote = await this.#hash(keysFor(app.publicKey).userCounts(userId), false);
+    return app.isOnline(userId) || this.#sumRemote(remote) > 0;
+  }
+
+  /** The channel's users on every live node: this node's first, in subscription order. */
+  async channelUsers(app: App, channel: string): Promise<string[]> {
+    const remote = await this.#hash(keysFor(app.publicKey).channelUsers(channel), true);
+    const users = new Set(app.channelUsers(channel));
+    for (const user of this.#remoteUsers(remote)) users.add(user);
+    return [...users];
+  }
+
+  /** Removes this node's presence and disconnects. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    for (const app of this.#hub.apps()) app.observe(null);
+    if (this.#client.isReady) {
+      await this.#removeNode(this.nodeId).catch(() => {});
+      await this.#command(["ZREM", NODES_KEY, this.nodeId]).catch(() => {});
+    }
+    await Promise.allSettled([this.#client.close(), this.#subscriber.close()]);
+    this.#client.destroy();
+    this.#subscriber.destroy();
+  }
+
+  // --- AppObserver: mirror local changes ------------------------------------------------------
+
+  /** A local connection of `userId` registered. */
+  registered(app: App, userId: string): void {
+    const keys = keysFor(app.publicKey);
+    this.#add(keys.userCounts(userId), this.nodeId, 1);
+    this.#add(keys.users, nodeUserField(this.nodeId, userId), 1);
+    if (app.connectionsOf(userId).size === 1) this.#listen(keys.userTopic(userId), true);
+  }
+
+  /** A local connection of `userId` left. */
+  unregistered(app: App, userId: string): void {
+    const keys = keysFor(app.publicKey);
+    this.#add(keys.userCounts(userId), this.nodeId, -1);
+    this.#add(keys.users, nodeUserField(this.nodeId, userId), -1);
+    if (!app.isOnline(userId)) this.#listen(keys.userTopic(userId), false);
+  }
+
+  /** A local connection joined a channel. */
+  subscribed(app: App, channel: string, userId: string): void {
+    const keys = keysFor(app.publicKey);
+    this.#add(keys.channelCounts(channel), this.nodeId, 1);
+    this.#add(keys.channelUsers(channel), nodeUserField(this.nodeId, userId), 1);
+    if (app.channelSize(channel) === 1) this.#listen(keys.channelTopic(channel), true);
+  }
+
+  /** A local connection left a channel. */
+  unsubscribed(app: App, channel: string, userId: string): void {
+    const keys = keysFor(app.publicKey);
+    this.#add(keys.channelCounts(channel), this.nodeId, -1);
+    this.#add(keys.channelUsers(channel), nodeUserField(this.nodeId, userId), -1);
+    if (app.channelSize(channel) === 0) this.#listen(keys.channelTopic(channel), false);
+  }
+
+  // --- Internals -------------------------------------------------------------------------------
+
+  /** Sends a command as it is (no readiness check). */
+  #raw(args: string[]): Promise<unknown> {
+    return this.#client.sendCommand(args) as Promise<unknown>;
+  }
+
+  async #command(args: string[]): Promise<unknown> {
+    if (!this.ready) throw new BrokerUnavailableError();
+    try {
+      return await this.#raw(args);
+    } catch (error) {
+      throw new BrokerUnavailableError(error);
+    }
+  }
+
+  /**
+   * A presence hash as a flat `[field, value, ...]` list. When it names a node this node does not
+   * know yet (it registered since the last renewal), the list of live nodes is read again.
+   */
+  async #hash(key: string, nodeUserFields: boolean): Promise<string[]> {
+    const flat = await this.#command(["HGETALL", key]) as string[];
+    for (let i = 0; i < flat.length; i += 2) {
+      const node = nodeUserFields ? parseNodeUserField(flat[i]).node : flat[i];
+      if (!this.#live.has(node)) {
+        await this.#readLive();
+        break;
+      }
+    }
+    return flat;
+  }
+
+  async #publish(topic: string, envelope: Envelope): Promise<void> {
+    await this.#command(["PUBLISH", topic, JSON.stringify(envelope)]);
+  }
+
+  #isLive(node: string): boolean {
+    return (this.#live.get(node) ?? 0) > Date.now();
+  }
+
+  /** Adds up the counts of the other live nodes in a `node -> count` HGETALL reply. */
+  #sumRemote(flat: string[]): number {
+    let sum = 0;
+    for (let i = 0; i < flat.length; i += 2) {
+      if (flat[i] !== this.nodeId && this.#isLive(flat[i])) sum += Number(flat[i + 1]);
+    }
+    return sum;
+  }
+
+  /** The users of the other live nodes in a `node|user -> count` HGETALL reply. */
+  *#remoteUsers(flat: string[]): Generator<string> {
+    for (let i = 0; i < flat.length; i += 2) {
+      const { node, user } = parseNodeUserField(flat[i]);
+      if (node !== this.nodeId && this.#isLive(node) && Number(flat[i + 1]) > 0) yield user;
+    }
+  }
+
+  #add(key: string, field: string, delta: number): void {
+    if (!this.#synced) return; // written in full on the next resync
+    let fields = this.#deltas.get(key);
+    if (!fields) this.#deltas.set(key, fields = new Map());
+    fields.set(field, (fields.get(field) ?? 0) + delta);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushQueued = false;
+    const deltas = this.#deltas;
+    this.#deltas = new Map();
+    const nodeKeys = nodeKeysKey(this.nodeId);
+    for (const [key, fields] of deltas) {
+      for (const [field, delta] of fields) {
+        if (delta === 0) continue;
+        this.#raw(["EVAL", INCR_SCRIPT, "2", key, nodeKeys, field, String(delta)])
+          .catch((error: unknown) => this.#lost("commands", error));
+      }
+    }
+  }
+
+  /** Subscribes to (or leaves) a pub/sub channel, when connected; a resync catches up. */
+  #listen(topic: string, on: boolean): void {
+    if (!this.#synced || !this.#subscriber.isReady) return;
+    if (on && !this.#topics.has(topic)) {
+      this.#topics.add(topic);
+      this.#subscriber.subscribe(topic, (message: string) => this.#receive(topic, message))
+        .catch((error: unknown) => this.#lost("pub/sub", error));
+    } else if (!on && this.#topics.delete(topic)) {
+      this.#subscriber.unsubscribe(topic).catch((error: unknown) => this.#lost("pub/sub", error));
+    }
+  }
+
+  #receive(topic: string, text: string): void {
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (envelope.o === this.nodeId) return;
+    for (const app of this.#hub.apps()) {
+      const keys = keysFor(app.publicKey);
+      const prefix = keys.channelTopic("");
+      if (topic.startsWith(prefix)) {
+        const channel = decodeURIComponent(topic.slice(prefix.length));
+        if (envelope.p !== undefined) {
+          app.deliverToChannel(channel, Message.forChannel(envelope.p, channel));
+        }
+        return;
+      }
+      const userPrefix = keys.userTopic("");
+      if (topic.startsWith(userPrefix)) {
+        const user = decodeURIComponent(topic.slice(userPrefix.length));
+        if (envelope.l) app.logout(user);
+        else if (envelope.p !== undefined) app.deliverToUser(user, Message.forUser(envelope.p));
+        return;
+      }
+    }
+  }
+
+  #lost(name: string, error: unknown): void {
+    if (this.#closed) return;
+    if (this.#synced) {
+      this.#log?.warn(`Redis ${name} connection lost: ${(error as Error)?.message ?? error}`);
+    }
+    this.#synced = false;
+    this.#deltas.clear();
+  }
+
+  /** On (re)connection: write this node's whole presence and pub/sub interest again. */
+  #resync(): void {
+    if (this.#closed || !this.#client.isReady || !this.#subscriber.isReady) return;
+    this.#syncing ??= this.#writeAll().then(
+      () => {
+        this.#syncing = null;
+        if (!this.#closed) this.#log?.info(`Redis broker ready (node ${this.nodeId}).`);
+      },
+      (error) => {
+        this.#syncing = null;
+        this.#lost("commands", error);
+        if (!this.#closed) setTimeout(() => this.#resync(), 500);
+      },
+    );
+  }
+
+  async #writeAll(): Promise<void> {
+    this.#synced = false;
+    const run = (args: string[]) => this.#raw(args);
+    await this.#renew();
+    await this.#removeNode(this.nodeId);
+    const nodeKeys = nodeKeysKey(this.nodeId);
+    const wanted = new Set<string>();
+    const writes: Promise<unknown>[] = [];
+    for (const app of this.#hub.apps()) {
+      const keys = keysFor(app.publicKey);
+      for (const user of app.users()) {
+        const count = String(app.connectionsOf(user).size);
+        writes.push(run(["HSET", keys.userCounts(user), this.nodeId, count]));
+        writes.push(run(["HSET", keys.users, nodeUserField(this.nodeId, user), count]));
+        writes.push(run(["SADD", nodeKeys, keys.userCounts(user), keys.users]));
+        wanted.add(keys.userTopic(user));
+      }
+      for (const channel of app.channels()) {
+        const perUser = new Map<string, number>();
+        for (const conn of app.channelConnections(channel)) {
+          perUser.set(conn.userId, (perUser.get(conn.userId) ?? 0) + 1);
+        }
+        writes.push(
+          run(["HSET", keys.channelCounts(channel), this.nodeId, String(app.channelSize(channel))]),
+        );
+        for (const [user, count] of perUser) {
+          writes.push(
+            run([
+              "HSET",
+              keys.channelUsers(channel),
+              nodeUserField(this.nodeId, user),
+              String(count),
+            ]),
+          );
+        }
+        writes.push(
+          run(["SADD", nodeKeys, keys.channelCounts(channel), keys.channelUsers(channel)]),
+        );
+        wanted.add(keys.channelTopic(channel));
+      }
+    }
+    await Promise.all(writes);
+    // Pub/sub: node-redis resubscribes what it had; add and drop the difference.
+    for (const topic of [...this.#topics]) {
+      if (!wanted.has(topic)) {
+        this.#topics.delete(topic);
+        await this.#subscriber.unsubscribe(topic);
+      }
+    }
+    for (const topic of wanted) {
+      if (this.#topics.has(topic)) continue;
+      this.#topics.add(topic);
+      await this.#subscriber.subscribe(topic, (message: string) => this.#receive(topic, message));
+    }
+    this.#synced = true;
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = setInterval(() => this.#beat(), Math.max(50, Math.floor(this.#ttl / 5)));
+  }
+
+  /** Renews this node's registration and reads who else is alive. */
+  async #renew(): Promise<void> {
+    await this.#raw(["ZADD", NODES_KEY, String(Date.now() + this.#ttl), this.nodeId]);
+    await this.#readLive();
+  }
+
+  /** Reads the live nodes and their expiry times. */
+  async #readLive(): Promise<void> {
+    const reply = await this.#raw([
+      "ZRANGE",
+      NODES_KEY,
+      "-inf",
+      "+inf",
+      "BYSCORE",
+      "WITHSCORES",
+    ]) as string[];
+    this.#live.clear();
+    for (let i = 0; i < reply.length; i += 2) this.#live.set(reply[i], Number(reply[i + 1]));
+  }
+
+  async #beat(): Promise<void> {
+    if (!this.ready) return;
+    try {
+      await this.#renew();
+      const now = Date.now();
+      for (const [node, expiry] of this.#live) {
+        if (expiry > now || node === this.nodeId) continue;
+        // Dead: one survivor removes its entries.
+        const locked = await this.#raw([
+          "SET",
+          cleanupLockKey(node),
+          this.nodeId,
+          "NX",
+          "PX",
+          String(this.#ttl),
+        ]);
+        if (locked === null) continue;
+        await this.#removeNode(node);
+        await this.#raw(["ZREM", NODES_KEY, node]);
+        this.#log?.info(`Removed the presence of dead node ${node}.`);
+      }
+    } catch (error) {
+      this.#lost("commands", error);
+    }
+  }
+
+  /** Deletes every presence entry a node wrote. */
+  async #removeNode(node: string): Promise<void> {
+    const run = (args: string[]) => this.#raw(args);
+    const keys = await run(["SMEMBERS", nodeKeysKey(node)]) as string[];
+    for (const key of keys) {
+      if (!hasNodeUserFields(key)) {
+        await run(["HDEL", key, node]);
+        continue;
+      }
+      let cursor = "0";
+      do {
+        const [next, flat] = await run([
+          "HSCAN",
+          key,
+          cursor,
+          "MATCH",
+          `${node}|*`,
+          "COUNT",
+          "500",
+        ]) as [string, string[]];
+        const fields = flat.filter((_, i) => i % 2 === 0);
+        if (fields.length > 0) await run(["HDEL", key, ...fields]);
+        cursor = next;
+      } while (cursor !== "0");
+    }
+    await run(["DEL", nodeKeysKey(node)]);
+  }
+}
