@@ -12,6 +12,7 @@
 const DEBIAN_PACKAGES: Record<string, string> = {
   // command (or absolute path): Debian package
   "/usr/bin/chromium": "chromium",
+  "redis-server": "redis-server",
 };
 
 async function run(cmd: string, args: string[]): Promise<boolean> {
