@@ -14,7 +14,10 @@
 
 import { Hub } from "./hub/hub.ts";
 import { createApiHandler, notFound } from "./api/handler.ts";
-import { isApiPath } from "./api/routes.ts";
+import { isApiPath, matchRoute } from "./api/routes.ts";
+import { Metrics } from "./metrics.ts";
+import type { Message } from "./hub/message.ts";
+import { SessionState } from "./sockjs/session.ts";
 import { errorResponse, HttpError } from "./api/errors.ts";
 import { Logger } from "./log.ts";
 import { SockjsServer } from "./sockjs/server.ts";
@@ -60,6 +63,10 @@ export interface ThunderpushOptions {
    * in-memory broker of a single process).
    */
   readonly broker?: (hub: Hub) => Broker;
+  /** Whether `/metrics` is served on the main port (default true). */
+  readonly metricsOnMainPort?: boolean;
+  /** Tells the process's memory, for `/metrics` (the runtime adapter knows how). */
+  readonly memory?: () => { rss: number; heapUsed: number };
 }
 
 /** A Thunderpush server, independent of the runtime that serves it. */
@@ -72,7 +79,11 @@ export class Thunderpush {
   readonly log: Logger;
   /** Carries publishes and answers presence. */
   readonly broker: Broker;
+  /** What the server counts, for `/metrics`. */
+  readonly metrics: Metrics;
   readonly #api: (req: Request) => Promise<Response>;
+  readonly #serveMetrics: boolean;
+  #draining = false;
 
   /** Creates a server for the given applications. */
   constructor(options: ThunderpushOptions) {
@@ -81,6 +92,7 @@ export class Thunderpush {
     const maxMessageSize = options.maxMessageSize ?? 65_536;
     this.broker = options.broker?.(this.hub) ?? new MemoryBroker();
     this.#api = createApiHandler(this.hub, { maxMessageSize, broker: this.broker });
+    this.#serveMetrics = options.metricsOnMainPort ?? true;
     const log = this.log;
     this.sockjs = new SockjsServer({
       prefix: "/connect",
@@ -98,6 +110,14 @@ export class Thunderpush {
         ? (direction, id, frame) => log.debug(`${direction} ${id} ${frame}`)
         : null,
     });
+    const hub = this.hub;
+    this.metrics = new Metrics({
+      sessions: () => this.sockjs.connectionsByTransport(),
+      users: () => sum(hub.apps(), (app) => app.userCount),
+      channels: () => sum(hub.apps(), (app) => app.channelCount),
+      ...definedOnly({ memory: options.memory }),
+    });
+    const metrics = this.metrics;
     const limits = {
       maxChannelsPerConnection: options.maxChannelsPerConnection ?? 1_000,
       maxCommandsPerSecond: options.maxCommandsPerSecond ?? 100,
@@ -106,21 +126,33 @@ export class Thunderpush {
       log.verbose(
         `New ${conn.info.protocol} connection ${conn.id} from ${conn.info.remoteAddress}.`,
       );
-      const thunder = new ThunderConnection(
-        this.hub,
-        {
-          deliver: (message) => conn.writeFrame(message.frame, message.element),
-          close: (reason) => conn.close(reason),
+      const link = {
+        deliver(message: Message) {
+          if (conn.writeFrame(message.frame, message.element)) {
+            metrics.delivered++;
+            metrics.bytesSent += message.frame.length;
+          }
         },
-        log,
-        limits,
-      );
+        close: (reason: CloseReason) => conn.close(reason),
+        get isOpen() {
+          return conn.readyState === SessionState.OPEN;
+        },
+      };
+      const thunder = new ThunderConnection(this.hub, link, log, limits);
       conn.on("data", (message) => thunder.handle(message));
       conn.on("close", () => thunder.closed());
     });
   }
 
-  /** The fetch-style handler: `/api/...`, `/connect/...`, and 404 elsewhere. */
+  /** Whether the server is draining (stopping): `/readyz` answers 503. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * The fetch-style handler: `/api/...`, `/connect/...`, the browser assets, `/healthz`,
+   * `/readyz`, `/metrics`, and 404 elsewhere.
+   */
   fetch = async (req: Request, ctx: RequestContext = {}): Promise<Response> => {
     const started = performance.now();
     const path = new URL(req.url).pathname;
@@ -129,12 +161,17 @@ export class Thunderpush {
       if (asset) return asset;
       const sockjs = this.sockjs.handle(req, ctx);
       if (sockjs) return await sockjs;
+      const ops = await this.opsResponse(req, path, this.#serveMetrics);
+      if (ops) return ops;
       if (!isApiPath(path)) return notFound();
       const res = await this.#api(req);
+      const seconds = (performance.now() - started) / 1000;
+      this.metrics.request(endpointOf(path), req.method, res.status, seconds);
       if (this.log.verboseEnabled) {
-        const ms = (performance.now() - started).toFixed(2);
         this.log.verbose(
-          `${res.status} ${req.method} ${path} (${ctx.remoteAddress ?? "-"}) ${ms}ms`,
+          `${res.status} ${req.method} ${path} (${ctx.remoteAddress ?? "-"}) ${
+            (seconds * 1000).toFixed(2)
+          }ms`,
         );
       }
       return res;
@@ -145,13 +182,71 @@ export class Thunderpush {
   };
 
   /**
+   * Answers the operations endpoints: `GET /healthz` (alive), `GET /readyz` (503 while draining
+   * or while the broker is unavailable) and, when `withMetrics`, `GET /metrics`. Returns
+   * undefined for other requests. A separate metrics port serves `opsResponse(req, path, true)`.
+   */
+  async opsResponse(
+    req: Request,
+    path: string,
+    withMetrics: boolean,
+  ): Promise<Response | undefined> {
+    if (req.method !== "GET" && req.method !== "HEAD") return undefined;
+    if (path === "/healthz") return statusResponse(200, "ok");
+    if (path === "/readyz") {
+      if (this.#draining) return statusResponse(503, "draining");
+      if (!this.broker.ready) return statusResponse(503, "broker unavailable");
+      return statusResponse(200, "ready");
+    }
+    if (path === "/metrics" && withMetrics) {
+      return new Response(await this.metrics.render(), {
+        headers: { "Content-Type": this.metrics.contentType },
+      });
+    }
+    return undefined;
+  }
+
+  /**
+   * Starts a graceful stop: `/readyz` answers 503, every session is closed with `reason` (1001
+   * by default, so clients reconnect elsewhere) and new sessions are refused the same way. The
+   * API keeps answering until the runtime stops accepting.
+   */
+  drain(reason: CloseReason = SHUTTING_DOWN): void {
+    this.#draining = true;
+    this.sockjs.refuseNew(reason);
+    this.sockjs.closeAll(reason);
+  }
+
+  /**
    * Closes every client session (with 1001 by default, so clients reconnect) and stops the
    * broker.
    */
   async close(reason: CloseReason = SHUTTING_DOWN): Promise<void> {
-    this.sockjs.closeAll(reason);
+    this.drain(reason);
     await this.broker.close();
   }
+}
+
+function statusResponse(status: number, text: string): Response {
+  return new Response(`{"status": "${text}"}\n`, {
+    status,
+    headers: { "Content-Type": "application/json; charset=UTF-8", "Cache-Control": "no-store" },
+  });
+}
+
+/** The API endpoint a path names, for metrics labels: `users`, `user`, `channel` or `other`. */
+function endpointOf(path: string): string {
+  try {
+    return matchRoute(path)?.kind ?? "other";
+  } catch {
+    return "other";
+  }
+}
+
+function sum<T>(items: Iterable<T>, value: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += value(item);
+  return total;
 }
 
 /** The entries of `values` that are not undefined. */

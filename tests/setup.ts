@@ -13,6 +13,8 @@ const DEBIAN_PACKAGES: Record<string, string> = {
   // command (or absolute path): Debian package
   "/usr/bin/chromium": "chromium",
   "redis-server": "redis-server",
+  // The Prometheus project's own text-format parser, for the /metrics tests.
+  "/usr/lib/python3/dist-packages/prometheus_client/parser.py": "python3-prometheus-client",
 };
 
 async function run(cmd: string, args: string[]): Promise<boolean> {

@@ -10,7 +10,7 @@ import type { Broker } from "./broker.ts";
 /** A broker for a single server process. */
 export class MemoryBroker implements Broker {
   /** Always ready. */
-  readonly ready = true;
+  readonly ready: boolean = true;
 
   /** Sends to the channel's local connections. */
   publishToChannel(app: App, channel: string, payload: string): Promise<number> {

@@ -65,6 +65,7 @@ export class SockjsServer {
   #sessions = new Map<string, Session>();
   #live = new Set<SockjsConnection>();
   #listeners: ((conn: SockjsConnection) => void)[] = [];
+  #refusal: CloseReason | null = null;
 
   /** Creates a server; nothing listens until `handle` is called by a runtime adapter. */
   constructor(options: SockjsServerOptions) {
@@ -92,6 +93,23 @@ export class SockjsServer {
   /** Open connections of every transport. */
   get connectionCount(): number {
     return this.#live.size;
+  }
+
+  /** Open connections by transport name (`websocket`, `xhr_streaming`, ...). */
+  connectionsByTransport(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const conn of this.#live) {
+      counts.set(conn.info.protocol, (counts.get(conn.info.protocol) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /**
+   * Refuses new sessions from now on: each one is closed at once with `reason` (used while the
+   * server drains before it stops).
+   */
+  refuseNew(reason: CloseReason): void {
+    this.#refusal = reason;
   }
 
   /** Answers a request under the prefix; returns undefined for other paths. */
@@ -159,8 +177,8 @@ export class SockjsServer {
   }
 
   #opened(conn: SockjsConnection): void {
-    if (this.#live.size >= this.options.maxConnections) {
-      conn.close(SERVER_FULL);
+    if (this.#refusal || this.#live.size >= this.options.maxConnections) {
+      conn.close(this.#refusal ?? SERVER_FULL);
       return;
     }
     this.#live.add(conn);

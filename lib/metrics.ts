@@ -1,0 +1,142 @@
+/**
+ * Metrics in the Prometheus text format, with prom-client. The hot path only adds to plain
+ * numbers; prom-client reads them when `/metrics` is scraped.
+ *
+ * @module
+ */
+
+import client from "npm:prom-client@15.1.3";
+
+/** What the server counts. */
+export class Metrics {
+  /** The registry `/metrics` renders. */
+  readonly registry: client.Registry = new client.Registry();
+  /** Pushes accepted by the API, by kind (`channel`, `user`). */
+  readonly published = { channel: 0, user: 0 };
+  /** Pushes handed to a client connection. */
+  delivered = 0;
+  /** Bytes of the push frames handed to client connections. */
+  bytesSent = 0;
+  #requests: client.Counter<"endpoint" | "method" | "status">;
+  #latency: client.Histogram<"kind">;
+
+  /**
+   * Creates the metrics. `gauges` are read at scrape time: open sessions by transport, users,
+   * channels, and the process's memory when the runtime tells it.
+   */
+  constructor(gauges: {
+    sessions: () => Map<string, number>;
+    users: () => number;
+    channels: () => number;
+    memory?: () => { rss: number; heapUsed: number };
+  }) {
+    const registers = [this.registry];
+    const metrics = this;
+    new client.Gauge({
+      name: "thunderpush_sessions",
+      help: "Open client sessions, by SockJS transport.",
+      labelNames: ["transport"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [transport, n] of gauges.sessions()) this.set({ transport }, n);
+      },
+    });
+    new client.Gauge({
+      name: "thunderpush_users",
+      help: "Distinct user ids connected to this node.",
+      registers,
+      collect() {
+        this.set(gauges.users());
+      },
+    });
+    new client.Gauge({
+      name: "thunderpush_channels",
+      help: "Channels with at least one subscriber on this node.",
+      registers,
+      collect() {
+        this.set(gauges.channels());
+      },
+    });
+    new client.Counter({
+      name: "thunderpush_messages_published_total",
+      help: "Pushes accepted by the HTTP API, by target kind.",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ kind: "channel" }, metrics.published.channel);
+        this.inc({ kind: "user" }, metrics.published.user);
+      },
+    });
+    new client.Counter({
+      name: "thunderpush_messages_delivered_total",
+      help: "Pushes handed to client connections on this node.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(metrics.delivered);
+      },
+    });
+    new client.Counter({
+      name: "thunderpush_bytes_sent_total",
+      help: "Bytes of push frames handed to client connections on this node.",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(metrics.bytesSent);
+      },
+    });
+    this.#requests = new client.Counter({
+      name: "thunderpush_api_requests_total",
+      help: "HTTP API requests, by endpoint, method and status.",
+      labelNames: ["endpoint", "method", "status"],
+      registers,
+    });
+    this.#latency = new client.Histogram({
+      name: "thunderpush_publish_duration_seconds",
+      help: "Time to answer a publish (POST to a channel or a user).",
+      labelNames: ["kind"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    if (gauges.memory) {
+      const memory = gauges.memory;
+      new client.Gauge({
+        name: "process_resident_memory_bytes",
+        help: "Resident memory size in bytes.",
+        registers,
+        collect() {
+          this.set(memory().rss);
+        },
+      });
+      new client.Gauge({
+        name: "thunderpush_heap_used_bytes",
+        help: "JavaScript heap in use, in bytes.",
+        registers,
+        collect() {
+          this.set(memory().heapUsed);
+        },
+      });
+    }
+  }
+
+  /** Counts an API request; publishes also go into the latency histogram. */
+  request(endpoint: string, method: string, status: number, seconds: number): void {
+    this.#requests.inc({ endpoint, method, status: String(status) });
+    if (method === "POST" && status === 200 && (endpoint === "channel" || endpoint === "user")) {
+      this.published[endpoint]++;
+      this.#latency.observe({ kind: endpoint }, seconds);
+    }
+  }
+
+  /** The exposition text. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** The exposition's content type. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
