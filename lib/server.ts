@@ -107,7 +107,13 @@ export class Thunderpush {
         maxQueuedMessages: options.maxQueuedMessages,
       }),
       trace: log.debugEnabled
-        ? (direction, id, frame) => log.debug(`${direction} ${id} ${frame}`)
+        ? (direction, id, frame) =>
+          log.debug(`${direction} ${id} ${frame}`, {
+            event: "frame",
+            direction,
+            session: id,
+            frame,
+          })
         : null,
     });
     const hub = this.hub;
@@ -168,15 +174,26 @@ export class Thunderpush {
       const seconds = (performance.now() - started) / 1000;
       this.metrics.request(endpointOf(path), req.method, res.status, seconds);
       if (this.log.verboseEnabled) {
+        const ms = Number((seconds * 1000).toFixed(2));
         this.log.verbose(
-          `${res.status} ${req.method} ${path} (${ctx.remoteAddress ?? "-"}) ${
-            (seconds * 1000).toFixed(2)
-          }ms`,
+          `${res.status} ${req.method} ${path} (${ctx.remoteAddress ?? "-"}) ${ms}ms`,
+          {
+            event: "request",
+            status: res.status,
+            method: req.method,
+            path,
+            remote: ctx.remoteAddress ?? null,
+            ms,
+          },
         );
       }
       return res;
     } catch (error) {
-      this.log.error(`${req.method} ${path}: ${(error as Error)?.stack ?? error}`);
+      this.log.error(`${req.method} ${path}: ${(error as Error)?.stack ?? error}`, {
+        event: "error",
+        method: req.method,
+        path,
+      });
       return errorResponse(new HttpError(500, "Internal server error."));
     }
   };
