@@ -31,7 +31,8 @@ export class Metrics {
     memory?: () => { rss: number; heapUsed: number };
   }) {
     const registers = [this.registry];
-    const metrics = this;
+    const published = this.published;
+    const totals = () => ({ delivered: this.delivered, bytes: this.bytesSent });
     new client.Gauge({
       name: "thunderpush_sessions",
       help: "Open client sessions, by SockJS transport.",
@@ -65,8 +66,8 @@ export class Metrics {
       registers,
       collect() {
         this.reset();
-        this.inc({ kind: "channel" }, metrics.published.channel);
-        this.inc({ kind: "user" }, metrics.published.user);
+        this.inc({ kind: "channel" }, published.channel);
+        this.inc({ kind: "user" }, published.user);
       },
     });
     new client.Counter({
@@ -75,7 +76,7 @@ export class Metrics {
       registers,
       collect() {
         this.reset();
-        this.inc(metrics.delivered);
+        this.inc(totals().delivered);
       },
     });
     new client.Counter({
@@ -84,7 +85,7 @@ export class Metrics {
       registers,
       collect() {
         this.reset();
-        this.inc(metrics.bytesSent);
+        this.inc(totals().bytes);
       },
     });
     this.#requests = new client.Counter({

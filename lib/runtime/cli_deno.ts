@@ -1,84 +1,58 @@
 /**
- * The `thunderpush` command on Deno: parse the command line, take the PID file, serve, and shut
- * down cleanly on SIGINT or SIGTERM.
+ * The `thunderpush` command on Deno: the runtime-neutral flow of `cli.ts` with `Deno.serve`,
+ * a `flock`ed PID file and Deno's signal listeners.
  *
  * @module
  */
 
-import { HELP, parseCli, USAGE } from "./args.ts";
-import { acquirePidFile } from "./pid_file.ts";
+import { type CliPlatform, runCli } from "./cli.ts";
+import { acquirePidFile } from "./pid_file_deno.ts";
 import { serve } from "./serve_deno.ts";
-import { Logger } from "../log.ts";
-import { Thunderpush } from "../server.ts";
-import { VERSION } from "../version.ts";
 
 const encoder = new TextEncoder();
 
-function writeErr(text: string): void {
-  Deno.stderr.writeSync(encoder.encode(text));
+const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = encoder.encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
 }
+
+const platform: CliPlatform = {
+  env: () => {
+    try {
+      return Deno.env.toObject();
+    } catch {
+      return {}; // no --allow-env: flags only
+    }
+  },
+  stdout: (text) => writeAll(Deno.stdout, text),
+  stderr: (text) => writeAll(Deno.stderr, text),
+  acquirePidFile,
+  serve,
+  nextSignal: () =>
+    new Promise((resolve) => {
+      const listeners = SIGNALS.map((signal) => {
+        const listener = () => {
+          for (const [s, l] of listeners) Deno.removeSignalListener(s, l);
+          resolve(signal);
+        };
+        Deno.addSignalListener(signal, listener);
+        return [signal, listener] as const;
+      });
+    }),
+};
 
 /**
  * Runs the command line and returns the exit status: 0 after a clean shutdown, 1 when the PID
  * file is locked by another process, 2 on a usage error.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./cli_deno.ts";
+ * Deno.exit(await main(["-p", "8080", "publickey", "secret"]));
+ * ```
  */
-export async function main(argv: readonly string[]): Promise<number> {
-  const command = parseCli(argv);
-  switch (command.kind) {
-    case "help":
-      Deno.stdout.writeSync(encoder.encode(HELP));
-      return 0;
-    case "version":
-      Deno.stdout.writeSync(encoder.encode(VERSION + "\n"));
-      return 0;
-    case "error":
-      writeErr(`${USAGE}\nthunderpush: error: ${command.message}\n`);
-      return 2;
-  }
-  const options = command.options;
-  const log = new Logger(options.logLevel, (line) => writeErr(line + "\n"));
-  let pidFile;
-  try {
-    pidFile = await acquirePidFile(options.pidPath);
-  } catch (error) {
-    log.error(`Cannot open the PID file ${options.pidPath}: ${(error as Error).message}`);
-    return 1;
-  }
-  if (!pidFile) {
-    writeErr(`Process already running (PID file: ${options.pidPath}).\n`);
-    return 1;
-  }
-  const thunder = new Thunderpush({
-    apps: [{ publicKey: options.clientKey, secret: options.apiKey }],
-    maxMessageSize: options.maxMessageSize,
-    heartbeatDelay: options.heartbeatDelay,
-    disconnectDelay: options.disconnectDelay,
-    logger: log,
-  });
-  let server;
-  try {
-    server = serve(thunder.fetch, {
-      port: options.port,
-      hostname: options.host,
-      onError: (error) => log.error(`Unhandled error: ${(error as Error)?.stack ?? error}`),
-    });
-  } catch (error) {
-    log.error(
-      `Cannot listen on ${options.host || "*"}:${options.port}: ${(error as Error).message}`,
-    );
-    await pidFile.release();
-    return 1;
-  }
-  log.info(`Starting Thunderpush server at ${server.address}`);
-  const { promise: stopped, resolve: stop } = Promise.withResolvers<string>();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  const listeners = signals.map((signal) => [signal, () => stop(signal)] as const);
-  for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
-  const signal = await stopped;
-  for (const [s, listener] of listeners) Deno.removeSignalListener(s, listener);
-  log.info(`Shutting down (${signal})...`);
-  thunder.close();
-  await Promise.race([server.close(), new Promise((r) => setTimeout(r, 5_000))]);
-  await pidFile.release();
-  return 0;
+export function main(argv: readonly string[]): Promise<number> {
+  return runCli(argv, platform);
 }

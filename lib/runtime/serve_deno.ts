@@ -1,38 +1,26 @@
 /**
  * The Deno adapter: `Deno.serve` for requests, `Deno.upgradeWebSocket` for WebSockets.
  *
+ * @example
+ * ```ts ignore
+ * import { Thunderpush } from "../server.ts";
+ * import { serve } from "./serve_deno.ts";
+ * const thunder = new Thunderpush({ apps: [{ publicKey: "key", secret: "secret" }] });
+ * const server = serve(thunder.fetch, { port: 8080 });
+ * // later
+ * thunder.close();
+ * await server.close();
+ * ```
+ *
  * @module
  */
 
 import type { Handler, RequestContext } from "../sockjs/socket.ts";
+import { describeAddress, type RunningServer, type ServeOptions } from "./serve.ts";
 
-/** Where and how to listen. */
-export interface ServeOptions {
-  /** TCP port; 0 picks a free one (default 8080). */
-  readonly port?: number;
-  /** Address to bind; empty means every interface, IPv6 and IPv4 where possible. */
-  readonly hostname?: string;
-  /** Told about errors the handler threw; the client gets a 500. */
-  readonly onError?: (error: unknown) => void;
-}
+export type { RunningServer, ServeOptions } from "./serve.ts";
 
-/** A running server, the same shape on every runtime. */
-export interface RunningServer {
-  /** The bound address, e.g. `http://127.0.0.1:8080/`. */
-  readonly url: string;
-  /** The bound hostname and port. */
-  readonly addr: { readonly hostname: string; readonly port: number };
-  /** The bound address as `host:port`, IPv6 hosts in brackets. */
-  readonly address: string;
-  /** Stops accepting and waits for requests in flight. Safe to call twice. */
-  close(): Promise<void>;
-}
-
-function displayHost(hostname: string): string {
-  return hostname.includes(":") ? `[${hostname}]` : hostname;
-}
-
-/** Serves `handler` with `Deno.serve`. Resolves once the server listens. */
+/** Serves `handler` with `Deno.serve`. Returns once the server listens; throws if it cannot. */
 export function serve(handler: Handler, options: ServeOptions = {}): RunningServer {
   const requested = options.hostname ?? "";
   const listen = (hostname: string) =>
@@ -67,12 +55,9 @@ export function serve(handler: Handler, options: ServeOptions = {}): RunningServ
   } else {
     server = listen(requested);
   }
-  const addr = server.addr;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${displayHost(addr.hostname)}:${addr.port}/`,
-    addr: { hostname: addr.hostname, port: addr.port },
-    address: `${displayHost(addr.hostname)}:${addr.port}`,
+    ...describeAddress(server.addr.hostname, server.addr.port),
     close() {
       return closing ??= server.shutdown();
     },

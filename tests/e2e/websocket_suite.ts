@@ -132,6 +132,7 @@ export function defineWebsocketSuite(name: string, start: StartTarget): void {
     const b = await SockjsWs.session(server.base);
     try {
       a.send(`CONNECT a:${KEY}`, "SUBSCRIBE news", "SUBSCRIBE news:news");
+      await apiSays(server, "/channels/news/", '{"users": ["a"]}\n');
       b.send(`CONNECT b:${KEY}`, "SUBSCRIBE news");
       await apiSays(server, "/channels/news/", '{"users": ["a", "b"]}\n');
       assert.equal((await server.api("POST", "/channels/news/", "1")).text, '{"count": 2}\n');

@@ -6,7 +6,16 @@
  */
 
 import { buildNpm } from "../../build_npm.ts";
-import { apiClient, KEY, SECRET, spawnServer, type StartTarget, targetFlags } from "./target.ts";
+import {
+  apiClient,
+  KEY,
+  SECRET,
+  spawnServer,
+  type StartTarget,
+  type Target,
+  targetFlags,
+  type TargetOptions,
+} from "./target.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -26,7 +35,18 @@ async function newestSource(): Promise<number> {
       newest = Math.max(newest, info.mtime?.getTime() ?? 0);
     }
   };
-  for (const path of ["main.ts", "lib", "client", "build_npm.ts", "deno.json", "README.md"]) {
+  for (
+    const path of [
+      "main.ts",
+      "lib",
+      "client",
+      "build_npm.ts",
+      "deno.json",
+      "package.json",
+      "README.md",
+      "LICENSE",
+    ]
+  ) {
     await visit(`${ROOT}/${path}`);
   }
   return newest;
@@ -44,7 +64,7 @@ export function ensureNpmBuild(): Promise<void> {
 }
 
 /** The npm build's CLI run by Node as a subprocess. */
-export const nodeBuild: StartTarget = async (options = {}) => {
+export const nodeBuild: StartTarget = async (options: TargetOptions = {}): Promise<Target> => {
   await ensureNpmBuild();
   const pidPath = await Deno.makeTempFile({ prefix: "thunderpush-node-", suffix: ".pid" });
   const proc = await spawnServer("node", [

@@ -1,0 +1,58 @@
+/**
+ * The `thunderpush` command on Node: the runtime-neutral flow of `cli.ts` with `node:http` and
+ * `ws`, the PID file of `pid_file_node.ts` and Node's signal handlers. The npm package's `bin`
+ * calls {@linkcode run}.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { type CliPlatform, runCli } from "./cli.ts";
+import { acquirePidFile } from "./pid_file_node.ts";
+import { serve } from "./serve_node.ts";
+
+const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
+const platform: CliPlatform = {
+  env: () => process.env,
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  acquirePidFile,
+  serve,
+  nextSignal: () =>
+    new Promise((resolve) => {
+      const listener = (signal: string) => {
+        for (const s of SIGNALS) process.off(s, listener);
+        resolve(signal);
+      };
+      for (const s of SIGNALS) process.on(s, listener);
+    }),
+};
+
+/**
+ * Runs the command line and returns the exit status: 0 after a clean shutdown, 1 when the PID
+ * file is held by another process, 2 on a usage error.
+ */
+export function main(argv: readonly string[]): Promise<number> {
+  return runCli(argv, platform);
+}
+
+function flushed(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => stream.write("", () => resolve()));
+}
+
+/**
+ * Runs the command line and exits the process with its status once standard output and error
+ * are flushed (WebSockets still closing do not hold the exit back).
+ *
+ * @example
+ * ```ts ignore
+ * import { run } from "./cli_node.ts";
+ * await run(process.argv.slice(2));
+ * ```
+ */
+export async function run(argv: readonly string[]): Promise<never> {
+  const status = await main(argv);
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(status);
+}

@@ -1,0 +1,191 @@
+/**
+ * Node to Web, inbound: a `node:http` request seen as a WHATWG `Request`.
+ *
+ * Building a real `Request` costs more than answering most API calls (and one with an abort
+ * signal twice that), while the handler usually reads only `method`, `url` and `headers`. So the
+ * handler gets a lazy request: an object whose prototype chain includes `Request.prototype`
+ * (`instanceof Request` holds) that answers `method`, `url`, `headers`, `body` and `signal`
+ * itself, each made on first use, and builds the real `Request` around the same body stream and
+ * signal on first use of anything else (`text()`, `clone()`, ...). The signal aborts when the
+ * client goes away before its response is finished.
+ *
+ * @module
+ */
+
+import type { IncomingMessage } from "node:http";
+
+/** A Web `Request` for a Node request, and the way to abort its signal. */
+export interface BridgedRequest {
+  /** The request the handler sees. */
+  readonly request: Request;
+  /** Aborts `request.signal` (the client went away), if anyone asked for it. */
+  abort(): void;
+}
+
+/** The client's IP address, IPv4-mapped IPv6 addresses written as IPv4 (as Deno does). */
+export function remoteAddress(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? "";
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
+}
+
+function requestUrl(req: IncomingMessage): string {
+  const target = req.url ?? "/";
+  if (!target.startsWith("/")) return target; // absolute-form (`GET http://host/path HTTP/1.1`)
+  let host = req.headers.host;
+  if (!host) {
+    const local = req.socket.localAddress ?? "localhost";
+    host = `${local.includes(":") ? `[${local}]` : local}:${req.socket.localPort}`;
+  }
+  return `http://${host}${target}`;
+}
+
+/** The request body as a byte stream that pauses the socket while the reader is behind. */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on("data", (chunk: Uint8Array) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once("end", () => controller.close());
+      req.once("close", () => {
+        if (!req.complete) controller.error(new Error("The client closed the request early."));
+      });
+      req.once("error", (error) => controller.error(error));
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      // Drop the rest, so the response can still be written on this connection.
+      req.removeAllListeners("data");
+      req.resume();
+    },
+  }, { highWaterMark: 1 });
+}
+
+const INCOMING = Symbol("incoming");
+const STATE = Symbol("state");
+
+interface LazyState {
+  url?: string;
+  readonly withBody: boolean;
+  headers?: Headers;
+  body?: ReadableStream<Uint8Array> | null;
+  controller?: AbortController;
+  real?: Request;
+}
+
+interface LazyRequest {
+  readonly [INCOMING]: IncomingMessage;
+  readonly [STATE]: LazyState;
+}
+
+/** The request URL, normalized as `Request` would (throws a `TypeError` when it is invalid). */
+function urlOf(req: IncomingMessage, state: LazyState): string {
+  return state.url ??= new URL(requestUrl(req)).href;
+}
+
+function headersOf(req: IncomingMessage, state: LazyState): Headers {
+  if (state.headers) return state.headers;
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+  return state.headers = headers;
+}
+
+/** The body stream, made on first use; null for requests without a body. */
+function bodyOf(req: IncomingMessage, state: LazyState): ReadableStream<Uint8Array> | null {
+  if (state.body !== undefined) return state.body;
+  const method = req.method ?? "GET";
+  const hasBody = state.withBody && method !== "GET" && method !== "HEAD" &&
+    (req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"]) > 0);
+  return state.body = hasBody ? bodyStream(req) : null;
+}
+
+function signalOf(state: LazyState): AbortSignal {
+  return (state.controller ??= new AbortController()).signal;
+}
+
+/** The real `Request`, built on first need, around the same body stream and signal. */
+function realRequest(lazy: LazyRequest): Request {
+  const state = lazy[STATE];
+  if (state.real) return state.real;
+  const req = lazy[INCOMING];
+  const body = bodyOf(req, state);
+  const init: RequestInit & { duplex?: "half" } = {
+    method: req.method ?? "GET",
+    headers: headersOf(req, state),
+    signal: signalOf(state),
+    ...(body ? { body, duplex: "half" } : {}),
+  };
+  return state.real = new Request(urlOf(req, state), init);
+}
+
+/** `Request.prototype` with `method`, `url` and `headers` answered without a real request. */
+const LAZY_PROTOTYPE: object = (() => {
+  const proto = Object.create(Request.prototype);
+  const own: PropertyDescriptorMap = {
+    method: {
+      get(this: LazyRequest) {
+        return this[STATE].real?.method ?? this[INCOMING].method ?? "GET";
+      },
+    },
+    url: {
+      get(this: LazyRequest) {
+        return urlOf(this[INCOMING], this[STATE]);
+      },
+    },
+    headers: {
+      get(this: LazyRequest) {
+        return this[STATE].real?.headers ?? headersOf(this[INCOMING], this[STATE]);
+      },
+    },
+    body: {
+      get(this: LazyRequest) {
+        return this[STATE].real?.body ?? bodyOf(this[INCOMING], this[STATE]);
+      },
+    },
+    signal: {
+      get(this: LazyRequest) {
+        return this[STATE].real?.signal ?? signalOf(this[STATE]);
+      },
+    },
+  };
+  for (const key of Object.getOwnPropertyNames(Request.prototype)) {
+    if (key === "constructor" || key in own) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, key)!;
+    if (typeof descriptor.value === "function") {
+      own[key] = {
+        value(this: LazyRequest, ...args: unknown[]) {
+          const real = realRequest(this) as unknown as Record<string, (...a: unknown[]) => unknown>;
+          return real[key](...args);
+        },
+      };
+    } else if (descriptor.get) {
+      own[key] = {
+        get(this: LazyRequest) {
+          return (realRequest(this) as unknown as Record<string, unknown>)[key];
+        },
+      };
+    }
+  }
+  Object.defineProperties(proto, own);
+  return proto;
+})();
+
+/**
+ * The `Request` for a Node request. Request bodies are read only when `withBody` is set (not for
+ * upgrade requests, whose socket belongs to the WebSocket). A URL or header that a `Request`
+ * refuses throws a `TypeError` where it is first read.
+ */
+export function toRequest(req: IncomingMessage, withBody: boolean): BridgedRequest {
+  const state: LazyState = { withBody };
+  const lazy = Object.create(LAZY_PROTOTYPE) as { [INCOMING]: IncomingMessage; [STATE]: LazyState };
+  lazy[INCOMING] = req;
+  lazy[STATE] = state;
+  return {
+    request: lazy as unknown as Request,
+    abort: () => state.controller?.abort(),
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * The shape every runtime adapter shares: `serve(handler, options)` listens and gives back a
+ * {@linkcode RunningServer}. The Deno adapter is `serve_deno.ts`, the Node one `serve_node.ts`.
+ *
+ * @module
+ */
+
+/** Where and how to listen. */
+export interface ServeOptions {
+  /** TCP port; 0 picks a free one (default 8080). */
+  readonly port?: number;
+  /** Address to bind; empty means every interface, IPv6 and IPv4 where possible. */
+  readonly hostname?: string;
+  /** Told about errors the handler threw; the client gets a 500. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** A running server, the same shape on every runtime. */
+export interface RunningServer {
+  /** The bound address, e.g. `http://127.0.0.1:8080/`. */
+  readonly url: string;
+  /** The bound hostname and port. */
+  readonly addr: { readonly hostname: string; readonly port: number };
+  /** The bound address as `host:port`, IPv6 hosts in brackets. */
+  readonly address: string;
+  /**
+   * Stops accepting and waits for HTTP requests in flight. WebSockets already upgraded are not
+   * waited for (close them first, e.g. with `Thunderpush.close()`). Safe to call twice.
+   */
+  close(): Promise<void>;
+}
+
+/** A hostname as written in a URL or `host:port`: IPv6 addresses in brackets. */
+export function displayHost(hostname: string): string {
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
+
+/** The `RunningServer` fields that describe a bound address. */
+export function describeAddress(
+  hostname: string,
+  port: number,
+): Pick<RunningServer, "url" | "addr" | "address"> {
+  const address = `${displayHost(hostname)}:${port}`;
+  return { url: `http://${address}/`, addr: { hostname, port }, address };
+}

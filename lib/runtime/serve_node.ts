@@ -1,0 +1,162 @@
+/**
+ * The Node adapter: `node:http` for requests, the `ws` package for WebSockets, behind the same
+ * `serve(handler, options)` shape as the Deno adapter. The bridge between Node's request and
+ * response objects and the WHATWG ones is the project's own (`node_request.ts`,
+ * `node_response.ts`): it writes the same status lines, headers and bodies as `Deno.serve`.
+ *
+ * Listening is asynchronous on Node, so `serve` returns a promise; `await serve(...)` reads the
+ * same on both runtimes.
+ *
+ * @example
+ * ```ts ignore
+ * import { Thunderpush } from "thunderpush";
+ * import { serve } from "thunderpush"; // the Node adapter in the npm package
+ * const thunder = new Thunderpush({ apps: [{ publicKey: "key", secret: "secret" }] });
+ * const server = await serve(thunder.fetch, { port: 8080 });
+ * console.log(`listening on ${server.url}`);
+ * ```
+ *
+ * @module
+ */
+
+import type { Buffer } from "node:buffer";
+import { createServer, type IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import type { Handler, RequestContext, UpgradeWebSocket } from "../sockjs/socket.ts";
+import { describeAddress, type RunningServer, type ServeOptions } from "./serve.ts";
+import { type BridgedRequest, remoteAddress, toRequest } from "./node_request.ts";
+import { writeResponse } from "./node_response.ts";
+import { checkHandshake, createHandshaker, NodeWebSocket } from "./node_websocket.ts";
+
+export type { RunningServer, ServeOptions } from "./serve.ts";
+
+const INTERNAL_ERROR = "Internal server error.\n";
+
+/** Serves `handler` with `node:http` and `ws`. Resolves once the server listens. */
+export function serve(handler: Handler, options: ServeOptions = {}): Promise<RunningServer> {
+  const handshake = createHandshaker();
+  let inFlight = 0;
+  let closing = false;
+  let whenIdle: (() => void) | null = null;
+
+  const onError = (error: unknown) => options.onError?.(error);
+
+  /** Calls the handler; a throw becomes a 500, as with `Deno.serve`. */
+  const call = async (request: () => Request, ctx: RequestContext): Promise<Response> => {
+    try {
+      return await handler(request(), ctx);
+    } catch (error) {
+      onError(error);
+      return new Response(INTERNAL_ERROR, { status: 500 });
+    }
+  };
+
+  const write = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    response: Response,
+    close: boolean,
+  ): Promise<void> => {
+    if (res.destroyed) return void (await response.body?.cancel().catch(() => {}));
+    const options = {
+      method: req.method ?? "GET",
+      http10: req.httpVersion === "1.0",
+      // As Deno: a request whose body has not all arrived ends its connection.
+      close: close || closing || !req.complete,
+      onError,
+    };
+    try {
+      await writeResponse(res, response, options);
+    } catch (error) { // e.g. a header value Node refuses to write
+      onError(error);
+      if (res.headersSent) return void res.destroy();
+      await writeResponse(res, new Response(INTERNAL_ERROR, { status: 500 }), options);
+    }
+  };
+
+  const server = createServer({ noDelay: true, requireHostHeader: false }, (req, res) => {
+    let bridged: BridgedRequest | undefined;
+    inFlight++;
+    res.once("close", () => {
+      inFlight--;
+      if (!res.writableFinished) bridged?.abort();
+      if (inFlight === 0) whenIdle?.();
+    });
+    const ctx: RequestContext = {
+      remoteAddress: remoteAddress(req),
+      upgradeWebSocket: (r) => {
+        checkHandshake(r);
+        throw new TypeError("Invalid Header: 'upgrade' header must contain 'websocket'");
+      },
+    };
+    call(() => (bridged = toRequest(req, true)).request, ctx)
+      .then((response) => write(req, res, response, false))
+      .catch((error) => {
+        onError(error);
+        res.destroy();
+      });
+  });
+
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => {}); // a reset while the handler runs is not an error of ours
+    upgradeRequest(req, socket, head).catch((error) => {
+      onError(error);
+      socket.destroy();
+    });
+  });
+
+  /** A request that asked for an upgrade: a WebSocket handshake, or an answer and a close. */
+  const upgradeRequest = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let bridged: BridgedRequest | undefined;
+    let upgrade: { socket: NodeWebSocket; response: Response } | undefined;
+    const upgradeWebSocket: UpgradeWebSocket = (r) => {
+      if (upgrade) throw new TypeError("The request was already upgraded.");
+      checkHandshake(r);
+      const response = new Response(null, { status: 200 });
+      Object.defineProperty(response, "status", { value: 101 }); // a `Response` cannot say 101
+      upgrade = { socket: new NodeWebSocket(), response };
+      return upgrade;
+    };
+    const ctx: RequestContext = { remoteAddress: remoteAddress(req), upgradeWebSocket };
+    const response = await call(() => (bridged = toRequest(req, false)).request, ctx);
+    if (upgrade && response === upgrade.response) {
+      return handshake(req, socket, head, upgrade.socket);
+    }
+    upgrade?.socket.fail();
+    // Not upgraded: answer over the raw socket with Node's response writer, then close it.
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    res.once("finish", () => {
+      res.detachSocket(socket as Socket);
+      socket.end();
+    });
+    socket.once("close", () => bridged?.abort());
+    await write(req, res, response, true);
+  };
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    closed ??= new Promise<void>((resolve) => {
+      closing = true;
+      server.close();
+      server.closeIdleConnections();
+      whenIdle = () => {
+        whenIdle = null;
+        server.closeIdleConnections();
+        resolve();
+      };
+      if (inFlight === 0) whenIdle();
+    });
+
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    const host = options.hostname ?? "";
+    server.listen({ port: options.port ?? 8080, ...(host === "" ? {} : { host }) }, () => {
+      server.off("error", reject);
+      server.on("error", onError); // e.g. EMFILE while accepting: told, not fatal
+      const address = server.address() as AddressInfo;
+      resolve({ ...describeAddress(address.address, address.port), close });
+    });
+  });
+}

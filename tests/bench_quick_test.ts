@@ -1,0 +1,125 @@
+/**
+ * The bench's smoke run (`deno task bench --quick`): it runs to the end by itself, measures every
+ * scenario with sane figures, writes its report and chart, and leaves no process behind. No
+ * timing targets are asserted: the machine is shared.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+
+interface Phase {
+  publishes: number;
+  expected: number;
+  received: number;
+  usPerMsg: number;
+  msgsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  incomplete: number;
+}
+
+interface Row {
+  target: string;
+  clients: number;
+  open: number;
+  bytesPerClient: number;
+  paced: Phase | null;
+  burst: Phase | null;
+  crashed: boolean;
+  error: string | null;
+}
+
+interface Results {
+  quick: boolean;
+  seconds: number;
+  fanout: Row[];
+  manyChannels: Row[];
+  api: { target: string; post: { rps: number } | null; users: { rps: number } | null }[];
+  machine: { wrk: string };
+}
+
+/** Process ids whose environment carries `marker` (the bench's children inherit it). */
+function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      if (Deno.readTextFileSync(`/proc/${entry.name}/environ`).includes(marker)) {
+        found.push(Number(entry.name));
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+function assertSanePhase(where: string, phase: Phase | null): void {
+  assert(phase !== null, `${where}: phase missing`);
+  assert.equal(phase.received, phase.expected, `${where}: every delivery arrives`);
+  assert.equal(phase.incomplete, 0, `${where}: every publish completes`);
+  assert(phase.usPerMsg > 0 && phase.usPerMsg < 100_000, `${where}: µs/msg ${phase.usPerMsg}`);
+  assert(phase.msgsPerSec > 0, `${where}: msgs/s ${phase.msgsPerSec}`);
+  assert(phase.p50Ms > 0 && phase.p50Ms <= phase.p99Ms, `${where}: p50 ${phase.p50Ms}`);
+  assert(phase.p99Ms < 30_000, `${where}: p99 ${phase.p99Ms}`);
+}
+
+function assertSaneRow(row: Row): void {
+  const where = `${row.target} @${row.clients}`;
+  assert.equal(row.error, null, `${where}: error`);
+  assert.equal(row.crashed, false, `${where}: crashed`);
+  assert.equal(row.open, row.clients, `${where}: every client connects`);
+  assert(
+    row.bytesPerClient > 0 && row.bytesPerClient < 1_000_000,
+    `${where}: bytes per client ${row.bytesPerClient}`,
+  );
+  assertSanePhase(`${where} paced`, row.paced);
+  assertSanePhase(`${where} burst`, row.burst);
+}
+
+Deno.test("deno task bench --quick runs every scenario and reports sane figures", async () => {
+  const out = await Deno.makeTempDir({ prefix: "bench_quick_" });
+  const marker = `THUNDER_BENCH_RUN=${crypto.randomUUID()}`;
+  try {
+    const { code, stdout, stderr } = await new Deno.Command("deno", {
+      args: ["run", "-A", `${ROOT}bench/main.ts`, "--quick", "--out", out],
+      cwd: ROOT,
+      env: { THUNDER_BENCH_RUN: marker.split("=")[1] },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const log = new TextDecoder().decode(stderr);
+    assert.equal(code, 0, `bench failed:\n${log}`);
+    assert(new TextDecoder().decode(stdout).includes("## Targets"), "the report is printed");
+
+    const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`)) as Results;
+    assert(results.quick);
+    assert(results.seconds < 60, `the quick run took ${results.seconds} s`);
+    const targets = new Set(results.fanout.map((r) => r.target));
+    for (const id of ["bare-deno", "thunder-deno"]) assert(targets.has(id), `${id} measured`);
+    assert(results.fanout.length >= 4, "fan-out rows");
+    results.fanout.forEach(assertSaneRow);
+    assert(results.manyChannels.some((r) => r.target === "thunder-deno"), "many channels row");
+    results.manyChannels.forEach(assertSaneRow);
+    if (results.machine.wrk) {
+      const api = results.api.find((r) => r.target === "thunder-deno");
+      assert(api?.post && api.post.rps > 0, "API POST figures");
+      assert(api?.users && api.users.rps > 0, "API GET figures");
+      assert(results.api.some((r) => r.target === "bare-deno-http"), "API anchor measured");
+    }
+
+    const svg = await Deno.readTextFile(`${out}/growth.svg`);
+    assert(svg.startsWith("<svg") && svg.includes("polyline"), "growth chart drawn");
+    const report = await Deno.readTextFile(`${out}/results.md`);
+    for (const heading of ["## Targets", "## Fan-out", "## Idle memory", "## Growth"]) {
+      assert(report.includes(heading), `report has ${heading}`);
+    }
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+  assert.deepEqual(processesWith(marker), [], "the bench leaves no process behind");
+});
