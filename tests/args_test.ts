@@ -40,8 +40,36 @@ Deno.test("parseCli() defaults: port 8080, all interfaces, /tmp/thunderpush.pid,
       maxCommandsPerSecond: 100,
       maxBufferedBytes: 1048576,
       maxQueuedMessages: 1000,
+      shutdownGrace: 5000,
+      presenceTtl: 15000,
+      metricsPort: null,
+      redis: null,
+      appsFile: null,
+      cert: null,
+      key: null,
+      logFormat: "text",
     },
   });
+});
+
+Deno.test("parseCli() takes --redis (or THUNDERPUSH_REDIS_URL), --apps without keys, TLS pairs", () => {
+  const redis = parseCli(["--redis", "redis://127.0.0.1:1", "k", "s"]);
+  assert.equal(redis.kind === "run" && redis.options.redis, "redis://127.0.0.1:1");
+  const fromEnv = parseCli(["k", "s"], { THUNDERPUSH_REDIS_URL: "redis://h:2" });
+  assert.equal(fromEnv.kind === "run" && fromEnv.options.redis, "redis://h:2");
+  const apps = parseCli(["--apps", "/tmp/apps.json"]);
+  assert.equal(apps.kind, "run");
+  if (apps.kind === "run") {
+    assert.deepEqual([apps.options.clientKey, apps.options.appsFile], [null, "/tmp/apps.json"]);
+  }
+  assert.deepEqual(parseCli(["--cert", "c.pem", "k", "s"]), {
+    kind: "error",
+    message: "--cert and --key go together",
+  });
+  assert.equal(parseCli(["--log-format", "xml", "k", "s"]).kind, "error");
+  const json = parseCli(["--log-format", "json", "--metrics-port", "0", "k", "s"]);
+  assert.equal(json.kind === "run" && json.options.logFormat, "json");
+  assert.equal(json.kind === "run" && json.options.metricsPort, 0);
 });
 
 Deno.test("parseCli() takes every flag from THUNDERPUSH_* variables; flags win", () => {

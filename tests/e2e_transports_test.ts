@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { eventually, inProcess, KEY, type Target } from "./helpers/target.ts";
-import { nodeSockjsClient } from "./sockjs_client_test.ts";
+import { nodeSockjsClient } from "./helpers/node_sockjs_client.ts";
 
 const apiSays = (server: Target, path: string, text: string) =>
   eventually(async () => (await server.api("GET", path)).text === text);

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { eventually, KEY, SECRET, spawnServer } from "./helpers/target.ts";
 import { SockjsWs } from "./helpers/sockjs_ws.ts";
-import { parsePrometheus } from "./ops_test.ts";
+import { parsePrometheus } from "./helpers/prometheus.ts";
 
 const SECONDS = Number(Deno.env.get("SOAK_SECONDS") ?? "30");
 const STABLE = 50;

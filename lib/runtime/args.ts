@@ -12,10 +12,10 @@ import type { LogLevel } from "../log.ts";
 
 /** What the command line asked for. */
 export interface CliOptions {
-  /** The public key. */
-  readonly clientKey: string;
-  /** The secret. */
-  readonly apiKey: string;
+  /** The public key (null when only `--apps` names applications). */
+  readonly clientKey: string | null;
+  /** The secret (null when only `--apps` names applications). */
+  readonly apiKey: string | null;
   /** TCP port. */
   readonly port: number;
   /** Bind address; empty = all interfaces. */
@@ -40,6 +40,22 @@ export interface CliOptions {
   readonly maxBufferedBytes: number;
   /** Most messages waiting for one polling client. */
   readonly maxQueuedMessages: number;
+  /** Milliseconds a graceful stop waits for sessions and requests in flight. */
+  readonly shutdownGrace: number;
+  /** Milliseconds a dead node stays in cluster presence (with `redis`). */
+  readonly presenceTtl: number;
+  /** A separate port for `/metrics` (and health), or null to serve them on the main port. */
+  readonly metricsPort: number | null;
+  /** Redis URL: run as one node of a cluster. */
+  readonly redis: string | null;
+  /** A JSON file with more key pairs. */
+  readonly appsFile: string | null;
+  /** TLS certificate chain file (PEM). */
+  readonly cert: string | null;
+  /** TLS private key file (PEM). */
+  readonly key: string | null;
+  /** `text` or `json` log lines. */
+  readonly logFormat: "text" | "json";
 }
 
 /** The outcome of parsing: run with options, print help or version, or a usage error. */
@@ -148,6 +164,26 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
       "(default 1048576)",
   },
   {
+    flag: "shutdown-grace",
+    key: "shutdownGrace",
+    metavar: "MS",
+    min: 0,
+    max: DAY,
+    fallback: 5000,
+    help: "on SIGTERM or SIGINT, milliseconds to wait for sessions and API requests in flight " +
+      "after the sessions were told to reconnect (default 5000)",
+  },
+  {
+    flag: "presence-ttl",
+    key: "presenceTtl",
+    metavar: "MS",
+    min: 1000,
+    max: DAY,
+    fallback: 15000,
+    help: "with --redis: milliseconds after which a node that stopped (even killed) drops out " +
+      "of presence (default 15000)",
+  },
+  {
     flag: "max-queued-messages",
     key: "maxQueuedMessages",
     metavar: "N",
@@ -159,9 +195,44 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
   },
 ];
 
+/** A flag with a text value. */
+interface StringFlag {
+  readonly flag: string;
+  readonly key: "redis" | "appsFile" | "cert" | "key";
+  readonly metavar: string;
+  readonly env?: string;
+  readonly help: string;
+}
+
+const STRING_FLAGS: readonly StringFlag[] = [
+  {
+    flag: "redis",
+    key: "redis",
+    metavar: "URL",
+    env: "THUNDERPUSH_REDIS_URL",
+    help: "run as one node of a cluster sharing channels, users and presence through Redis, " +
+      "e.g. redis://127.0.0.1:6379 (default: a single process, in memory)",
+  },
+  {
+    flag: "apps",
+    key: "appsFile",
+    metavar: "FILE",
+    help: 'a JSON file with more key pairs: [{"publicKey": "...", "secret": "..."}, ...]; ' +
+      "with it the positional keys are optional",
+  },
+  {
+    flag: "cert",
+    key: "cert",
+    metavar: "FILE",
+    help: "serve https and wss with this certificate chain (PEM); needs --key",
+  },
+  { flag: "key", key: "key", metavar: "FILE", help: "the private key (PEM) for --cert" },
+];
+
 /** The environment variable of a flag: `THUNDERPUSH_` and the flag in capitals. */
 export function envName(flag: string): string {
-  return "THUNDERPUSH_" + flag.toUpperCase().replaceAll("-", "_");
+  return STRING_FLAGS.find((f) => f.flag === flag)?.env ??
+    "THUNDERPUSH_" + flag.toUpperCase().replaceAll("-", "_");
 }
 
 function helpLine(left: string, help: string): string {
@@ -185,7 +256,7 @@ function helpLine(left: string, help: string): string {
 /** The usage line. */
 export const USAGE =
   "usage: thunderpush [-h] [-V] [-p PORT] [-H HOST] [-v] [-d] [--pid-path PATH]\n" +
-  "                   [--max-... N] [--heartbeat-delay MS] [--disconnect-delay MS]\n" +
+  "                   [--redis URL] [--apps FILE] [--cert FILE --key FILE] [options]\n" +
   "                   clientkey apikey";
 
 /** The text printed by `-h`. */
@@ -216,6 +287,18 @@ export const HELP = [
   helpLine(
     "--pid-path PATH",
     "PID file, locked while the server runs (default /tmp/thunderpush.pid)",
+  ),
+  helpLine(
+    "--log-format FORMAT",
+    "text (default) or json: one JSON object per line with time, level, event and fields",
+  ),
+  helpLine(
+    "--metrics-port PORT",
+    "serve /metrics, /healthz and /readyz on this port too, and /metrics only there " +
+      "(default: all on the main port)",
+  ),
+  ...STRING_FLAGS.map((f) =>
+    helpLine(`--${f.flag} ${f.metavar}`, `${f.help}${f.env ? ` (or ${f.env})` : ""}`)
   ),
   ...NUMBER_FLAGS.map((f) =>
     helpLine(`${f.short ? `-${f.short}, ` : ""}--${f.flag} ${f.metavar}`, f.help)
@@ -260,6 +343,9 @@ export function parseCli(
         debug: { type: "boolean", short: "d" },
         "pid-path": { type: "string" },
         version: { type: "boolean", short: "V" },
+        "log-format": { type: "string" },
+        "metrics-port": { type: "string" },
+        ...Object.fromEntries(STRING_FLAGS.map((f) => [f.flag, { type: "string" as const }])),
         ...Object.fromEntries(
           NUMBER_FLAGS.map((f) => [
             f.flag,
@@ -285,10 +371,30 @@ export function parseCli(
     if (typeof value === "string") return { kind: "error", message: value };
     numbers[f.key] = value;
   }
+  const text: Partial<Record<StringFlag["key"], string | null>> = {};
+  for (const f of STRING_FLAGS) {
+    const value = (values as Record<string, unknown>)[f.flag] as string | undefined;
+    text[f.key] = value ?? env[envName(f.flag)] ?? null;
+  }
+  if ((text.cert === null) !== (text.key === null)) {
+    return { kind: "error", message: "--cert and --key go together" };
+  }
+  const logFormat = values["log-format"] ?? env[envName("log-format")] ?? "text";
+  if (logFormat !== "text" && logFormat !== "json") {
+    return {
+      kind: "error",
+      message: `argument --log-format: invalid choice: '${logFormat}' (choose from 'text', 'json')`,
+    };
+  }
+  const rawMetricsPort = values["metrics-port"] ?? env[envName("metrics-port")];
+  const metricsPort = rawMetricsPort === undefined
+    ? null
+    : integer("--metrics-port", rawMetricsPort, 0, 65535);
+  if (typeof metricsPort === "string") return { kind: "error", message: metricsPort };
   const keys = positionals.length > 0
     ? positionals
     : [env.THUNDERPUSH_PUBLIC_KEY, env.THUNDERPUSH_SECRET].filter((k) => k !== undefined);
-  if (keys.length < 2) {
+  if (keys.length < 2 && !(keys.length === 0 && text.appsFile)) {
     const missing = ["clientkey", "apikey"].slice(keys.length).join(", ");
     return { kind: "error", message: `the following arguments are required: ${missing}` };
   }
@@ -300,8 +406,8 @@ export function parseCli(
   return {
     kind: "run",
     options: {
-      clientKey: keys[0] as string,
-      apiKey: keys[1] as string,
+      clientKey: keys[0] ?? null,
+      apiKey: keys[1] ?? null,
       host: (values.host ?? env[envName("host")] ?? "").trim(),
       logLevel: flagOrEnv("debug", values.debug)
         ? "debug"
@@ -310,6 +416,12 @@ export function parseCli(
         : "info",
       pidPath: values["pid-path"] ?? env[envName("pid-path")] ?? "/tmp/thunderpush.pid",
       ...(numbers as Record<NumericKey, number>),
+      metricsPort,
+      redis: text.redis ?? null,
+      appsFile: text.appsFile ?? null,
+      cert: text.cert ?? null,
+      key: text.key ?? null,
+      logFormat,
     },
   };
 }

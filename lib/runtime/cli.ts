@@ -11,11 +11,11 @@ import type { AcquirePidFile } from "./pid_file.ts";
 import type { RunningServer, ServeOptions } from "./serve.ts";
 import type { Handler } from "../sockjs/socket.ts";
 import { Logger } from "../log.ts";
-import { Thunderpush } from "../server.ts";
+import { type AppKeys, Thunderpush } from "../server.ts";
+import { parseAppsFile } from "../apps.ts";
+import type { Hub } from "../hub/hub.ts";
+import { RedisBroker } from "../broker/redis.ts";
 import { VERSION } from "../version.ts";
-
-/** How long shutdown waits for requests in flight (and the broker) before it goes on. */
-const SHUTDOWN_GRACE_MS = 5_000;
 
 /** What the command needs from the runtime. */
 export interface CliPlatform {
@@ -37,6 +37,10 @@ export interface CliPlatform {
    * first one received, and listening stops then.
    */
   readonly nextSignal: () => Promise<string>;
+  /** Reads a text file (the apps file, TLS certificate and key). */
+  readonly readTextFile: (path: string) => Promise<string>;
+  /** The process's memory, for `/metrics`. */
+  readonly memory: () => { rss: number; heapUsed: number };
 }
 
 /**
@@ -57,20 +61,51 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
       return 2;
   }
   const options = command.options;
-  const log = new Logger(options.logLevel, (line) => platform.stderr(line + "\n"));
+  const log = new Logger(
+    options.logLevel,
+    (line) => platform.stderr(line + "\n"),
+    options.logFormat,
+  );
+  const fail = (message: string) => {
+    log.error(message, { event: "startup-error" });
+    return 1;
+  };
+  const apps: AppKeys[] = [];
+  if (options.clientKey !== null && options.apiKey !== null) {
+    apps.push({ publicKey: options.clientKey, secret: options.apiKey });
+  }
+  let tls: { cert: string; key: string } | undefined;
+  try {
+    if (options.appsFile) {
+      for (const app of parseAppsFile(await platform.readTextFile(options.appsFile))) {
+        if (apps.some((a) => a.publicKey === app.publicKey)) {
+          throw new Error(`duplicate publicKey ${JSON.stringify(app.publicKey)}`);
+        }
+        apps.push(app);
+      }
+    }
+    if (options.cert && options.key) {
+      tls = {
+        cert: await platform.readTextFile(options.cert),
+        key: await platform.readTextFile(options.key),
+      };
+    }
+  } catch (error) {
+    return fail(`Cannot read the configuration: ${(error as Error).message}`);
+  }
   let pidFile;
   try {
     pidFile = await platform.acquirePidFile(options.pidPath);
   } catch (error) {
-    log.error(`Cannot open the PID file ${options.pidPath}: ${(error as Error).message}`);
-    return 1;
+    return fail(`Cannot open the PID file ${options.pidPath}: ${(error as Error).message}`);
   }
   if (!pidFile) {
     platform.stderr(`Process already running (PID file: ${options.pidPath}).\n`);
     return 1;
   }
+  const redis = options.redis;
   const thunder = new Thunderpush({
-    apps: [{ publicKey: options.clientKey, secret: options.apiKey }],
+    apps,
     maxMessageSize: options.maxMessageSize,
     heartbeatDelay: options.heartbeatDelay,
     disconnectDelay: options.disconnectDelay,
@@ -79,31 +114,76 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     maxCommandsPerSecond: options.maxCommandsPerSecond,
     maxBufferedBytes: options.maxBufferedBytes,
     maxQueuedMessages: options.maxQueuedMessages,
+    metricsOnMainPort: options.metricsPort === null,
+    memory: platform.memory,
     logger: log,
+    ...(redis
+      ? {
+        broker: (hub: Hub) =>
+          new RedisBroker(hub, { url: redis, presenceTtl: options.presenceTtl, logger: log }),
+      }
+      : {}),
   });
-  let server;
+  const onError = (error: unknown) =>
+    log.error(`Unhandled error: ${(error as Error)?.stack ?? error}`, { event: "error" });
+  const servers: RunningServer[] = [];
   try {
-    server = await platform.serve(thunder.fetch, {
-      port: options.port,
-      hostname: options.host,
-      onError: (error) => log.error(`Unhandled error: ${(error as Error)?.stack ?? error}`),
-    });
+    servers.push(
+      await platform.serve(thunder.fetch, {
+        port: options.port,
+        hostname: options.host,
+        onError,
+        ...(tls ? { tls } : {}),
+      }),
+    );
+    if (options.metricsPort !== null) {
+      servers.push(
+        await platform.serve(
+          async (req) =>
+            await thunder.opsResponse(req, new URL(req.url).pathname, true) ??
+              new Response("Not found.\n", { status: 404 }),
+          { port: options.metricsPort, hostname: options.host, onError },
+        ),
+      );
+    }
   } catch (error) {
-    log.error(
+    await Promise.all(servers.map((s) => s.close()));
+    await thunder.close();
+    await pidFile.release();
+    return fail(
       `Cannot listen on ${options.host || "*"}:${options.port}: ${(error as Error).message}`,
     );
-    await pidFile.release();
-    return 1;
   }
   const stopped = platform.nextSignal();
-  log.info(`Starting Thunderpush server at ${server.address}`);
+  const [server, metricsServer] = servers;
+  log.info(`Starting Thunderpush server at ${server.address}`, {
+    event: "start",
+    address: server.address,
+    url: server.url,
+    apps: apps.length,
+    broker: redis ? "redis" : "memory",
+  });
+  if (metricsServer) {
+    log.info(`Serving metrics at ${metricsServer.address}`, {
+      event: "metrics",
+      address: metricsServer.address,
+    });
+  }
   const signal = await stopped;
-  log.info(`Shutting down (${signal})...`);
+  log.info(`Shutting down (${signal})...`, { event: "stop", signal });
+  // Graceful: /readyz answers 503 and every session gets c[1001] (clients reconnect elsewhere);
+  // the servers keep answering until the sessions are gone (a polling client takes its close
+  // frame with its next request), then stop accepting and let requests in flight finish, all
+  // within the grace period.
+  thunder.drain();
+  const deadline = Date.now() + options.shutdownGrace;
+  while (thunder.sockjs.connectionCount > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
-    // Sessions are closed (1001, so clients reconnect elsewhere) before the server stops.
-    Promise.all([thunder.close(), server.close()]),
-    new Promise((resolve) => timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)),
+    Promise.all([thunder.close(), ...servers.map((s) => s.close())]),
+    new Promise((resolve) => timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))),
   ]);
   clearTimeout(timer);
   await pidFile.release();

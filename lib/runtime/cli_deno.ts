@@ -41,6 +41,11 @@ const platform: CliPlatform = {
         return [signal, listener] as const;
       });
     }),
+  readTextFile: (path) => Deno.readTextFile(path),
+  memory: () => {
+    const { rss, heapUsed } = Deno.memoryUsage();
+    return { rss, heapUsed };
+  },
 };
 
 /**

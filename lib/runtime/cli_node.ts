@@ -10,6 +10,7 @@ import process from "node:process";
 import { type CliPlatform, runCli } from "./cli.ts";
 import { acquirePidFile } from "./pid_file_node.ts";
 import { serve } from "./serve_node.ts";
+import { readFile } from "node:fs/promises";
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
@@ -27,6 +28,11 @@ const platform: CliPlatform = {
       };
       for (const s of SIGNALS) process.on(s, listener);
     }),
+  readTextFile: (path) => readFile(path, "utf8"),
+  memory: () => {
+    const { rss, heapUsed } = process.memoryUsage();
+    return { rss, heapUsed };
+  },
 };
 
 /**

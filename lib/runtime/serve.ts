@@ -13,6 +13,8 @@ export interface ServeOptions {
   readonly hostname?: string;
   /** Told about errors the handler threw; the client gets a 500. */
   readonly onError?: (error: unknown) => void;
+  /** Serve https (and wss) with this certificate chain and key, both PEM text. */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 /** A running server, the same shape on every runtime. */
@@ -39,7 +41,8 @@ export function displayHost(hostname: string): string {
 export function describeAddress(
   hostname: string,
   port: number,
+  secure = false,
 ): Pick<RunningServer, "url" | "addr" | "address"> {
   const address = `${displayHost(hostname)}:${port}`;
-  return { url: `http://${address}/`, addr: { hostname, port }, address };
+  return { url: `${secure ? "https" : "http"}://${address}/`, addr: { hostname, port }, address };
 }

@@ -27,6 +27,7 @@ export function serve(handler: Handler, options: ServeOptions = {}): RunningServ
     Deno.serve({
       port: options.port ?? 8080,
       hostname,
+      ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
       onListen: () => {},
       onError: (error) => {
         options.onError?.(error);
@@ -39,7 +40,8 @@ export function serve(handler: Handler, options: ServeOptions = {}): RunningServ
           ? remote.hostname.slice(7)
           : remote.hostname,
         upgradeWebSocket: (r) => {
-          const { socket, response } = Deno.upgradeWebSocket(r, { idleTimeout: 0 });
+          // Pings every 30 s (Deno's default idleTimeout): a peer gone without a close is found.
+          const { socket, response } = Deno.upgradeWebSocket(r);
           return { socket, response };
         },
       };
@@ -57,7 +59,7 @@ export function serve(handler: Handler, options: ServeOptions = {}): RunningServ
   }
   let closing: Promise<void> | undefined;
   return {
-    ...describeAddress(server.addr.hostname, server.addr.port),
+    ...describeAddress(server.addr.hostname, server.addr.port, !!options.tls),
     close() {
       return closing ??= server.shutdown();
     },

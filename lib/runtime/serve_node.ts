@@ -21,6 +21,7 @@
 
 import type { Buffer } from "node:buffer";
 import { createServer, type IncomingMessage, ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Handler, RequestContext, UpgradeWebSocket } from "../sockjs/socket.ts";
@@ -75,7 +76,7 @@ export function serve(handler: Handler, options: ServeOptions = {}): Promise<Run
     }
   };
 
-  const server = createServer({ noDelay: true, requireHostHeader: false }, (req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     let bridged: BridgedRequest | undefined;
     inFlight++;
     res.once("close", () => {
@@ -96,7 +97,14 @@ export function serve(handler: Handler, options: ServeOptions = {}): Promise<Run
         onError(error);
         res.destroy();
       });
-  });
+  };
+  const serverOptions = { noDelay: true, requireHostHeader: false };
+  const server = options.tls
+    ? createHttpsServer(
+      { ...serverOptions, cert: options.tls.cert, key: options.tls.key },
+      listener,
+    )
+    : createServer(serverOptions, listener);
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => {}); // a reset while the handler runs is not an error of ours
@@ -156,7 +164,7 @@ export function serve(handler: Handler, options: ServeOptions = {}): Promise<Run
       server.off("error", reject);
       server.on("error", onError); // e.g. EMFILE while accepting: told, not fatal
       const address = server.address() as AddressInfo;
-      resolve({ ...describeAddress(address.address, address.port), close });
+      resolve({ ...describeAddress(address.address, address.port, !!options.tls), close });
     });
   });
 }

@@ -101,8 +101,12 @@ export interface ServerProcess {
  * Spawns a server command (`-p 0` among its arguments) and waits for the startup line
  * `Starting Thunderpush server at HOST:PORT` on stderr.
  */
-export async function spawnServer(cmd: string, args: string[]): Promise<ServerProcess> {
-  const child = new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).spawn();
+export async function spawnServer(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const child = new Deno.Command(cmd, { args, env, stdout: "null", stderr: "piped" }).spawn();
   let text = "";
   const { promise: started, resolve, reject } = Promise.withResolvers<number>();
   const pump = (async () => {
@@ -182,4 +186,33 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 5_00
     if (Date.now() > deadline) throw new Error("Timed out waiting for a condition");
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Which runtime runs a CLI process: the Deno CLI (`main.ts`) or the npm build on Node. */
+export type Runtime = "deno" | "node";
+
+/**
+ * Starts the CLI on a runtime with `args` (port, host and a temporary PID file are added) and
+ * `env`. For Node, the npm build must exist (see `ensureNpmBuild` in node_target.ts).
+ */
+export async function startCli(
+  runtime: Runtime,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ServerProcess & { base: string; pidPath: string }> {
+  const pidPath = await Deno.makeTempFile({ prefix: "thunderpush-cli-", suffix: ".pid" });
+  const common = ["-p", "0", "-H", "127.0.0.1", "--pid-path", pidPath, ...args];
+  const proc = runtime === "deno"
+    ? await spawnServer(Deno.execPath(), [
+      "run",
+      "-A",
+      new URL("../../main.ts", import.meta.url).pathname,
+      ...common,
+    ], env)
+    : await spawnServer("node", [
+      new URL("../../npm/bin/thunderpush.js", import.meta.url).pathname,
+      ...common,
+    ], env);
+  const base = `${/https/.test(args.join(" ")) ? "https" : "http"}://127.0.0.1:${proc.port}`;
+  return { ...proc, base, pidPath };
 }
