@@ -240,6 +240,7 @@ export class Thunderpush {
    */
   async close(reason: CloseReason = SHUTTING_DOWN): Promise<void> {
     this.drain(reason);
+    this.sockjs.destroyAll();
     await this.broker.close();
   }
 }

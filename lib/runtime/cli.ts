@@ -176,14 +176,22 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
   // frame with its next request), then stop accepting and let requests in flight finish, all
   // within the grace period.
   thunder.drain();
+  // A second signal cuts the wait short.
+  let hurry = false;
+  const again = platform.nextSignal();
+  again.then((second) => {
+    hurry = true;
+    log.info(`Stopping now (${second}).`, { event: "stop-now", signal: second });
+  });
   const deadline = Date.now() + options.shutdownGrace;
-  while (thunder.sockjs.connectionCount > 0 && Date.now() < deadline) {
+  while (thunder.sockjs.undeliveredCount > 0 && Date.now() < deadline && !hurry) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
     Promise.all([thunder.close(), ...servers.map((s) => s.close())]),
     new Promise((resolve) => timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))),
+    again,
   ]);
   clearTimeout(timer);
   await pidFile.release();

@@ -168,12 +168,28 @@ export class SockjsServer {
     this.#live.delete(conn);
   }
 
-  /** Closes every connection with `reason` and forgets every session. */
+  /**
+   * Closes every connection with `reason`. Sessions of the HTTP transports keep their close frame
+   * for the client's next request, until `destroyAll` or the disconnect delay.
+   */
   closeAll(reason: CloseReason = GO_AWAY): void {
     for (const conn of [...this.#live]) conn.close(reason);
+  }
+
+  /** Ends every session at once and forgets it. */
+  destroyAll(): void {
     for (const session of [...this.#sessions.values()]) session.destroy();
     for (const conn of [...this.#live]) if (conn instanceof Session) conn.destroy();
     this.#live.clear();
+  }
+
+  /** Open sessions, and closed ones whose client has not received the close frame yet. */
+  get undeliveredCount(): number {
+    let n = 0;
+    for (const conn of this.#live) {
+      if (!(conn instanceof Session) || !conn.closeDelivered) n++;
+    }
+    return n;
   }
 
   #opened(conn: SockjsConnection): void {

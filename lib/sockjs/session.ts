@@ -110,6 +110,7 @@ export class Session implements SockjsConnection {
   #receiver: Receiver | null = null;
   #queue: string[] = [];
   #closeReason: CloseReason | null = null;
+  #closeDelivered = false;
   #heartbeat: ReturnType<typeof setTimeout> | undefined;
   #expiry: ReturnType<typeof setTimeout> | undefined;
   #listeners: { [K in keyof SessionEvents]: SessionEvents[K][] } = { data: [], close: [] };
@@ -148,6 +149,11 @@ export class Session implements SockjsConnection {
   /** Why the session closed, once it is closing or closed. */
   get closeReason(): CloseReason | null {
     return this.#closeReason;
+  }
+
+  /** Whether the client has received this session's close frame. */
+  get closeDelivered(): boolean {
+    return this.#closeDelivered;
   }
 
   /** Messages waiting for a receiver. */
@@ -204,6 +210,7 @@ export class Session implements SockjsConnection {
       this.#flush();
       this.#detach();
       this.#send(receiver, closeFrame(reason.code, reason.reason));
+      this.#closeDelivered = true;
       receiver.close();
     }
     this.#emitClose(reason);
@@ -225,6 +232,7 @@ export class Session implements SockjsConnection {
     if (this.#state >= SessionState.CLOSING) {
       const reason = this.#closeReason ?? GO_AWAY;
       this.#send(receiver, closeFrame(reason.code, reason.reason));
+      this.#closeDelivered = true;
       receiver.close();
       return;
     }

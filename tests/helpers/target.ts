@@ -113,7 +113,7 @@ export async function spawnServer(
     const decoder = new TextDecoder();
     for await (const chunk of child.stderr) {
       text += decoder.decode(chunk, { stream: true });
-      const m = /Starting Thunderpush server at .*:(\d+)/.exec(text);
+      const m = /Starting Thunderpush server at [^\s"]*:(\d+)/.exec(text);
       if (m) resolve(Number(m[1]));
     }
     reject(new Error(`server exited before it started:\n${text}`));
