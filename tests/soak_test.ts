@@ -5,8 +5,9 @@
  * that stayed connected got every message exactly once, in order.
  *
  * `SOAK_SECONDS` sets the churn time (default 30 here; `deno task soak` runs 600), after a
- * warm-up of the same churn (a third of that, at least 30 s: the runtime's allocator keeps what
- * it took for the first ten thousand connections or so, and the baseline is measured after it).
+ * warm-up of the same churn in 10 s steps until the idle RSS grows by less than 3% (at most 80 s):
+ * the runtime's allocator keeps what it took for the first ten thousand connections or so, and
+ * the warm baseline is measured after that.
  * The figures are printed and written to `out/soak.json`.
  */
 
@@ -102,10 +103,18 @@ Deno.test(`soak: ${SECONDS} s of churn leaves nothing behind and loses nothing`,
       }, 15_000);
       await new Promise((r) => setTimeout(r, 2000));
     };
-    // Warm up with the same churn, so that the baseline holds the runtime's warm caches.
-    await churn(Date.now() + Math.max(30_000, (SECONDS * 1000) / 3));
-    await settle();
-    const baseline = rssOf(server.child.pid);
+    // Warm up with the same churn until idle RSS stops growing (the runtime's allocator keeps
+    // what it took for the first ten thousand connections or so): that is the warm baseline.
+    let baseline = 0;
+    for (let chunk = 0; chunk < 8; chunk++) {
+      await churn(Date.now() + 10_000);
+      await settle();
+      const idle = rssOf(server.child.pid);
+      const grew = idle > baseline * 1.03;
+      baseline = Math.max(baseline, idle);
+      if (chunk > 0 && !grew) break;
+    }
+    const baselineHeap = (await metrics()).thunderpush_heap_used_bytes;
 
     for (let i = 0; i < STABLE; i++) {
       const c = await SockjsWs.session(base);
@@ -139,6 +148,7 @@ Deno.test(`soak: ${SECONDS} s of churn leaves nothing behind and loses nothing`,
     await Promise.all(stable.map((c) => c.close()));
     await settle(); // nothing left behind
     const final = rssOf(server.child.pid);
+    const finalHeap = (await metrics()).thunderpush_heap_used_bytes;
     const result = {
       seconds: SECONDS,
       clientsConnected: stats.connected + STABLE,
@@ -149,6 +159,8 @@ Deno.test(`soak: ${SECONDS} s of churn leaves nothing behind and loses nothing`,
       baselineRssMiB: +(baseline / 2 ** 20).toFixed(1),
       peakRssMiB: +(peak / 2 ** 20).toFixed(1),
       finalRssMiB: +(final / 2 ** 20).toFixed(1),
+      baselineHeapMiB: +(baselineHeap / 2 ** 20).toFixed(1),
+      finalHeapMiB: +(finalHeap / 2 ** 20).toFixed(1),
       sessionsLeft: 0,
       lost: 0,
     };
