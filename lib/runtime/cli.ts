@@ -133,6 +133,8 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
         port: options.port,
         hostname: options.host,
         onError,
+        // Half-open WebSockets are found within twice the heartbeat delay.
+        idleTimeout: options.heartbeatDelay,
         ...(tls ? { tls } : {}),
       }),
     );

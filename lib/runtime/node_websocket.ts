@@ -72,6 +72,15 @@ export class NodeWebSocket implements WebSocketLike {
   #ws: WebSocket | null = null;
   #state = 0;
   #pendingClose: [number | undefined, string | undefined] | null = null;
+  #idleTimeout: number;
+
+  /**
+   * Creates the socket; it is wired to `ws` by `attach`. A peer that stays silent for
+   * `idleTimeout` ms is pinged, and dropped when it does not answer in as long (0: never).
+   */
+  constructor(idleTimeout = 30_000) {
+    this.#idleTimeout = idleTimeout;
+  }
 
   /** 0 connecting, 1 open, 2 closing, 3 closed. */
   get readyState(): number {
@@ -109,7 +118,19 @@ export class NodeWebSocket implements WebSocketLike {
       this.onmessage?.(new MessageEvent("message", { data: payload }));
     });
     ws.on("error", () => this.onerror?.(new Event("error")));
+    let heard = true;
+    const timer = this.#idleTimeout > 0
+      ? setInterval(() => {
+        if (!heard) return ws.terminate(); // no pong, no message: half-open
+        heard = false;
+        ws.ping();
+      }, this.#idleTimeout)
+      : undefined;
+    const alive = () => heard = true;
+    ws.on("pong", alive);
+    ws.on("message", alive);
     ws.on("close", (code: number, reason: Buffer) => {
+      clearInterval(timer);
       this.onclose?.(closeEvent(code, reason.toString("utf8")));
     });
     if (this.#pendingClose) {

@@ -13,6 +13,11 @@ export interface ServeOptions {
   readonly hostname?: string;
   /** Told about errors the handler threw; the client gets a 500. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Milliseconds a WebSocket may stay silent before it is pinged; a peer that does not answer
+   * the ping in as long is dropped (a half-open connection). Default 30,000; 0 turns it off.
+   */
+  readonly idleTimeout?: number;
   /** Serve https (and wss) with this certificate chain and key, both PEM text. */
   readonly tls?: { readonly cert: string; readonly key: string };
 }

@@ -23,6 +23,7 @@ export type { RunningServer, ServeOptions } from "./serve.ts";
 /** Serves `handler` with `Deno.serve`. Returns once the server listens; throws if it cannot. */
 export function serve(handler: Handler, options: ServeOptions = {}): RunningServer {
   const requested = options.hostname ?? "";
+  const idleTimeout = Math.ceil((options.idleTimeout ?? 30_000) / 1000);
   const listen = (hostname: string) =>
     Deno.serve({
       port: options.port ?? 8080,
@@ -40,8 +41,8 @@ export function serve(handler: Handler, options: ServeOptions = {}): RunningServ
           ? remote.hostname.slice(7)
           : remote.hostname,
         upgradeWebSocket: (r) => {
-          // Pings every 30 s (Deno's default idleTimeout): a peer gone without a close is found.
-          const { socket, response } = Deno.upgradeWebSocket(r);
+          // A peer gone without a close is found by pings (Deno's idleTimeout, in seconds).
+          const { socket, response } = Deno.upgradeWebSocket(r, { idleTimeout });
           return { socket, response };
         },
       };

@@ -123,7 +123,7 @@ export function serve(handler: Handler, options: ServeOptions = {}): Promise<Run
       checkHandshake(r);
       const response = new Response(null, { status: 200 });
       Object.defineProperty(response, "status", { value: 101 }); // a `Response` cannot say 101
-      upgrade = { socket: new NodeWebSocket(), response };
+      upgrade = { socket: new NodeWebSocket(options.idleTimeout ?? 30_000), response };
       return upgrade;
     };
     const ctx: RequestContext = { remoteAddress: remoteAddress(req), upgradeWebSocket };
