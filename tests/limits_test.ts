@@ -114,3 +114,43 @@ Deno.test("a polling session that never polls again is closed when its queue is 
     await server.close();
   }
 });
+
+Deno.test("a stalled xhr-streaming reader is closed at maxBufferedBytes; others keep receiving", async () => {
+  const server = await inProcess({ maxBufferedBytes: 256 * 1024 });
+  const port = Number(new URL(server.base).port);
+  const session = `/connect/000/${crypto.randomUUID().slice(0, 8)}`;
+  // The receiving request over raw TCP, read up to its open frame, then never again.
+  const stalled = await Deno.connect({ hostname: "127.0.0.1", port });
+  const good = await SockjsWs.session(server.base);
+  try {
+    await stalled.write(new TextEncoder().encode(
+      `POST ${session}/xhr_streaming HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n`,
+    ));
+    let head = "";
+    const buf = new Uint8Array(8192);
+    while (!head.includes("o\n")) {
+      head += new TextDecoder().decode(buf.subarray(0, (await stalled.read(buf)) ?? 0));
+    }
+    const sent = await fetch(`${server.base}${session}/xhr_send`, {
+      method: "POST",
+      body: JSON.stringify([`CONNECT slowstream:${KEY}`, "SUBSCRIBE news"]),
+    });
+    await sent.body?.cancel();
+    good.send(`CONNECT good:${KEY}`, "SUBSCRIBE news");
+    await eventually(async () =>
+      (await server.api("GET", "/channels/news/")).text === '{"users": ["slowstream", "good"]}\n'
+    );
+    const payload = JSON.stringify("y".repeat(60_000));
+    for (let i = 0; (await server.api("GET", "/users/slowstream/")).text.includes("true"); i++) {
+      assert.ok(i < 2_000, "the stalled streaming client was never closed");
+      await server.api("POST", "/channels/news/", payload);
+      assert.equal((await good.next()).length, payload.length + 36);
+    }
+    assert.equal((await server.api("POST", "/channels/news/", "2")).text, '{"count": 1}\n');
+    assert.equal(await good.next(), 'a[{"payload":"2","channel":"news"}]');
+  } finally {
+    stalled.close();
+    await good.close();
+    await server.close();
+  }
+});
