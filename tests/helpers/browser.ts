@@ -22,8 +22,11 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-/** Launches headless Chromium; fails with the command that installs it when it is missing. */
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Launches headless Chromium (with `extraArgs` after the usual flags); fails with the command
+ * that installs it when it is missing.
+ */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   try {
     await Deno.stat(CHROMIUM_PATH);
   } catch {
@@ -32,7 +35,10 @@ export async function launchBrowser(): Promise<Browser> {
         "Install it with: apt-get install -y chromium (or set CHROMIUM_PATH).",
     );
   }
-  return await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  return await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+  });
 }
 
 /** Opens a page that records uncaught errors in `errors`. */

@@ -6,16 +6,7 @@
  */
 
 import { buildNpm } from "../../build_npm.ts";
-import {
-  apiClient,
-  KEY,
-  SECRET,
-  spawnServer,
-  type StartTarget,
-  type Target,
-  targetFlags,
-  type TargetOptions,
-} from "./target.ts";
+import { cliTarget, type StartTarget, type Target, type TargetOptions } from "./target.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -66,27 +57,5 @@ export function ensureNpmBuild(): Promise<void> {
 /** The npm build's CLI run by Node as a subprocess. */
 export const nodeBuild: StartTarget = async (options: TargetOptions = {}): Promise<Target> => {
   await ensureNpmBuild();
-  const pidPath = await Deno.makeTempFile({ prefix: "thunderpush-node-", suffix: ".pid" });
-  const proc = await spawnServer("node", [
-    NPM_BIN,
-    "-p",
-    "0",
-    "-H",
-    "127.0.0.1",
-    "--pid-path",
-    pidPath,
-    ...targetFlags(options),
-    KEY,
-    SECRET,
-  ]);
-  const base = `http://127.0.0.1:${proc.port}`;
-  return {
-    base,
-    api: apiClient(base),
-    async close() {
-      const status = await proc.stop();
-      await Deno.remove(pidPath).catch(() => {});
-      if (!status.success) throw new Error(`server exited with ${status.code}:\n${proc.stderr()}`);
-    },
-  };
+  return await cliTarget("node", options);
 };

@@ -5,32 +5,12 @@
  * @module
  */
 
-import { Thunderpush, type ThunderpushOptions } from "../../lib/server.ts";
-import { serve } from "../../lib/runtime/serve_deno.ts";
-import { KEY, SECRET, type TestServer } from "./server.ts";
+import type { ThunderpushOptions } from "../../lib/server.ts";
+import { startServer, type TestServer } from "./server.ts";
 
 /** Starts a test server (like `startServer()`) on 127.0.0.1 and the given port. */
 export function startServerOn(port: number, options: Partial<ThunderpushOptions> = {}): TestServer {
-  const thunder = new Thunderpush({ apps: [{ publicKey: KEY, secret: SECRET }], ...options });
-  const server = serve(thunder.fetch, { port, hostname: "127.0.0.1" });
-  const base = `http://127.0.0.1:${server.addr.port}`;
-  return {
-    base,
-    port: server.addr.port,
-    thunder,
-    async api(method, path, body) {
-      const res = await fetch(`${base}/api/1.0.0/${KEY}${path}`, {
-        method,
-        body,
-        headers: { "X-Thunder-Secret-Key": SECRET, "Content-Type": "application/json" },
-      });
-      return { status: res.status, text: await res.text() };
-    },
-    async close() {
-      thunder.close();
-      await server.close();
-    },
-  };
+  return startServer(options, port);
 }
 
 /**

@@ -26,10 +26,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a server on 127.0.0.1 and a free port. */
-export function startServer(options: Partial<ThunderpushOptions> = {}): TestServer {
+/** Starts a server on 127.0.0.1 and `port` (0, the default: a free one). */
+export function startServer(options: Partial<ThunderpushOptions> = {}, port = 0): TestServer {
   const thunder = new Thunderpush({ apps: [{ publicKey: KEY, secret: SECRET }], ...options });
-  const server = serve(thunder.fetch, { port: 0, hostname: "127.0.0.1" });
+  const server = serve(thunder.fetch, { port, hostname: "127.0.0.1" });
   const base = `http://127.0.0.1:${server.addr.port}`;
   return {
     base,

@@ -150,34 +150,23 @@ export async function spawnServer(
   };
 }
 
-/** The Deno CLI (`main.ts`) as a subprocess. */
-export const denoCli: StartTarget = async (options: TargetOptions = {}): Promise<Target> => {
-  const pidPath = await Deno.makeTempFile({ prefix: "thunderpush-test-", suffix: ".pid" });
-  const proc = await spawnServer(Deno.execPath(), [
-    "run",
-    "-A",
-    new URL("../../main.ts", import.meta.url).pathname,
-    "-p",
-    "0",
-    "-H",
-    "127.0.0.1",
-    "--pid-path",
-    pidPath,
-    ...targetFlags(options),
-    KEY,
-    SECRET,
-  ]);
-  const base = `http://127.0.0.1:${proc.port}`;
+/** A target over a CLI process started by `startCli`. */
+export async function cliTarget(runtime: Runtime, options: TargetOptions): Promise<Target> {
+  const proc = await startCli(runtime, [...targetFlags(options), KEY, SECRET]);
   return {
-    base,
-    api: apiClient(base),
+    base: proc.base,
+    api: apiClient(proc.base),
     async close() {
       const status = await proc.stop();
+      await Deno.remove(proc.pidPath).catch(() => {});
       if (!status.success) throw new Error(`server exited with ${status.code}:\n${proc.stderr()}`);
-      await Deno.remove(pidPath).catch(() => {});
     },
   };
-};
+}
+
+/** The Deno CLI (`main.ts`) as a subprocess. */
+export const denoCli: StartTarget = (options: TargetOptions = {}): Promise<Target> =>
+  cliTarget("deno", options);
 
 /** Polls an async check every 10 ms until it holds, up to `timeoutMs`. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
