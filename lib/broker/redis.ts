@@ -22,13 +22,13 @@ import type { Logger } from "../log.ts";
 import { type Broker, BrokerUnavailableError } from "./broker.ts";
 import {
   cleanupLockKey,
-  hasNodeUserFields,
   keysFor,
   nodeKeysKey,
   NODES_KEY,
   nodeUserField,
   parseNodeUserField,
 } from "./redis_keys.ts";
+import { removeNodeEntries, writeSnapshot } from "./redis_presence.ts";
 
 /** Settings of the Redis broker. */
 export interface RedisBrokerOptions {
@@ -61,6 +61,7 @@ export class RedisBroker implements Broker, AppObserver {
   #client: Client;
   #subscriber: Client;
   #synced = false;
+  #dirty = false;
   #closed = false;
   #syncing: Promise<void> | null = null;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -163,7 +164,7 @@ export class RedisBroker implements Broker, AppObserver {
     clearInterval(this.#heartbeat);
     for (const app of this.#hub.apps()) app.observe(null);
     if (this.#client.isReady) {
-      await this.#removeNode(this.nodeId).catch(() => {});
+      await removeNodeEntries((args) => this.#raw(args), this.nodeId).catch(() => {});
       await this.#command(["ZREM", NODES_KEY, this.nodeId]).catch(() => {});
     }
     await Promise.allSettled([this.#client.close(), this.#subscriber.close()]);
@@ -263,7 +264,10 @@ export class RedisBroker implements Broker, AppObserver {
   }
 
   #add(key: string, field: string, delta: number): void {
-    if (!this.#synced) return; // written in full on the next resync
+    if (!this.#synced) {
+      this.#dirty = true; // written in full by the (next) resync
+      return;
+    }
     let fields = this.#deltas.get(key);
     if (!fields) this.#deltas.set(key, fields = new Map());
     fields.set(field, (fields.get(field) ?? 0) + delta);
@@ -289,7 +293,10 @@ export class RedisBroker implements Broker, AppObserver {
 
   /** Subscribes to (or leaves) a pub/sub channel, when connected; a resync catches up. */
   #listen(topic: string, on: boolean): void {
-    if (!this.#synced || !this.#subscriber.isReady) return;
+    if (!this.#synced || !this.#subscriber.isReady) {
+      this.#dirty = true;
+      return;
+    }
     if (on && !this.#topics.has(topic)) {
       this.#topics.add(topic);
       this.#subscriber.subscribe(topic, (message: string) => this.#receive(topic, message))
@@ -353,59 +360,27 @@ export class RedisBroker implements Broker, AppObserver {
   }
 
   async #writeAll(): Promise<void> {
-    this.#synced = false;
     const run = (args: string[]) => this.#raw(args);
-    await this.#renew();
-    await this.#removeNode(this.nodeId);
-    const nodeKeys = nodeKeysKey(this.nodeId);
-    const wanted = new Set<string>();
-    const writes: Promise<unknown>[] = [];
-    for (const app of this.#hub.apps()) {
-      const keys = keysFor(app.publicKey);
-      for (const user of app.users()) {
-        const count = String(app.connectionsOf(user).size);
-        writes.push(run(["HSET", keys.userCounts(user), this.nodeId, count]));
-        writes.push(run(["HSET", keys.users, nodeUserField(this.nodeId, user), count]));
-        writes.push(run(["SADD", nodeKeys, keys.userCounts(user), keys.users]));
-        wanted.add(keys.userTopic(user));
-      }
-      for (const channel of app.channels()) {
-        const perUser = new Map<string, number>();
-        for (const conn of app.channelConnections(channel)) {
-          perUser.set(conn.userId, (perUser.get(conn.userId) ?? 0) + 1);
+    do {
+      this.#synced = false;
+      this.#dirty = false;
+      await this.#renew();
+      await removeNodeEntries(run, this.nodeId);
+      const wanted = await writeSnapshot(run, this.#hub, this.nodeId);
+      // Pub/sub: node-redis resubscribes what it had; add and drop the difference.
+      for (const topic of [...this.#topics]) {
+        if (!wanted.has(topic)) {
+          this.#topics.delete(topic);
+          await this.#subscriber.unsubscribe(topic);
         }
-        writes.push(
-          run(["HSET", keys.channelCounts(channel), this.nodeId, String(app.channelSize(channel))]),
-        );
-        for (const [user, count] of perUser) {
-          writes.push(
-            run([
-              "HSET",
-              keys.channelUsers(channel),
-              nodeUserField(this.nodeId, user),
-              String(count),
-            ]),
-          );
-        }
-        writes.push(
-          run(["SADD", nodeKeys, keys.channelCounts(channel), keys.channelUsers(channel)]),
-        );
-        wanted.add(keys.channelTopic(channel));
       }
-    }
-    await Promise.all(writes);
-    // Pub/sub: node-redis resubscribes what it had; add and drop the difference.
-    for (const topic of [...this.#topics]) {
-      if (!wanted.has(topic)) {
-        this.#topics.delete(topic);
-        await this.#subscriber.unsubscribe(topic);
+      for (const topic of wanted) {
+        if (this.#topics.has(topic)) continue;
+        this.#topics.add(topic);
+        await this.#subscriber.subscribe(topic, (message: string) => this.#receive(topic, message));
       }
-    }
-    for (const topic of wanted) {
-      if (this.#topics.has(topic)) continue;
-      this.#topics.add(topic);
-      await this.#subscriber.subscribe(topic, (message: string) => this.#receive(topic, message));
-    }
+      // Changes made while the snapshot was written were not mirrored: write it again.
+    } while (this.#dirty);
     this.#synced = true;
     clearInterval(this.#heartbeat);
     this.#heartbeat = setInterval(() => this.#beat(), Math.max(50, Math.floor(this.#ttl / 5)));
@@ -448,40 +423,12 @@ export class RedisBroker implements Broker, AppObserver {
           String(this.#ttl),
         ]);
         if (locked === null) continue;
-        await this.#removeNode(node);
+        await removeNodeEntries((args) => this.#raw(args), node);
         await this.#raw(["ZREM", NODES_KEY, node]);
         this.#log?.info(`Removed the presence of dead node ${node}.`);
       }
     } catch (error) {
       this.#lost("commands", error);
     }
-  }
-
-  /** Deletes every presence entry a node wrote. */
-  async #removeNode(node: string): Promise<void> {
-    const run = (args: string[]) => this.#raw(args);
-    const keys = await run(["SMEMBERS", nodeKeysKey(node)]) as string[];
-    for (const key of keys) {
-      if (!hasNodeUserFields(key)) {
-        await run(["HDEL", key, node]);
-        continue;
-      }
-      let cursor = "0";
-      do {
-        const [next, flat] = await run([
-          "HSCAN",
-          key,
-          cursor,
-          "MATCH",
-          `${node}|*`,
-          "COUNT",
-          "500",
-        ]) as [string, string[]];
-        const fields = flat.filter((_, i) => i % 2 === 0);
-        if (fields.length > 0) await run(["HDEL", key, ...fields]);
-        cursor = next;
-      } while (cursor !== "0");
-    }
-    await run(["DEL", nodeKeysKey(node)]);
   }
 }
