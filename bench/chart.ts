@@ -1,0 +1,131 @@
+/**
+ * The growth chart: server CPU per delivered message and memory per idle client against the
+ * number of clients, one line per server, as a self-contained SVG.
+ *
+ * @module
+ */
+
+import type { PushResult } from "./push.ts";
+
+const COLORS: Readonly<Record<string, string>> = {
+  "bare-deno": "#1f77b4",
+  "bare-node": "#2ca02c",
+  "sockjs-node": "#9467bd",
+  "thunder-deno": "#d62728",
+  "thunder-node": "#ff7f0e",
+};
+
+interface Series {
+  readonly name: string;
+  readonly points: readonly [number, number][];
+}
+
+const W = 460;
+const H = 300;
+const M = { left: 60, right: 30, top: 36, bottom: 44 };
+
+function niceMax(value: number): number {
+  if (!(value > 0)) return 1;
+  const step = 10 ** Math.floor(Math.log10(value));
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * step >= value) return m * step;
+  return 10 * step;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function panel(x0: number, title: string, yLabel: string, series: Series[], xs: number[]): string {
+  const xMax = Math.max(...xs);
+  const yMax = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map((p) => p[1]))));
+  const px = (x: number) => x0 + M.left + (x / xMax) * (W - M.left - M.right);
+  const py = (y: number) => M.top + (1 - y / yMax) * (H - M.top - M.bottom);
+  const out: string[] = [];
+  out.push(
+    `<text x="${x0 + W / 2}" y="20" text-anchor="middle" font-weight="bold">${
+      escapeXml(title)
+    }</text>`,
+  );
+  for (let i = 0; i <= 5; i++) {
+    const y = (yMax * i) / 5;
+    out.push(
+      `<line x1="${px(0)}" y1="${py(y)}" x2="${px(xMax)}" y2="${py(y)}" stroke="#ddd"/>`,
+      `<text x="${px(0) - 6}" y="${py(y) + 4}" text-anchor="end">${
+        Number(y.toPrecision(3))
+      }</text>`,
+    );
+  }
+  for (const x of xs) {
+    out.push(
+      `<line x1="${px(x)}" y1="${py(0)}" x2="${px(x)}" y2="${py(0) + 4}" stroke="#333"/>`,
+      `<text x="${px(x)}" y="${py(0) + 16}" text-anchor="middle">${
+        x.toLocaleString("en-US")
+      }</text>`,
+    );
+  }
+  out.push(
+    `<line x1="${px(0)}" y1="${py(0)}" x2="${px(xMax)}" y2="${py(0)}" stroke="#333"/>`,
+    `<line x1="${px(0)}" y1="${py(0)}" x2="${px(0)}" y2="${py(yMax)}" stroke="#333"/>`,
+    `<text x="${x0 + M.left + (W - M.left - M.right) / 2}" y="${H - 8}" text-anchor="middle">` +
+      "clients</text>",
+    `<text transform="translate(${x0 + 14},${M.top + (H - M.top - M.bottom) / 2}) rotate(-90)" ` +
+      `text-anchor="middle">${escapeXml(yLabel)}</text>`,
+  );
+  for (const s of series) {
+    const color = COLORS[s.name] ?? "#555";
+    const pts = s.points.filter((p) => Number.isFinite(p[1]));
+    if (pts.length === 0) continue;
+    const dash = s.name.startsWith("thunder") ? "" : ` stroke-dasharray="5,3"`;
+    out.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${
+        pts.map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(" ")
+      }"/>`,
+      ...pts.map(([x, y]) =>
+        `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3" fill="${color}"/>`
+      ),
+    );
+  }
+  return out.join("\n");
+}
+
+/**
+ * Draws CPU µs per delivered message (paced) and KB per idle client against client count.
+ *
+ * @example
+ * ```ts ignore
+ * import { growthSvg } from "./chart.ts";
+ * Deno.writeTextFileSync("growth.svg", growthSvg(results.fanout));
+ * ```
+ */
+export function growthSvg(results: readonly PushResult[]): string {
+  const xs = [...new Set(results.map((r) => r.clients))].sort((a, b) => a - b);
+  const names = [...new Set(results.map((r) => r.target))];
+  const series = (value: (r: PushResult) => number): Series[] =>
+    names.map((name) => ({
+      name,
+      points: results
+        .filter((r) => r.target === name)
+        .sort((a, b) => a.clients - b.clients)
+        .map((r) => [r.clients, value(r)] as [number, number]),
+    }));
+  const cpu = series((r) => r.paced?.usPerMsg ?? NaN);
+  const mem = series((r) => r.bytesPerClient / 1000);
+  const legendY = H + 6;
+  const legend = names.map((name, i) => {
+    const x = 70 + i * 170;
+    const color = COLORS[name] ?? "#555";
+    const dash = name.startsWith("thunder") ? "" : ` stroke-dasharray="5,3"`;
+    return `<line x1="${x}" y1="${legendY}" x2="${x + 24}" y2="${legendY}" stroke="${color}" ` +
+      `stroke-width="2"${dash}/><text x="${x + 30}" y="${legendY + 4}">${escapeXml(name)}</text>`;
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 24}" ` +
+    `viewBox="0 0 ${2 * W} ${H + 24}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    panel(0, "Server CPU per delivered message (paced)", "µs per message", cpu, xs),
+    panel(W, "Server memory per idle subscribed client", "KB per client (RSS)", mem, xs),
+    ...legend,
+    "</svg>",
+    "",
+  ].join("\n");
+}

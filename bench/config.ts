@@ -1,0 +1,119 @@
+/**
+ * The sizes of a full run and of the `--quick` smoke run.
+ *
+ * @module
+ */
+
+import type { ApiPlan } from "./api.ts";
+import type { PushPlan } from "./push.ts";
+
+/** Everything a run does. */
+export interface RunConfig {
+  /** Client counts of the fan-out scenario (one channel); each also gives an idle memory row. */
+  readonly fanoutSizes: readonly number[];
+  /** The fan-out scenario, without its client count. */
+  readonly fanout: Omit<PushPlan, "clients">;
+  /** The many-channels scenario. */
+  readonly manyChannels: PushPlan;
+  /** The wrk runs. */
+  readonly api: ApiPlan;
+  /**
+   * Each scenario runs this many times (alternating the order of the servers); a row reports the
+   * round with the lowest server CPU per message, the least disturbed by other processes.
+   */
+  readonly rounds: number;
+  /** Servers to run when `--only` is not given (null: every available one). */
+  readonly targets: readonly string[] | null;
+  /** The whole run gives up after this many seconds. */
+  readonly deadlineSeconds: number;
+}
+
+/** A full run: the figures BENCHMARKS.md quotes. */
+export const FULL: RunConfig = {
+  fanoutSizes: [1_000, 5_000, 10_000, 15_000],
+  fanout: {
+    channels: 1,
+    perClient: 1,
+    warmup: 3,
+    paced: 20,
+    burst: 20,
+    burstConcurrency: 20,
+    settleMs: 3_000,
+    publishTimeoutMs: 20_000,
+  },
+  manyChannels: {
+    clients: 10_000,
+    channels: 1_000,
+    perClient: 10,
+    warmup: 10,
+    paced: 200,
+    burst: 1_000,
+    burstConcurrency: 32,
+    settleMs: 3_000,
+    publishTimeoutMs: 20_000,
+  },
+  api: { seconds: 5, connections: 50 },
+  rounds: 2,
+  targets: null,
+  deadlineSeconds: 40 * 60,
+};
+
+/** The smoke run CI makes: every code path, small sizes, well under a minute. */
+export const QUICK: RunConfig = {
+  fanoutSizes: [100, 300],
+  fanout: {
+    channels: 1,
+    perClient: 1,
+    warmup: 2,
+    paced: 5,
+    burst: 5,
+    burstConcurrency: 5,
+    settleMs: 300,
+    publishTimeoutMs: 5_000,
+  },
+  manyChannels: {
+    clients: 300,
+    channels: 30,
+    perClient: 3,
+    warmup: 3,
+    paced: 20,
+    burst: 30,
+    burstConcurrency: 10,
+    settleMs: 300,
+    publishTimeoutMs: 5_000,
+  },
+  api: { seconds: 1, connections: 16 },
+  rounds: 1,
+  targets: ["bare-deno", "sockjs-node", "thunder-deno"],
+  deadlineSeconds: 50,
+};
+
+/** The plan of a fan-out run, as a sentence for the report. */
+export function describeFanout(config: RunConfig): string {
+  const f = config.fanout;
+  return `Clients are spread over Node worker processes (bench/loadgen/worker.mjs, at most ` +
+    `3,000 each, at least 2) that speak RFC 6455 and SockJS framing over node:net. ` +
+    `Every client in one channel. After ${f.warmup} warm-up publishes: ${f.paced} paced ` +
+    `publishes (each sent once the previous reached every client), then a burst of ${f.burst} ` +
+    `sent at once (${f.burstConcurrency} requests in flight). µs/msg = server CPU time ` +
+    `(user + system, every thread) / messages delivered; msgs/s = messages delivered / time from the first POST ` +
+    `to the last delivery; p50/p99 = time from sending a POST to the last client receiving it.`;
+}
+
+/** The plan of the many-channels run, as a sentence for the report. */
+export function describeManyChannels(config: RunConfig): string {
+  const m = config.manyChannels;
+  return `${m.clients.toLocaleString("en-US")} clients, each in ${m.perClient} of ` +
+    `${m.channels.toLocaleString("en-US")} channels (${
+      Math.round(m.clients * m.perClient / m.channels)
+    } per channel); publishes go round-robin over the channels: ${m.paced} paced, then ` +
+    `${m.burst} with ${m.burstConcurrency} requests in flight. The bare anchors broadcast to ` +
+    `every socket and are left out.`;
+}
+
+/** The plan of the wrk runs, as a sentence for the report. */
+export function describeApi(config: RunConfig): string {
+  return `\`wrk -t1 -c${config.api.connections} -d${config.api.seconds}s --latency\` after a 1 s ` +
+    "warm-up run; POST sends a 58-byte JSON body to a channel nobody is in (bench/wrk/post.lua). " +
+    "µs/req = server CPU time / requests.";
+}

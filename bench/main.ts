@@ -1,0 +1,334 @@
+/**
+ * `deno task bench`: measures this server against bare and reference anchors on this machine.
+ *
+ * ```sh
+ * deno task bench                 # the full run (about 15 minutes): bench/results/
+ * deno task bench --quick         # the smoke run CI makes (under a minute): bench/results/quick/
+ * deno task bench --profile       # CPU profile of the server under fan-out: profile.md
+ * deno task bench --only thunder-deno,bare-deno --out /tmp/b
+ * ```
+ *
+ * Writes `results.json`, `results.md` (every table of the run) and `growth.svg` into the output
+ * folder, and prints the tables. Every server and load generator is a child process that is
+ * killed when the run ends, however it ends; the run gives up by itself after its deadline.
+ *
+ * @module
+ */
+
+import { type ApiResult, hasWrk, runApi } from "./api.ts";
+import { growthSvg } from "./chart.ts";
+import {
+  describeApi,
+  describeFanout,
+  describeManyChannels,
+  FULL,
+  QUICK,
+  type RunConfig,
+} from "./config.ts";
+import { commandOutput, killAllChildren, loadAverage } from "./proc.ts";
+import { runProfile } from "./profile.ts";
+import { type PushResult, runPush } from "./push.ts";
+import {
+  type BenchResults,
+  checks,
+  checksTable,
+  lost,
+  type MachineInfo,
+  renderReport,
+} from "./report.ts";
+import { BARE_DENO_HTTP, setThunderRoot, type Target, TARGETS } from "./targets.ts";
+
+const HERE = new URL("./", import.meta.url).pathname;
+const encoder = new TextEncoder();
+
+/** Writes a progress line to stderr. */
+function say(line: string): void {
+  Deno.stderr.writeSync(encoder.encode(line + "\n"));
+}
+
+const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--sizes N,N] [--rounds N]
+                       [--out DIR] [--no-many] [--no-api] [--thunder-root DIR]
+
+  --quick       small smoke run (CI): two small client counts, three servers, under a minute
+  --profile     profile Thunderpush for Deno under the fan-out load instead (V8 CPU profile
+                through the inspector, and perf when it is installed)
+  --only IDS    comma-separated server ids: ${
+  TARGETS.map((t) => t.id).join(", ")
+} (bare-deno-http runs with the API bench)
+  --sizes N,N   fan-out client counts (default 1000,5000,10000,15000; quick: 100,300)
+  --rounds N    run everything N times, report the least disturbed round (default 2; quick: 1)
+  --out DIR     where results go (default bench/results, or bench/results/quick with --quick)
+  --no-many     skip the many-channels scenario
+  --no-api      skip the wrk runs
+  --thunder-root DIR   run thunder-deno from another checkout (DIR/main.ts), to measure a change
+  --render      measure nothing: rewrite results.md and growth.svg from the output folder's
+                results.json
+`;
+
+async function machineInfo(): Promise<MachineInfo> {
+  const meminfo = await Deno.readTextFile("/proc/meminfo");
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo");
+  return {
+    cpus: navigator.hardwareConcurrency,
+    cpuModel: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() ?? "unknown",
+    memoryGiB: Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0) / 1024 / 1024,
+    kernel: await commandOutput("uname", ["-r"]),
+    deno: Deno.version.deno,
+    node: (await commandOutput("node", ["--version"])).replace(/^v/, ""),
+    wrk: (await commandOutput("sh", ["-c", "wrk --version 2>&1 | head -1"]))
+      .replace(/ Copyright.*/, "").replace(/\s+\[.*\]$/, ""),
+    openFiles: await commandOutput("sh", ["-c", "ulimit -n"]),
+    commit: await commandOutput("sh", [
+      "-c",
+      `cd ${HERE}.. && git rev-parse --short HEAD 2>/dev/null && ` +
+      `(git diff --quiet HEAD -- lib main.ts 2>/dev/null || echo +dirty)`,
+    ]).then((s) => s.replace(/\n/g, "")),
+    loadBefore: loadAverage(),
+  };
+}
+
+function pickTargets(config: RunConfig, only: string | undefined): Target[] {
+  const ids = only ? only.split(",").map((s) => s.trim()) : config.targets;
+  const chosen = ids ? TARGETS.filter((t) => ids.includes(t.id)) : [...TARGETS];
+  if (ids) {
+    const unknown = ids.filter((id) =>
+      !TARGETS.some((t) => t.id === id) && id !== BARE_DENO_HTTP.id
+    );
+    if (unknown.length) throw new Error(`Unknown server id: ${unknown.join(", ")}`);
+  }
+  return chosen;
+}
+
+/** Runs `deno fmt` on files the bench wrote (best effort). */
+async function formatFiles(files: string[]): Promise<void> {
+  await new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", ...files],
+    stdout: "null",
+    stderr: "null",
+  }).output().catch(() => {});
+}
+
+/**
+ * One row per server and client count: of its rounds, the one with the lowest paced server CPU
+ * per message (errors and lost messages disqualify a round while a clean one exists).
+ */
+function bestRows(all: readonly PushResult[], order: readonly string[]): PushResult[] {
+  const key = (r: PushResult) => `${r.target} ${r.clients}`;
+  const best = new Map<string, PushResult>();
+  const score = (r: PushResult) =>
+    (r.error || r.crashed || lost(r) > 0 ? 1e9 : 0) + (r.paced?.usPerMsg ?? 1e8);
+  for (const r of all) {
+    const current = best.get(key(r));
+    if (!current || score(r) < score(current)) best.set(key(r), r);
+  }
+  return [...best.values()].sort((a, b) =>
+    a.clients - b.clients || order.indexOf(a.target) - order.indexOf(b.target)
+  );
+}
+
+async function run(args: Args): Promise<number> {
+  if (args["thunder-root"]) setThunderRoot(args["thunder-root"]);
+  const base = args.quick ? QUICK : FULL;
+  const sizes = args.sizes?.split(",").map(Number);
+  if (sizes?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--sizes: client counts");
+  const config: RunConfig = { ...base, fanoutSizes: sizes ?? base.fanoutSizes };
+  const out = args.out ?? `${HERE}results${args.quick ? "/quick" : ""}`;
+  await Deno.mkdir(out, { recursive: true });
+  if (args.render) {
+    const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`)) as BenchResults;
+    await writeReport(out, results);
+    return 0;
+  }
+  if (args.profile) {
+    await runProfile(out, args.quick, say);
+    return 0;
+  }
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const machine = await machineInfo();
+  const targets = pickTargets(config, args.only);
+  say(`load average before: ${machine.loadBefore.join(" ")}`);
+  const runnable = targets.filter((t) => {
+    if (t.missing) say(`${t.id}: ${t.missing}, skipped`);
+    return !t.missing;
+  });
+  const rounds = args.rounds ? Number(args.rounds) : config.rounds;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error("--rounds: a count of 1 or more");
+  const load: number[] = [];
+  const sampler = setInterval(() => load.push(loadAverage()[0]), 5_000);
+  // Round r runs the servers in order (r even) or in reverse (r odd).
+  const inRound = <T>(
+    list: readonly T[],
+    r: number,
+  ) => (r % 2 === 0 ? [...list] : [...list].reverse());
+  const allFanout: PushResult[] = [];
+  for (const clients of config.fanoutSizes) {
+    for (let r = 0; r < rounds; r++) {
+      for (const target of inRound(runnable.filter((t) => t.websocket), r)) {
+        say(`fan-out ${target.id} ${clients} clients${rounds > 1 ? `, round ${r + 1}` : ""}`);
+        allFanout.push(await runPush(target, { ...config.fanout, clients }, say));
+      }
+    }
+  }
+  const allMany: PushResult[] = [];
+  for (let r = 0; r < rounds && !args["no-many"]; r++) {
+    for (const target of inRound(runnable.filter((t) => t.channels), r)) {
+      say(`many channels ${target.id} ${config.manyChannels.clients} clients`);
+      allMany.push(await runPush(target, config.manyChannels, say));
+    }
+  }
+  const allApi: ApiResult[] = [];
+  if (!args["no-api"]) {
+    if (await hasWrk()) {
+      for (let r = 0; r < rounds; r++) {
+        for (const target of inRound([BARE_DENO_HTTP, ...runnable], r)) {
+          say(`wrk ${target.id}`);
+          allApi.push(await runApi(target, config.api));
+        }
+      }
+    } else say("wrk is not installed (apt-get install -y wrk): API throughput skipped");
+  }
+  clearInterval(sampler);
+  const order = [BARE_DENO_HTTP, ...TARGETS].map((t) => t.id);
+  const fanout = bestRows(allFanout, order);
+  const manyChannels = bestRows(allMany, order);
+  const api = order.flatMap((id) => {
+    const rows = allApi.filter((a) => a.target === id);
+    return rows.length
+      ? [rows.reduce((a, b) => ((b.post?.rps ?? 0) > (a.post?.rps ?? 0) ? b : a))]
+      : [];
+  });
+  const command = ["deno task bench", ...Deno.args].join(" ");
+  const results: BenchResults = {
+    command,
+    quick: Boolean(args.quick),
+    startedAt,
+    seconds: Math.round((performance.now() - started) / 1000),
+    machine,
+    targets: TARGETS.filter((t) => targets.includes(t)).map((t) => ({
+      id: t.id,
+      label: t.label,
+      role: t.role,
+      missing: t.missing,
+    })),
+    plans: {
+      fanout: describeFanout(config),
+      manyChannels: describeManyChannels(config),
+      api: describeApi(config),
+    },
+    rounds,
+    fanout,
+    manyChannels,
+    api,
+    loadAfter: loadAverage(),
+    loadDuring: load.length
+      ? [Math.min(...load), load.reduce((a, b) => a + b, 0) / load.length, Math.max(...load)]
+      : [],
+    allRounds: rounds > 1 ? { fanout: allFanout, manyChannels: allMany, api: allApi } : null,
+  };
+  await Deno.writeTextFile(`${out}/results.json`, JSON.stringify(results, null, 2) + "\n");
+  await writeReport(out, results);
+  return 0;
+}
+
+/** Writes results.md and growth.svg for `results`, prints the report, and says where it went. */
+async function writeReport(out: string, results: BenchResults): Promise<void> {
+  await Deno.writeTextFile(`${out}/growth.svg`, growthSvg(results.fanout));
+  const report = renderReport(results, "growth.svg");
+  await Deno.writeTextFile(`${out}/results.md`, report);
+  // Written files are kept as `deno fmt` would have them, so `deno task ok` stays clean.
+  await formatFiles([`${out}/results.md`, `${out}/results.json`, `${out}/growth.svg`]);
+  Deno.stdout.writeSync(encoder.encode(report + "\n"));
+  say(`\n${checksTable(checks(results))}\n\nwritten: ${out}/results.md, results.json, growth.svg`);
+}
+
+interface Args {
+  quick: boolean;
+  profile: boolean;
+  "no-api": boolean;
+  "no-many": boolean;
+  help: boolean;
+  only: string | undefined;
+  out: string | undefined;
+  sizes: string | undefined;
+  "thunder-root": string | undefined;
+  rounds: string | undefined;
+  render: boolean;
+}
+
+/** Parses the flags; throws on anything it does not know. */
+function parse(argv: readonly string[]): Args {
+  const args: Args = {
+    quick: false,
+    profile: false,
+    "no-api": false,
+    "no-many": false,
+    help: false,
+    only: undefined,
+    out: undefined,
+    sizes: undefined,
+    "thunder-root": undefined,
+    rounds: undefined,
+    render: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    switch (flag) {
+      case "--quick":
+      case "--profile":
+      case "--no-api":
+      case "--no-many":
+      case "--render":
+      case "--help":
+        args[flag.slice(2) as "quick" | "profile" | "no-api" | "no-many" | "render" | "help"] =
+          true;
+        break;
+      case "-h":
+        args.help = true;
+        break;
+      case "--only":
+      case "--out":
+      case "--sizes":
+      case "--rounds":
+      case "--thunder-root": {
+        const value = inline ?? argv[++i];
+        if (value === undefined) throw new Error(`${flag} needs a value`);
+        args[flag.slice(2) as "only" | "out" | "sizes" | "rounds" | "thunder-root"] = value;
+        break;
+      }
+      default:
+        throw new Error(`Unknown argument: ${argv[i]}\n${USAGE}`);
+    }
+  }
+  return args;
+}
+
+if (import.meta.main) {
+  let code = 1;
+  const stop = () => {
+    killAllChildren();
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  try {
+    const args = parse(Deno.args);
+    if (args.help) {
+      Deno.stdout.writeSync(encoder.encode(USAGE));
+      Deno.exit(0);
+    }
+    const deadline = (args.quick ? QUICK : FULL).deadlineSeconds * (args.profile ? 2 : 1);
+    const timer = setTimeout(() => {
+      say(`bench: deadline of ${deadline} s reached, stopping`);
+      killAllChildren();
+      Deno.exit(1);
+    }, deadline * 1000);
+    code = await run(args);
+    clearTimeout(timer);
+  } catch (error) {
+    say(`bench: ${(error as Error)?.stack ?? error}`);
+  } finally {
+    killAllChildren();
+  }
+  Deno.exit(code);
+}

@@ -1,0 +1,462 @@
+/**
+ * The bench's tables: every figure of one run as Markdown, and the ratios of this project to the
+ * anchors, checked against the targets of issue 6.
+ *
+ * @module
+ */
+
+import type { ApiResult } from "./api.ts";
+import type { PhaseResult, PushResult } from "./push.ts";
+
+/** The machine a run was made on. */
+export interface MachineInfo {
+  /** `nproc`. */
+  readonly cpus: number;
+  /** The CPU model name. */
+  readonly cpuModel: string;
+  /** Total memory, GiB. */
+  readonly memoryGiB: number;
+  /** `uname -r`. */
+  readonly kernel: string;
+  /** Deno's version. */
+  readonly deno: string;
+  /** Node's version. */
+  readonly node: string;
+  /** wrk's version, or "" when not installed. */
+  readonly wrk: string;
+  /** Open files limit of the bench process. */
+  readonly openFiles: string;
+  /** The commit of the working tree (with `+dirty` when it has changes), or "". */
+  readonly commit: string;
+  /** Load averages (1, 5, 15 min) just before the run. */
+  readonly loadBefore: readonly number[];
+}
+
+/** Everything one run measured. */
+export interface BenchResults {
+  /** The command line. */
+  readonly command: string;
+  /** Whether this was the `--quick` smoke run. */
+  readonly quick: boolean;
+  /** ISO time the run started. */
+  readonly startedAt: string;
+  /** Seconds the run took. */
+  readonly seconds: number;
+  /** The machine. */
+  readonly machine: MachineInfo;
+  /** The servers, with the reason any of them could not run. */
+  readonly targets: readonly { id: string; label: string; role: string; missing: string | null }[];
+  /** Publishes per phase, for the table captions. */
+  readonly plans: { readonly fanout: string; readonly manyChannels: string; readonly api: string };
+  /** Rounds run; each row is the least disturbed of them. */
+  readonly rounds: number;
+  /** One channel, every client in it, for each client count. */
+  readonly fanout: readonly PushResult[];
+  /** Many channels. */
+  readonly manyChannels: readonly PushResult[];
+  /** wrk figures. */
+  readonly api: readonly ApiResult[];
+  /** Load averages just after the run. */
+  readonly loadAfter: readonly number[];
+  /** The 1-minute load average sampled every 5 s during the run: min, mean, max. */
+  readonly loadDuring: readonly number[];
+  /** Every round's rows, when there was more than one. */
+  readonly allRounds: {
+    readonly fanout: readonly PushResult[];
+    readonly manyChannels: readonly PushResult[];
+    readonly api: readonly ApiResult[];
+  } | null;
+}
+
+const DASH = "—";
+
+/** Formats a number with `digits` decimals and thousands separators; a dash for NaN or null. */
+export function fmt(value: number | null | undefined, digits = 0): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return DASH;
+  return value.toLocaleString("en-US", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+function table(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  const align = header.map((_, i) => (i === 0 ? "---" : "---:"));
+  return [line(header), line(align), ...rows.map(line)].join("\n");
+}
+
+/** Deliveries that did not arrive in a run (both phases). */
+export function lost(r: PushResult): number {
+  const phases = [r.paced, r.burst].filter((p): p is PhaseResult => p !== null);
+  return phases.reduce((n, p) => n + Math.max(0, p.expected - p.received), 0);
+}
+
+function status(r: PushResult): string {
+  const notes: string[] = [];
+  if (r.error) notes.push(`error: ${r.error}`);
+  if (r.crashed) notes.push("crashed");
+  if (r.failed > 0) notes.push(`${r.failed} failed to connect`);
+  if (r.closedDuringRun > 0) notes.push(`${r.closedDuringRun} closed`);
+  const bad = (r.paced?.badAnswers ?? 0) + (r.burst?.badAnswers ?? 0);
+  if (bad > 0) notes.push(`${bad} bad POST answers`);
+  const incomplete = (r.paced?.incomplete ?? 0) + (r.burst?.incomplete ?? 0);
+  if (incomplete > 0) notes.push(`${incomplete} publishes incomplete`);
+  return notes.length ? notes.join("; ") : "ok";
+}
+
+function phaseCells(p: PhaseResult | null): string[] {
+  if (!p) return [DASH, DASH, DASH, DASH];
+  return [fmt(p.usPerMsg, 1), fmt(p.msgsPerSec), fmt(p.p50Ms, 1), fmt(p.p99Ms, 1)];
+}
+
+function cpuShare(p: PhaseResult | null): string {
+  if (!p || p.wallMs <= 0) return DASH;
+  const server = p.serverCpuUs / (p.wallMs * 10);
+  const loadgen = p.loadgenCpuUs / (p.wallMs * 10);
+  return `${fmt(server)}% / ${fmt(loadgen)}%`;
+}
+
+function msgsPerFrame(p: PhaseResult | null): string {
+  return p && p.frames > 0 ? fmt(p.received / p.frames, 2) : DASH;
+}
+
+/** The fan-out table: one row per server and client count. */
+export function fanoutTable(results: readonly PushResult[]): string {
+  return table(
+    [
+      "server",
+      "clients",
+      "paced µs/msg",
+      "paced msgs/s",
+      "paced p50 ms",
+      "paced p99 ms",
+      "burst µs/msg",
+      "burst msgs/s",
+      "burst p50 ms",
+      "burst p99 ms",
+      "msgs/frame (burst)",
+      "CPU server / loadgen (burst)",
+      "lost",
+      "status",
+    ],
+    results.map((r) => [
+      r.target,
+      fmt(r.clients),
+      ...phaseCells(r.paced),
+      ...phaseCells(r.burst),
+      msgsPerFrame(r.burst),
+      cpuShare(r.burst),
+      fmt(lost(r)),
+      status(r),
+    ]),
+  );
+}
+
+/** The idle memory table: bytes of server RSS per connected, subscribed client. */
+export function memoryTable(results: readonly PushResult[]): string {
+  return table(
+    [
+      "server",
+      "clients",
+      "RSS before (MiB)",
+      "RSS idle (MiB)",
+      "KB per client",
+      "connect time (s)",
+    ],
+    results.map((r) => [
+      r.target + (r.perClient > 1 ? ` (${r.perClient} channels each)` : ""),
+      fmt(r.open),
+      fmt(r.rssBaseKiB / 1024, 1),
+      fmt(r.rssIdleKiB / 1024, 1),
+      fmt(r.bytesPerClient / 1000, 1),
+      fmt(r.connectMs / 1000, 1),
+    ]),
+  );
+}
+
+/** The wrk table. */
+export function apiTable(results: readonly ApiResult[]): string {
+  const cells = (f: ApiResult["post"]) =>
+    f ? [fmt(f.rps), fmt(f.p50Ms, 2), fmt(f.p99Ms, 2), fmt(f.usPerReq, 1), fmt(f.errors)] : [
+      DASH,
+      DASH,
+      DASH,
+      DASH,
+      DASH,
+    ];
+  return table(
+    [
+      "server",
+      "POST req/s",
+      "p50 ms",
+      "p99 ms",
+      "µs/req",
+      "errors",
+      "GET /users/ req/s",
+      "p50 ms",
+      "p99 ms",
+      "µs/req",
+      "errors",
+    ],
+    results.map((
+      r,
+    ) => [r.target + (r.error ? ` (${r.error})` : ""), ...cells(r.post), ...cells(r.users)]),
+  );
+}
+
+/** Growth: per-message CPU and memory per client by client count, one row per server. */
+export function growthTable(results: readonly PushResult[]): string {
+  const sizes = [...new Set(results.map((r) => r.clients))].sort((a, b) => a - b);
+  const targets = [...new Set(results.map((r) => r.target))];
+  const find = (t: string, n: number) => results.find((r) => r.target === t && r.clients === n);
+  const growth = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined && a > 0 ? `${fmt(b / a, 2)}x` : DASH;
+  const first = sizes[0];
+  const last = sizes[sizes.length - 1];
+  return table(
+    [
+      "server",
+      ...sizes.map((n) => `µs/msg @${fmt(n)}`),
+      `growth ${fmt(first)}→${fmt(last)}`,
+      ...sizes.map((n) => `KB/client @${fmt(n)}`),
+      `growth ${fmt(first)}→${fmt(last)}`,
+    ],
+    targets.map((t) => [
+      t,
+      ...sizes.map((n) => fmt(find(t, n)?.paced?.usPerMsg, 1)),
+      growth(find(t, first)?.paced?.usPerMsg, find(t, last)?.paced?.usPerMsg),
+      ...sizes.map((n) => fmt((find(t, n)?.bytesPerClient ?? NaN) / 1000, 1)),
+      growth(find(t, first)?.bytesPerClient, find(t, last)?.bytesPerClient),
+    ]),
+  );
+}
+
+/** One checked target of issue 6. */
+export interface Check {
+  /** What is compared. */
+  readonly what: string;
+  /** The measured value (a ratio or a count). */
+  readonly value: string;
+  /** The goal. */
+  readonly goal: string;
+  /** Whether it was met; null when it could not be measured. */
+  readonly met: boolean | null;
+}
+
+function ratioCheck(what: string, a: number | undefined, b: number | undefined, max: number) {
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b <= 0) {
+    return { what, value: DASH, goal: `≤ ${max}x`, met: null };
+  }
+  const r = a / b;
+  return { what, value: `${fmt(r, 2)}x`, goal: `≤ ${max}x`, met: r <= max };
+}
+
+/** The targets of issue 6, for the project on Deno against bare Deno. */
+export function checks(results: BenchResults, project = "thunder-deno"): Check[] {
+  const out: Check[] = [];
+  const find = (t: string, n: number) =>
+    results.fanout.find((r) => r.target === t && r.clients === n);
+  const sizes = [...new Set(results.fanout.map((r) => r.clients))].sort((a, b) => a - b);
+  for (const n of sizes) {
+    const p = find(project, n);
+    const b = find("bare-deno", n);
+    out.push(ratioCheck(
+      `CPU/msg paced @${fmt(n)} vs bare-deno`,
+      p?.paced?.usPerMsg,
+      b?.paced?.usPerMsg,
+      1.1,
+    ));
+    out.push(ratioCheck(
+      `CPU/msg burst @${fmt(n)} vs bare-deno`,
+      p?.burst?.usPerMsg,
+      b?.burst?.usPerMsg,
+      1.0,
+    ));
+  }
+  for (const n of sizes) {
+    const p = find(project, n);
+    out.push({
+      what: `burst coalescing @${fmt(n)} (messages per frame)`,
+      value: msgsPerFrame(p?.burst ?? null),
+      goal: "> 1",
+      met: p?.burst ? p.burst.received / p.burst.frames > 1 : null,
+    });
+  }
+  for (const n of sizes) {
+    out.push(ratioCheck(
+      `memory/client @${fmt(n)} vs bare-deno`,
+      find(project, n)?.bytesPerClient,
+      find("bare-deno", n)?.bytesPerClient,
+      1.15,
+    ));
+  }
+  const api = (t: string) => results.api.find((r) => r.target === t);
+  for (const kind of ["post", "users"] as const) {
+    const p = api(project)?.[kind]?.rps;
+    const b = api("bare-deno-http")?.[kind]?.rps;
+    const ok = p !== undefined && b !== undefined && b > 0;
+    out.push({
+      what: `API ${kind === "post" ? "POST /channels/x/" : "GET /users/"} req/s vs bare Deno.serve`,
+      value: ok ? `${fmt(p / b, 2)}x` : DASH,
+      goal: "≥ 0.8x",
+      met: ok ? p / b >= 0.8 : null,
+    });
+  }
+  for (const kind of ["post", "users"] as const) {
+    // Requests per second swing with whatever else runs on the machine; CPU per request much less.
+    out.push(ratioCheck(
+      `API ${kind === "post" ? "POST" : "GET"} server CPU/request vs bare Deno.serve`,
+      api(project)?.[kind]?.usPerReq,
+      api("bare-deno-http")?.[kind]?.usPerReq,
+      1.25,
+    ));
+  }
+  const largest = sizes[sizes.length - 1];
+  const big = find(project, largest);
+  if (big) {
+    const everyone = big.open === largest && lost(big) === 0 && big.error === null &&
+      !big.crashed && big.closedDuringRun === 0;
+    out.push({
+      what: `${fmt(largest)} clients on one process, all receiving every message`,
+      value: `${fmt(big.open)} open, ${fmt(lost(big))} lost`,
+      goal: `${fmt(largest)} open, 0 lost`,
+      met: everyone,
+    });
+  }
+  return out;
+}
+
+/** The checks as a table. */
+export function checksTable(list: readonly Check[]): string {
+  return table(
+    ["target", "measured", "goal", "met"],
+    list.map((c) => [c.what, c.value, c.goal, c.met === null ? DASH : c.met ? "yes" : "**no**"]),
+  );
+}
+
+/** Ratios of each project row to each anchor: CPU/msg (paced, burst) and memory per client. */
+export function ratioTable(results: readonly PushResult[]): string {
+  const anchors = ["bare-deno", "bare-node", "sockjs-node"];
+  const projects = [...new Set(results.map((r) => r.target))].filter((t) =>
+    t.startsWith("thunder")
+  );
+  const sizes = [...new Set(results.map((r) => r.clients))].sort((a, b) => a - b);
+  const find = (t: string, n: number) => results.find((r) => r.target === t && r.clients === n);
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b > 0
+      ? fmt(a / b, 2)
+      : DASH;
+  const rows: string[][] = [];
+  for (const project of projects) {
+    for (const n of sizes) {
+      const p = find(project, n);
+      const row = [project, fmt(n)];
+      for (const key of ["paced", "burst"] as const) {
+        for (const a of anchors) row.push(ratio(p?.[key]?.usPerMsg, find(a, n)?.[key]?.usPerMsg));
+      }
+      for (const a of anchors) row.push(ratio(p?.bytesPerClient, find(a, n)?.bytesPerClient));
+      rows.push(row);
+    }
+  }
+  const head = (what: string) => anchors.map((a) => `${what} ÷ ${a}`);
+  return table(
+    ["server", "clients", ...head("paced CPU"), ...head("burst CPU"), ...head("memory")],
+    rows,
+  );
+}
+
+/** How far the ns-resolution CPU figures are from `/proc/<pid>/stat` utime+stime, in total. */
+export function cpuCrossCheck(results: readonly PushResult[]): string {
+  const phases = results.flatMap((r) => [r.paced, r.burst]).filter((p): p is PhaseResult =>
+    p !== null
+  );
+  const precise = phases.reduce((n, p) => n + p.serverCpuUs, 0);
+  const ticks = phases.reduce((n, p) => n + p.serverStatCpuUs, 0);
+  if (precise <= 0) return "";
+  return `Server CPU time is the run time of the server's threads (\`/proc/<pid>/task/*/schedstat\`, ` +
+    `ns resolution); over every phase of this run it adds up to ${fmt(precise / 1e6, 2)} s, and ` +
+    `\`/proc/<pid>/stat\` utime+stime (10 ms ticks) to ${fmt(ticks / 1e6, 2)} s ` +
+    `(${fmt((100 * (ticks - precise)) / precise, 1)}%).`;
+}
+
+/** The whole report as Markdown. */
+export function renderReport(results: BenchResults, chartFile: string | null): string {
+  const m = results.machine;
+  const missing = results.targets.filter((t) => t.missing);
+  const parts = [
+    `# Benchmark results${
+      results.quick ? " (quick smoke run: small sizes, not figures to quote)" : ""
+    }`,
+    "",
+    `Run ${results.startedAt}, ${fmt(results.seconds)} s: \`${results.command}\``,
+    "",
+    `Machine: ${m.cpus} cores (${m.cpuModel}), ${fmt(m.memoryGiB, 1)} GiB, Linux ${m.kernel}, ` +
+    `Deno ${m.deno}, Node ${m.node}, ${m.wrk || "wrk not installed"}, open files ${m.openFiles}. ` +
+    (m.commit ? `Code: ${m.commit}. ` : "") +
+    `Load average before: ${m.loadBefore.join(" ")}; after: ${results.loadAfter.join(" ")}` +
+    (results.loadDuring.length
+      ? `; 1-minute load during the run: min ${fmt(results.loadDuring[0], 2)}, mean ${
+        fmt(results.loadDuring[1], 2)
+      }, max ${fmt(results.loadDuring[2], 2)}.`
+      : "."),
+    "",
+    results.rounds > 1
+      ? `Every scenario ran ${results.rounds} times (the servers in alternate order); each row is ` +
+        "the round with the lowest paced server CPU per message (API: the highest POST req/s), " +
+        "the least disturbed by other processes on the machine. results.json keeps every round."
+      : "Every scenario ran once.",
+    "",
+    "Servers:",
+    "",
+    ...results.targets.map((t) =>
+      `- \`${t.id}\` (${t.role}): ${t.label}${t.missing ? ` — **${t.missing}**` : ""}`
+    ),
+    "",
+    "## Targets",
+    "",
+    checksTable(checks(results)),
+    "",
+    "## Fan-out: one channel, every client subscribed",
+    "",
+    results.plans.fanout,
+    "",
+    cpuCrossCheck([...results.fanout, ...results.manyChannels]),
+    "",
+    fanoutTable(results.fanout),
+    "",
+    "## Many channels",
+    "",
+    results.plans.manyChannels,
+    "",
+    fanoutTable(results.manyChannels),
+    "",
+    "## Idle memory",
+    "",
+    "Server RSS growth per connected, subscribed client (VmRSS after the settle time minus VmRSS " +
+    "before the first client).",
+    "",
+    memoryTable([...results.fanout, ...results.manyChannels]),
+    "",
+    "## API throughput (wrk)",
+    "",
+    results.plans.api,
+    "",
+    results.api.length ? apiTable(results.api) : "Not run (wrk is not installed).",
+    "",
+    "## Growth from the smallest to the largest client count",
+    "",
+    growthTable(results.fanout),
+    "",
+    ...(chartFile ? [`![growth](${chartFile})`, ""] : []),
+    "## Ratios to the anchors",
+    "",
+    "Project figure divided by the anchor's at the same client count (below 1: better than it).",
+    "",
+    ratioTable(results.fanout),
+    "",
+    ...(missing.length
+      ? [`Not measured: ${missing.map((t) => `${t.id} (${t.missing})`).join(", ")}.`, ""]
+      : []),
+  ];
+  return parts.join("\n");
+}

@@ -1,0 +1,227 @@
+/**
+ * The servers the bench measures: the anchors (bare Deno, bare Node `ws`, npm `sockjs`) and this
+ * project on Deno and, once `npm/` is built, on Node. Each one is started as its own process on
+ * 127.0.0.1 and a free port; the bench measures that process only.
+ *
+ * @module
+ */
+
+import { readLines, spawnChild, stopChild } from "./proc.ts";
+
+/** The public key every server is started with. */
+export const KEY = "benchkey";
+/** The secret every server is started with. */
+export const SECRET = "benchsecret";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+let thunderRoot = ROOT;
+
+/**
+ * Points `thunder-deno` at another checkout of this project (a folder with `main.ts`), to compare
+ * a change against the working tree: `deno task bench --thunder-root ../other`.
+ */
+export function setThunderRoot(dir: string): void {
+  thunderRoot = dir.endsWith("/") ? dir : dir + "/";
+}
+
+/** What a server is to the bench. */
+export interface Target {
+  /** Short id, used in tables and `--only`. */
+  readonly id: string;
+  /** What it is, for the tables. */
+  readonly label: string;
+  /** `limit` (bare anchors), `reference` (npm sockjs), `project` (this server). */
+  readonly role: "limit" | "reference" | "project";
+  /** Whether it honours channels (the bare anchors broadcast every push to every socket). */
+  readonly channels: boolean;
+  /** Whether it serves SockJS WebSockets (false for the plain HTTP anchor). */
+  readonly websocket: boolean;
+  /** Why it cannot run here, or null. */
+  readonly missing: string | null;
+  /**
+   * The command line that starts it listening on port 0; `runtimeArgs` are flags for the runtime
+   * itself (such as `--inspect`).
+   */
+  readonly command: (pidPath: string, runtimeArgs: string[]) => { cmd: string; args: string[] };
+}
+
+/** A server process that is listening. */
+export interface RunningTarget {
+  /** The server process id (the process that is measured). */
+  readonly pid: number;
+  /** The port it listens on, on 127.0.0.1. */
+  readonly port: number;
+  /** Lines the server wrote to stderr that look like errors or warnings. */
+  readonly complaints: string[];
+  /** Whether the process ended before `stop` was called. */
+  readonly crashed: () => boolean;
+  /** Stops the server (SIGTERM, then SIGKILL after a grace period). */
+  stop(): Promise<void>;
+}
+
+const npmBuilt = (() => {
+  try {
+    return Deno.statSync(`${ROOT}npm/bin/thunderpush.js`).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Every server the bench knows, each project row right after its runtime's bare anchor (they
+ * run back to back, under the same background load).
+ */
+export const TARGETS: readonly Target[] = [
+  {
+    id: "bare-deno",
+    label: "bare Deno.serve + upgradeWebSocket",
+    role: "limit",
+    channels: false,
+    websocket: true,
+    missing: null,
+    command: (_pid, flags) => ({
+      cmd: "deno",
+      args: ["run", ...flags, "-A", `${ROOT}bench/servers/bare_deno.ts`, "0"],
+    }),
+  },
+  {
+    id: "thunder-deno",
+    label: "Thunderpush for Deno (main.ts)",
+    role: "project",
+    channels: true,
+    websocket: true,
+    missing: null,
+    command: (pidPath, flags) => ({
+      cmd: "deno",
+      args: [
+        "run",
+        ...flags,
+        "-A",
+        `${thunderRoot}main.ts`,
+        ...["-p", "0", "-H", "127.0.0.1", "--pid-path", pidPath, KEY, SECRET],
+      ],
+    }),
+  },
+  {
+    id: "bare-node",
+    label: "bare node:http + ws",
+    role: "limit",
+    channels: false,
+    websocket: true,
+    missing: null,
+    command: (_pid, flags) => ({
+      cmd: "node",
+      args: [...flags, `${ROOT}bench/servers/bare_node_ws.mjs`, "0"],
+    }),
+  },
+  {
+    id: "thunder-node",
+    label: "Thunderpush npm build on Node (npm/bin)",
+    role: "project",
+    channels: true,
+    websocket: true,
+    missing: npmBuilt ? null : "not built (deno task build:npm)",
+    command: (pidPath, flags) => ({
+      cmd: "node",
+      args: [
+        ...flags,
+        `${ROOT}npm/bin/thunderpush.js`,
+        ...["-p", "0", "-H", "127.0.0.1", "--pid-path", pidPath, KEY, SECRET],
+      ],
+    }),
+  },
+  {
+    id: "sockjs-node",
+    label: "npm sockjs 0.3.24 minimal Thunderpush (Node)",
+    role: "reference",
+    channels: true,
+    websocket: true,
+    missing: null,
+    command: (_pid, flags) => ({
+      cmd: "node",
+      args: [...flags, `${ROOT}bench/servers/sockjs_reference.cjs`, "0", KEY, SECRET],
+    }),
+  },
+];
+
+/** The API throughput anchor: a bare `Deno.serve` answering `{"count": 0}` with the API headers. */
+export const BARE_DENO_HTTP: Target = {
+  id: "bare-deno-http",
+  label: 'bare Deno.serve, constant {"count": 0}',
+  role: "limit",
+  channels: false,
+  websocket: false,
+  missing: null,
+  command: (_pid, flags) => ({
+    cmd: "deno",
+    args: ["run", ...flags, "-A", `${ROOT}bench/servers/bare_deno_http.ts`, "0"],
+  }),
+};
+
+const LISTENING = /^listening (\d+)$/;
+const THUNDER_START = /Starting Thunderpush server at .*:(\d+)\s*$/;
+const COMPLAINT = /\b(ERROR|WARN|WARNING|Error|error:|Uncaught|panicked)\b/;
+
+/**
+ * Starts a target and resolves once it listens. `runtimeArgs` are flags for the runtime (such as
+ * `--inspect`). Rejects after `timeoutMs`, or when the process exits first.
+ */
+export async function startTarget(
+  target: Target,
+  options: {
+    timeoutMs?: number;
+    runtimeArgs?: string[];
+    onStderr?: ((line: string) => void) | undefined;
+  } = {},
+): Promise<RunningTarget> {
+  const dir = await Deno.makeTempDir({ prefix: "thunder_bench_" });
+  const { cmd, args } = target.command(`${dir}/thunderpush.pid`, options.runtimeArgs ?? []);
+  const child = spawnChild(cmd, args, {
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const complaints: string[] = [];
+  let exited = false;
+  let stopping = false;
+  const { promise, resolve, reject } = Promise.withResolvers<number>();
+  const timer = setTimeout(
+    () => reject(new Error(`${target.id} did not start within ${options.timeoutMs ?? 20_000} ms`)),
+    options.timeoutMs ?? 20_000,
+  );
+  const onLine = (line: string) => {
+    const port = LISTENING.exec(line)?.[1] ?? THUNDER_START.exec(line)?.[1];
+    if (port) resolve(Number(port));
+    else if (COMPLAINT.test(line) && complaints.length < 50) complaints.push(line);
+    options.onStderr?.(line);
+  };
+  readLines(child.stdout, onLine).catch(() => {});
+  readLines(child.stderr, onLine).catch(() => {});
+  child.status.then((status) => {
+    exited = true;
+    if (!stopping) complaints.push(`process exited with code ${status.code}`);
+    reject(new Error(`${target.id} exited with code ${status.code} before listening`));
+  });
+  let port: number;
+  try {
+    port = await promise;
+  } catch (error) {
+    await stopChild(child, 500);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return {
+    pid: child.pid,
+    port,
+    complaints,
+    crashed: () => exited && !stopping,
+    async stop() {
+      stopping = true;
+      await stopChild(child);
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
