@@ -7,6 +7,8 @@
 
 import client from "npm:prom-client@15.1.3";
 
+const KNOWN_METHODS = new Set(["GET", "POST", "DELETE", "OPTIONS", "HEAD", "PUT", "PATCH"]);
+
 /** What the server counts. */
 export class Metrics {
   /** The registry `/metrics` renders. */
@@ -17,7 +19,8 @@ export class Metrics {
   delivered = 0;
   /** Bytes of the push frames handed to client connections. */
   bytesSent = 0;
-  #requests: client.Counter<"endpoint" | "method" | "status">;
+  /** API requests by `endpoint method status`, read by prom-client at scrape time. */
+  #requests = new Map<string, number>();
   #latency: client.Histogram<"kind">;
 
   /**
@@ -88,11 +91,19 @@ export class Metrics {
         this.inc(totals().bytes);
       },
     });
-    this.#requests = new client.Counter({
+    const requests = this.#requests;
+    new client.Counter({
       name: "thunderpush_api_requests_total",
       help: "HTTP API requests, by endpoint, method and status.",
       labelNames: ["endpoint", "method", "status"],
       registers,
+      collect() {
+        this.reset();
+        for (const [key, n] of requests) {
+          const [endpoint, method, status] = key.split(" ");
+          this.inc({ endpoint, method, status }, n);
+        }
+      },
     });
     this.#latency = new client.Histogram({
       name: "thunderpush_publish_duration_seconds",
@@ -124,7 +135,10 @@ export class Metrics {
 
   /** Counts an API request; publishes also go into the latency histogram. */
   request(endpoint: string, method: string, status: number, seconds: number): void {
-    this.#requests.inc({ endpoint, method, status: String(status) });
+    // Methods are the client's to choose: unknown ones share one label, so labels stay bounded.
+    const known = KNOWN_METHODS.has(method) ? method : "other";
+    const key = `${endpoint} ${known} ${status}`;
+    this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
     if (method === "POST" && status === 200 && (endpoint === "channel" || endpoint === "user")) {
       this.published[endpoint]++;
       this.#latency.observe({ kind: endpoint }, seconds);

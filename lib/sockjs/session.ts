@@ -112,6 +112,7 @@ export class Session implements SockjsConnection {
   #closeReason: CloseReason | null = null;
   #closeDelivered = false;
   #heartbeat: ReturnType<typeof setTimeout> | undefined;
+  #lastSent = 0;
   #expiry: ReturnType<typeof setTimeout> | undefined;
   #listeners: { [K in keyof SessionEvents]: SessionEvents[K][] } = { data: [], close: [] };
   #onOpen: (session: Session) => void;
@@ -243,6 +244,7 @@ export class Session implements SockjsConnection {
     }
     this.#receiver = receiver;
     clearTimeout(this.#expiry);
+    this.#expiry = undefined;
     if (this.#state === SessionState.CONNECTING) {
       this.#state = SessionState.OPEN;
       this.#send(receiver, OPEN_FRAME);
@@ -289,6 +291,7 @@ export class Session implements SockjsConnection {
 
   #send(receiver: Receiver, frame: string): void {
     this.#options.trace?.(">", this.id, frame);
+    this.#lastSent = Date.now();
     receiver.send(frame);
   }
 
@@ -315,17 +318,26 @@ export class Session implements SockjsConnection {
     else this.#armHeartbeat();
   }
 
+  // One timer per idle period, not one per frame: it fires after the delay, and sends `h` only
+  // when nothing went out for the whole delay, else waits for the rest of it.
   #armHeartbeat(): void {
-    clearTimeout(this.#heartbeat);
-    this.#heartbeat = setTimeout(() => {
-      this.#heartbeat = undefined;
-      const receiver = this.#receiver;
-      if (!receiver) return;
-      this.#send(receiver, HEARTBEAT_FRAME);
-      if (this.#receiver !== receiver) return;
-      if (!receiver.streaming) this.#release(receiver);
-      else this.#armHeartbeat();
-    }, this.#options.heartbeatDelay);
+    if (this.#heartbeat !== undefined) return;
+    this.#heartbeat = setTimeout(() => this.#beat(), this.#options.heartbeatDelay);
+  }
+
+  #beat(): void {
+    this.#heartbeat = undefined;
+    const receiver = this.#receiver;
+    if (!receiver) return;
+    const idle = Date.now() - this.#lastSent;
+    if (idle < this.#options.heartbeatDelay) {
+      this.#heartbeat = setTimeout(() => this.#beat(), this.#options.heartbeatDelay - idle);
+      return;
+    }
+    this.#send(receiver, HEARTBEAT_FRAME);
+    if (this.#receiver !== receiver) return;
+    if (!receiver.streaming) this.#release(receiver);
+    else this.#armHeartbeat();
   }
 
   #armExpiry(): void {
