@@ -12,6 +12,7 @@ const COLORS: Readonly<Record<string, string>> = {
   "bare-node": "#2ca02c",
   "sockjs-node": "#9467bd",
   "thunder-deno": "#d62728",
+  "thunder-cluster": "#8c564b",
   "thunder-node": "#ff7f0e",
 };
 
@@ -112,7 +113,7 @@ export function growthSvg(results: readonly PushResult[]): string {
   const mem = series((r) => r.bytesPerClient / 1000);
   const legendY = H + 6;
   const legend = names.map((name, i) => {
-    const x = 70 + i * 170;
+    const x = 70 + i * 145;
     const color = COLORS[name] ?? "#555";
     const dash = name.startsWith("thunder") ? "" : ` stroke-dasharray="5,3"`;
     return `<line x1="${x}" y1="${legendY}" x2="${x + 24}" y2="${legendY}" stroke="${color}" ` +

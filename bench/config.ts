@@ -11,6 +11,11 @@ import type { PushPlan } from "./push.ts";
 export interface RunConfig {
   /** Client counts of the fan-out scenario (one channel); each also gives an idle memory row. */
   readonly fanoutSizes: readonly number[];
+  /**
+   * The cluster row (`thunder-cluster`: three nodes, their Redis and the load generator on the
+   * same cores) runs at the fan-out sizes up to this many clients only.
+   */
+  readonly clusterMaxClients: number;
   /** The fan-out scenario, without its client count. */
   readonly fanout: Omit<PushPlan, "clients">;
   /** The many-channels scenario. */
@@ -31,6 +36,7 @@ export interface RunConfig {
 /** A full run: the figures BENCHMARKS.md quotes. */
 export const FULL: RunConfig = {
   fanoutSizes: [1_000, 5_000, 10_000, 15_000],
+  clusterMaxClients: 15_000,
   fanout: {
     channels: 1,
     perClient: 1,
@@ -61,6 +67,7 @@ export const FULL: RunConfig = {
 /** The smoke run CI makes: every code path, small sizes, well under a minute. */
 export const QUICK: RunConfig = {
   fanoutSizes: [100, 300],
+  clusterMaxClients: 100,
   fanout: {
     channels: 1,
     perClient: 1,
@@ -84,7 +91,7 @@ export const QUICK: RunConfig = {
   },
   api: { seconds: 1, connections: 16 },
   rounds: 1,
-  targets: ["bare-deno", "sockjs-node", "thunder-deno"],
+  targets: ["bare-deno", "sockjs-node", "thunder-deno", "thunder-cluster"],
   deadlineSeconds: 50,
 };
 
@@ -98,6 +105,24 @@ export function describeFanout(config: RunConfig): string {
     `sent at once (${f.burstConcurrency} requests in flight). µs/msg = server CPU time ` +
     `(user + system, every thread) / messages delivered; msgs/s = messages delivered / time from the first POST ` +
     `to the last delivery; p50/p99 = time from sending a POST to the last client receiving it.`;
+}
+
+/** What the cluster row measures, as a sentence for the report. */
+export function describeCluster(config: RunConfig): string {
+  return "`thunder-cluster`: three `thunder-deno` processes (`main.ts --redis`) on one " +
+    '`redis-server` (`--save "" --appendonly no`), all on this machine; the same fan-out ' +
+    "scenario, the clients spread evenly over the nodes (client g on node g mod 3), the " +
+    "publishes sent to the nodes' HTTP APIs in turn: the node that takes a POST reads the " +
+    "channel's counts (HGETALL), PUBLISHes once, and delivers to its own clients; the other two " +
+    "get it from Redis. µs/msg (all nodes) = the three nodes' CPU added up / messages " +
+    "delivered; node 1 / 2 / 3 = that node's CPU / messages delivered to its own clients (it " +
+    "also pays for the POSTs it answers); Redis µs/publish = redis-server CPU in the phase / " +
+    "publishes, its background work included (Redis idle µs/s: its CPU per second with every " +
+    "client subscribed and nothing published, over the settle time: the nodes' presence " +
+    "heartbeats); CPU servers / loadgen: the three nodes' CPU added up, of one core." +
+    (Number.isFinite(config.clusterMaxClients)
+      ? ` Run at up to ${config.clusterMaxClients.toLocaleString("en-US")} clients.`
+      : "");
 }
 
 /** The plan of the many-channels run, as a sentence for the report. */

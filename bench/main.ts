@@ -6,6 +6,7 @@
  * deno task bench --quick         # the smoke run CI makes (under a minute): bench/results/quick/
  * deno task bench --profile       # CPU profile of the server under fan-out: profile.md
  * deno task bench --only thunder-deno,bare-deno --out /tmp/b
+ * deno task bench --only thunder-deno,thunder-cluster --no-many --no-api   # one node vs three
  * ```
  *
  * Writes `results.json`, `results.md` (every table of the run) and `growth.svg` into the output
@@ -19,6 +20,7 @@ import { type ApiResult, hasWrk, runApi } from "./api.ts";
 import { growthSvg } from "./chart.ts";
 import {
   describeApi,
+  describeCluster,
   describeFanout,
   describeManyChannels,
   FULL,
@@ -49,13 +51,16 @@ function say(line: string): void {
 const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--sizes N,N] [--rounds N]
                        [--out DIR] [--no-many] [--no-api] [--thunder-root DIR]
 
-  --quick       small smoke run (CI): two small client counts, three servers, under a minute
+  --quick       small smoke run (CI): two small client counts, three servers and the cluster
+                (at the smaller count), under a minute
   --profile     profile Thunderpush for Deno under the fan-out load instead (V8 CPU profile
                 through the inspector, and perf when it is installed)
   --only IDS    comma-separated server ids: ${
   TARGETS.map((t) => t.id).join(", ")
-} (bare-deno-http runs with the API bench)
-  --sizes N,N   fan-out client counts (default 1000,5000,10000,15000; quick: 100,300)
+} (bare-deno-http runs with the API bench; thunder-cluster, three thunder-deno
+                nodes on one redis-server, runs in the fan-out only)
+  --sizes N,N   fan-out client counts (default 1000,5000,10000,15000, the cluster too;
+                quick: 100,300, the cluster 100); given sizes apply to the cluster as well
   --rounds N    run everything N times, report the least disturbed round (default 2; quick: 1)
   --out DIR     where results go (default bench/results, or bench/results/quick with --quick)
   --no-many     skip the many-channels scenario
@@ -131,7 +136,12 @@ async function run(args: Args): Promise<number> {
   const base = args.quick ? QUICK : FULL;
   const sizes = args.sizes?.split(",").map(Number);
   if (sizes?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--sizes: client counts");
-  const config: RunConfig = { ...base, fanoutSizes: sizes ?? base.fanoutSizes };
+  // Sizes given on the command line apply to the cluster row too (its cap is for the defaults).
+  const config: RunConfig = {
+    ...base,
+    fanoutSizes: sizes ?? base.fanoutSizes,
+    clusterMaxClients: sizes ? Infinity : base.clusterMaxClients,
+  };
   const out = args.out ?? `${HERE}results${args.quick ? "/quick" : ""}`;
   await Deno.mkdir(out, { recursive: true });
   if (args.render) {
@@ -165,6 +175,15 @@ async function run(args: Args): Promise<number> {
   for (const clients of config.fanoutSizes) {
     for (let r = 0; r < rounds; r++) {
       for (const target of inRound(runnable.filter((t) => t.websocket), r)) {
+        if (target.nodes && clients > config.clusterMaxClients) {
+          if (r === 0) {
+            say(
+              `fan-out ${target.id} ${clients} clients: skipped (runs up to ${config.clusterMaxClients} ` +
+                "clients: its nodes, Redis and the load generator share the machine's cores)",
+            );
+          }
+          continue;
+        }
         say(`fan-out ${target.id} ${clients} clients${rounds > 1 ? `, round ${r + 1}` : ""}`);
         allFanout.push(await runPush(target, { ...config.fanout, clients }, say));
       }
@@ -172,7 +191,7 @@ async function run(args: Args): Promise<number> {
   }
   const allMany: PushResult[] = [];
   for (let r = 0; r < rounds && !args["no-many"]; r++) {
-    for (const target of inRound(runnable.filter((t) => t.channels), r)) {
+    for (const target of inRound(runnable.filter((t) => t.channels && !t.nodes), r)) {
       say(`many channels ${target.id} ${config.manyChannels.clients} clients`);
       allMany.push(await runPush(target, config.manyChannels, say));
     }
@@ -181,7 +200,8 @@ async function run(args: Args): Promise<number> {
   if (!args["no-api"]) {
     if (await hasWrk()) {
       for (let r = 0; r < rounds; r++) {
-        for (const target of inRound([BARE_DENO_HTTP, ...runnable], r)) {
+        const single = runnable.filter((t) => !t.nodes);
+        for (const target of inRound([BARE_DENO_HTTP, ...single], r)) {
           say(`wrk ${target.id}`);
           allApi.push(await runApi(target, config.api));
         }
@@ -215,6 +235,7 @@ async function run(args: Args): Promise<number> {
       fanout: describeFanout(config),
       manyChannels: describeManyChannels(config),
       api: describeApi(config),
+      ...(runnable.some((t) => t.nodes) ? { cluster: describeCluster(config) } : {}),
     },
     rounds,
     fanout,

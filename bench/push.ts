@@ -4,12 +4,17 @@
  * without queueing) and in a burst (many publishes at once: throughput, coalescing), measuring the
  * server's CPU time and the time from each POST to its last delivery.
  *
+ * A cluster target (three nodes on one Redis) runs the same scenario: the clients are spread
+ * evenly over the nodes, the publishes go to the nodes' APIs round-robin, and each phase also
+ * reports every node's CPU time and deliveries, and the Redis process's CPU time.
+ *
  * @module
  */
 
+import { cpuOf, type RunningServers, startServers } from "./cluster.ts";
 import { Fleet } from "./loadgen/fleet.ts";
 import { cpuMicros, rssKiB, sleep, statCpuMicros } from "./proc.ts";
-import { KEY, SECRET, startTarget, type Target } from "./targets.ts";
+import { KEY, SECRET, type Target } from "./targets.ts";
 
 /** What to run. */
 export interface PushPlan {
@@ -31,6 +36,18 @@ export interface PushPlan {
   readonly settleMs: number;
   /** Milliseconds one publish may take to reach everybody before it counts as incomplete. */
   readonly publishTimeoutMs: number;
+}
+
+/** One node of a cluster in one phase. */
+export interface NodePhase {
+  /** Clients connected to this node. */
+  readonly clients: number;
+  /** Deliveries to this node's clients. */
+  readonly received: number;
+  /** This node's CPU time in the phase, microseconds. */
+  readonly cpuUs: number;
+  /** `cpuUs / received`: the node's CPU per message it delivered to its own clients. */
+  readonly usPerMsg: number;
 }
 
 /** The figures of one phase (paced or burst). */
@@ -63,12 +80,20 @@ export interface PhaseResult {
   readonly incomplete: number;
   /** POST answers that were not 200 or whose count was not the number of subscribers. */
   readonly badAnswers: number;
+  /** A cluster's nodes, in order (`serverCpuUs` is their sum); absent for a single process. */
+  readonly nodes?: NodePhase[];
+  /** A cluster's Redis CPU time in the phase, microseconds. */
+  readonly redisCpuUs?: number;
+  /** `redisCpuUs / publishes`: Redis CPU per published message. */
+  readonly redisUsPerPublish?: number;
 }
 
 /** The figures of one scenario against one server. */
 export interface PushResult {
   /** Target id. */
   readonly target: string;
+  /** Server processes (3 for a cluster of three nodes; 1 otherwise). */
+  readonly nodes?: number;
   /** Clients asked for. */
   readonly clients: number;
   /** Channels. */
@@ -81,7 +106,7 @@ export interface PushResult {
   readonly failed: number;
   /** Milliseconds to open every session. */
   readonly connectMs: number;
-  /** Server RSS before any client connected, KiB. */
+  /** Server RSS before any client connected, KiB (a cluster: its nodes' added up). */
   readonly rssBaseKiB: number;
   /** Server RSS with every client connected and subscribed, after the settle time, KiB. */
   readonly rssIdleKiB: number;
@@ -91,6 +116,11 @@ export interface PushResult {
   readonly paced: PhaseResult | null;
   /** Burst phase. */
   readonly burst: PhaseResult | null;
+  /**
+   * A cluster's Redis CPU while idle (every client subscribed, nothing published: the nodes'
+   * presence heartbeats), microseconds per second, over the settle time.
+   */
+  readonly redisIdleUsPerSec?: number;
   /** Sessions closed by the server during the run. */
   readonly closedDuringRun: number;
   /** Error and warning lines the server wrote. */
@@ -118,9 +148,13 @@ export function quantile(values: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
+/** No single API call may take longer than this. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 async function apiGet(base: string, path: string): Promise<unknown> {
   const res = await fetch(`${base}/api/1.0.0/${KEY}${path}`, {
     headers: { "X-Thunder-Secret-Key": SECRET },
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   return await res.json();
 }
@@ -130,6 +164,7 @@ async function publish(base: string, seq: number, channels: number): Promise<num
     method: "POST",
     headers: { "X-Thunder-Secret-Key": SECRET, "Content-Type": "application/json" },
     body: publishBody(seq),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const text = await res.text();
   if (res.status !== 200) return null;
@@ -159,32 +194,45 @@ function loadgenCpu(fleet: Fleet): number {
 }
 
 interface PhaseContext {
-  readonly base: string;
+  /** The API base of each server (node); publish `seq` goes to `bases[seq % bases.length]`. */
+  readonly bases: readonly string[];
   readonly fleet: Fleet;
-  readonly serverPid: number;
+  readonly servers: RunningServers;
   readonly plan: PushPlan;
 }
+
+/** Fleet counters at the end of a phase, the start of the next. */
+interface Counters {
+  readonly received: number;
+  readonly frames: number;
+  readonly receivedByNode: readonly number[];
+}
+
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
 async function phase(
   ctx: PhaseContext,
   firstSeq: number,
   count: number,
   concurrency: number,
-  before: { received: number; frames: number },
-): Promise<PhaseResult & { after: { received: number; frames: number } }> {
-  const { base, fleet, plan } = ctx;
+  before: Counters,
+): Promise<PhaseResult & { after: Counters }> {
+  const { bases, fleet, plan, servers } = ctx;
   const sentAt = new Map<number, number>();
   const lastAt = new Map<number, number | null>();
   let badAnswers = 0;
   let expected = 0;
-  const cpu0 = cpuMicros(ctx.serverPid);
-  const stat0 = statCpuMicros(ctx.serverPid);
+  const redisPids = servers.redis ? [servers.redis.pid] : [];
+  const cpu0 = cpuOf(servers.pids);
+  const stat0 = sum(servers.pids.map(statCpuMicros));
+  const redis0 = sum(cpuOf(redisPids));
   const gen0 = loadgenCpu(fleet);
   const started = epochNow();
   const one = async (seq: number) => {
     const want = fleet.expectedFor(seq);
     expected += want;
     sentAt.set(seq, epochNow());
+    const base = bases[seq % bases.length];
     const answered = await publish(base, seq, plan.channels).catch(() => null);
     if (answered !== want) badAnswers++;
   };
@@ -205,8 +253,9 @@ async function phase(
   }
   const done = [...lastAt.values()].filter((t): t is number => t !== null);
   const ended = done.length > 0 ? Math.max(...done) : epochNow();
-  const cpu1 = cpuMicros(ctx.serverPid);
-  const stat1 = statCpuMicros(ctx.serverPid);
+  const cpu1 = cpuOf(servers.pids);
+  const stat1 = sum(servers.pids.map(statCpuMicros));
+  const redis1 = sum(cpuOf(redisPids));
   const gen1 = loadgenCpu(fleet);
   const stats = await fleet.stats();
   const received = stats.received - before.received;
@@ -219,7 +268,21 @@ async function phase(
     else latencies.push(last - sent);
   }
   const wallMs = ended - started;
-  const serverCpuUs = cpu1 - cpu0;
+  const serverCpuUs = sum(cpu1) - sum(cpu0);
+  const cluster = servers.pids.length > 1;
+  const clientsByNode = fleet.clientsByNode;
+  const nodes = cluster
+    ? servers.pids.map((_, i) => {
+      const got = stats.receivedByNode[i] - (before.receivedByNode[i] ?? 0);
+      const cpuUs = cpu1[i] - cpu0[i];
+      return {
+        clients: clientsByNode[i],
+        received: got,
+        cpuUs,
+        usPerMsg: got > 0 ? cpuUs / got : NaN,
+      };
+    })
+    : undefined;
   return {
     publishes: count,
     expected,
@@ -235,7 +298,18 @@ async function phase(
     p99Ms: quantile(latencies, 0.99),
     incomplete,
     badAnswers,
-    after: { received: stats.received, frames: stats.frames },
+    ...(cluster
+      ? {
+        nodes,
+        redisCpuUs: redis1 - redis0,
+        redisUsPerPublish: count > 0 ? (redis1 - redis0) / count : NaN,
+      }
+      : {}),
+    after: {
+      received: stats.received,
+      frames: stats.frames,
+      receivedByNode: stats.receivedByNode,
+    },
   };
 }
 
@@ -251,7 +325,10 @@ export interface PushHooks {
   readonly afterMeasure?: (pid: number) => Promise<void>;
 }
 
-/** Runs one push scenario against a fresh server process and stops it. */
+/**
+ * Runs one push scenario against a fresh server process (or a fresh cluster and its Redis) and
+ * stops it.
+ */
 export async function runPush(
   target: Target,
   plan: PushPlan,
@@ -261,6 +338,7 @@ export async function runPush(
   let fleet: Fleet | null = null;
   const result = {
     target: target.id,
+    nodes: target.nodes ?? 1,
     clients: plan.clients,
     channels: plan.channels,
     perClient: plan.perClient,
@@ -272,14 +350,15 @@ export async function runPush(
     bytesPerClient: NaN,
     paced: null as PhaseResult | null,
     burst: null as PhaseResult | null,
+    redisIdleUsPerSec: undefined as number | undefined,
     closedDuringRun: 0,
     complaints: [] as string[],
     crashed: false,
     error: null as string | null,
   };
-  let server;
+  let server: RunningServers;
   try {
-    server = await startTarget(target, {
+    server = await startServers(target, {
       runtimeArgs: hooks.runtimeArgs ?? [],
       onStderr: hooks.onServerLine,
     });
@@ -289,20 +368,23 @@ export async function runPush(
     log(`  error: ${result.error}`);
     return result;
   }
-  result.complaints = server.complaints;
-  const base = `http://127.0.0.1:${server.port}`;
+  const bases = server.ports.map((port) => `http://127.0.0.1:${port}`);
+  const rss = () => sum(server.pids.map(rssKiB));
   try {
     // Warm the HTTP path, then take the baseline.
     for (let i = 0; i < 3; i++) {
-      await apiGet(base, "/users/");
-      await publish(base, 1_000_000, 1).catch(() => null);
+      for (const b of bases) {
+        await apiGet(b, "/users/");
+        await publish(b, 1_000_000, 1).catch(() => null);
+      }
     }
     await sleep(Math.min(plan.settleMs, 1_000));
-    result.rssBaseKiB = rssKiB(server.pid);
+    result.rssBaseKiB = rss();
     const maxSeq = plan.warmup + plan.paced + plan.burst;
     fleet = await Fleet.start({
       host: "127.0.0.1",
-      port: server.port,
+      port: server.ports[0],
+      ...(server.ports.length > 1 ? { ports: server.ports } : {}),
       clients: plan.clients,
       key: KEY,
       channels: plan.channels,
@@ -313,16 +395,27 @@ export async function runPush(
     result.failed = fleet.failed;
     result.connectMs = fleet.connectMs;
     log(`  ${fleet.open} open, ${fleet.failed} failed in ${fleet.connectMs} ms`);
-    await waitForUsers(base, fleet.open, 30_000);
+    // In a cluster every node must see every user (presence goes through Redis).
+    for (const b of bases) await waitForUsers(b, fleet.open, 30_000);
+    const redisPids = server.redis ? [server.redis.pid] : [];
+    const idle0 = { cpu: sum(cpuOf(redisPids)), at: performance.now() };
     await sleep(plan.settleMs);
-    result.rssIdleKiB = rssKiB(server.pid);
+    if (server.redis) {
+      result.redisIdleUsPerSec = (sum(cpuOf(redisPids)) - idle0.cpu) /
+        ((performance.now() - idle0.at) / 1000);
+    }
+    result.rssIdleKiB = rss();
     result.bytesPerClient = (result.rssIdleKiB - result.rssBaseKiB) * 1024 / fleet.open;
-    const ctx: PhaseContext = { base, fleet, serverPid: server.pid, plan };
-    const warm = await phase(ctx, 0, plan.warmup, 1, { received: 0, frames: 0 });
+    const ctx: PhaseContext = { bases, fleet, servers: server, plan };
+    const warm = await phase(ctx, 0, plan.warmup, 1, {
+      received: 0,
+      frames: 0,
+      receivedByNode: [],
+    });
     if (warm.incomplete > 0) {
       log(`  warm-up: ${warm.incomplete} of ${plan.warmup} publishes did not reach everybody`);
     }
-    await hooks.beforeMeasure?.(server.pid);
+    await hooks.beforeMeasure?.(server.pids[0]);
     await sleep(200);
     const { after: afterPaced, ...paced } = await phase(
       ctx,
@@ -343,13 +436,14 @@ export async function runPush(
       );
       result.burst = burst;
     }
-    await hooks.afterMeasure?.(server.pid);
+    await hooks.afterMeasure?.(server.pids[0]);
     result.closedDuringRun = (await fleet.stats()).closed;
   } catch (error) {
     result.error = (error as Error).message;
     log(`  error: ${result.error}`);
   } finally {
     result.crashed = server.crashed();
+    result.complaints = server.complaints();
     await fleet?.close();
     await server.stop();
   }

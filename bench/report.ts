@@ -47,7 +47,13 @@ export interface BenchResults {
   /** The servers, with the reason any of them could not run. */
   readonly targets: readonly { id: string; label: string; role: string; missing: string | null }[];
   /** Publishes per phase, for the table captions. */
-  readonly plans: { readonly fanout: string; readonly manyChannels: string; readonly api: string };
+  readonly plans: {
+    readonly fanout: string;
+    readonly manyChannels: string;
+    readonly api: string;
+    /** What the cluster row measures, when it ran. */
+    readonly cluster?: string;
+  };
   /** Rounds run; each row is the least disturbed of them. */
   readonly rounds: number;
   /** One channel, every client in it, for each client count. */
@@ -164,13 +170,72 @@ export function memoryTable(results: readonly PushResult[]): string {
       "connect time (s)",
     ],
     results.map((r) => [
-      r.target + (r.perClient > 1 ? ` (${r.perClient} channels each)` : ""),
+      r.target + (r.perClient > 1 ? ` (${r.perClient} channels each)` : "") +
+      ((r.nodes ?? 1) > 1 ? ` (${r.nodes} nodes, RSS added up)` : ""),
       fmt(r.open),
       fmt(r.rssBaseKiB / 1024, 1),
       fmt(r.rssIdleKiB / 1024, 1),
       fmt(r.bytesPerClient / 1000, 1),
       fmt(r.connectMs / 1000, 1),
     ]),
+  );
+}
+
+/**
+ * The cluster table: for each client count the cluster ran at, one row per phase for the single
+ * node (`thunder-deno`) and for the cluster, with each node's CPU per message it delivered and
+ * the Redis CPU per publish.
+ */
+export function clusterTable(results: readonly PushResult[]): string {
+  const clusters = results.filter((r) => (r.nodes ?? 1) > 1);
+  const rows: string[][] = [];
+  for (const c of clusters) {
+    const single = results.find((r) => r.target === "thunder-deno" && r.clients === c.clients);
+    for (const key of ["paced", "burst"] as const) {
+      for (const r of single ? [single, c] : [c]) {
+        const p = r[key];
+        const nodes = p?.nodes;
+        rows.push([
+          r.target,
+          fmt(r.clients),
+          key,
+          fmt(p?.usPerMsg, 1),
+          nodes ? nodes.map((n) => fmt(n.usPerMsg, 1)).join(" / ") : DASH,
+          nodes ? nodes.map((n) => fmt(n.received)).join(" / ") : fmt(p?.received),
+          fmt(p?.redisUsPerPublish, 0),
+          fmt(r.redisIdleUsPerSec, 0),
+          p?.redisCpuUs !== undefined && p.wallMs > 0
+            ? `${fmt(p.redisCpuUs / (p.wallMs * 10))}%`
+            : DASH,
+          fmt(p?.msgsPerSec),
+          fmt(p?.p50Ms, 1),
+          fmt(p?.p99Ms, 1),
+          cpuShare(p ?? null),
+          fmt(p ? Math.max(0, p.expected - p.received) : NaN),
+          status(r),
+        ]);
+      }
+    }
+  }
+  return table(
+    [
+      "server",
+      "clients",
+      "phase",
+      "µs/msg (all nodes)",
+      "µs/msg node 1 / 2 / 3",
+      "delivered (per node)",
+      "Redis µs/publish",
+      "Redis idle µs/s",
+      "Redis CPU",
+      "msgs/s",
+      "p50 ms",
+      "p99 ms",
+      "CPU servers / loadgen",
+      "lost",
+      "status",
+    ],
+    rows,
   );
 }
 
@@ -424,6 +489,16 @@ export function renderReport(results: BenchResults, chartFile: string | null): s
     "",
     fanoutTable(results.fanout),
     "",
+    ...(results.fanout.some((r) => (r.nodes ?? 1) > 1)
+      ? [
+        "## Cluster: three nodes on one Redis",
+        "",
+        results.plans.cluster ?? "",
+        "",
+        clusterTable(results.fanout),
+        "",
+      ]
+      : []),
     "## Many channels",
     "",
     results.plans.manyChannels,

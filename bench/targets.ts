@@ -39,10 +39,19 @@ export interface Target {
   /** Why it cannot run here, or null. */
   readonly missing: string | null;
   /**
-   * The command line that starts it listening on port 0; `runtimeArgs` are flags for the runtime
-   * itself (such as `--inspect`).
+   * A cluster: this many processes of `command` sharing one Redis (`redisUrl`), which the bench
+   * starts too (bench/cluster.ts). Absent for a single process.
    */
-  readonly command: (pidPath: string, runtimeArgs: string[]) => { cmd: string; args: string[] };
+  readonly nodes?: number;
+  /**
+   * The command line that starts it listening on port 0; `runtimeArgs` are flags for the runtime
+   * itself (such as `--inspect`); `redisUrl` is given to the nodes of a cluster.
+   */
+  readonly command: (
+    pidPath: string,
+    runtimeArgs: string[],
+    redisUrl?: string,
+  ) => { cmd: string; args: string[] };
 }
 
 /** A server process that is listening. */
@@ -67,6 +76,32 @@ const npmBuilt = (() => {
   }
 })();
 
+/** Whether `redis-server` is on the PATH (the cluster row needs it). */
+const redisInstalled = (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
+  try {
+    return Deno.statSync(`${dir}/redis-server`).isFile;
+  } catch {
+    return false;
+  }
+});
+
+/** `thunder-deno`'s command line, with `--redis` when given a Redis URL. */
+function thunderDeno(pidPath: string, flags: string[], redisUrl?: string) {
+  return {
+    cmd: Deno.execPath(),
+    args: [
+      "run",
+      ...flags,
+      "-A",
+      `${thunderRoot}main.ts`,
+      ...["-p", "0", "-H", "127.0.0.1", "--pid-path", pidPath],
+      ...(redisUrl ? ["--redis", redisUrl] : []),
+      KEY,
+      SECRET,
+    ],
+  };
+}
+
 /**
  * Every server the bench knows, each project row right after its runtime's bare anchor (they
  * run back to back, under the same background load).
@@ -80,7 +115,7 @@ export const TARGETS: readonly Target[] = [
     websocket: true,
     missing: null,
     command: (_pid, flags) => ({
-      cmd: "deno",
+      cmd: Deno.execPath(),
       args: ["run", ...flags, "-A", `${ROOT}bench/servers/bare_deno.ts`, "0"],
     }),
   },
@@ -91,16 +126,17 @@ export const TARGETS: readonly Target[] = [
     channels: true,
     websocket: true,
     missing: null,
-    command: (pidPath, flags) => ({
-      cmd: "deno",
-      args: [
-        "run",
-        ...flags,
-        "-A",
-        `${thunderRoot}main.ts`,
-        ...["-p", "0", "-H", "127.0.0.1", "--pid-path", pidPath, KEY, SECRET],
-      ],
-    }),
+    command: (pidPath, flags) => thunderDeno(pidPath, flags),
+  },
+  {
+    id: "thunder-cluster",
+    label: "Thunderpush for Deno, three nodes on one Redis (main.ts --redis)",
+    role: "project",
+    channels: true,
+    websocket: true,
+    missing: redisInstalled ? null : "redis-server is not installed (apt-get install redis-server)",
+    nodes: 3,
+    command: (pidPath, flags, redisUrl) => thunderDeno(pidPath, flags, redisUrl),
   },
   {
     id: "bare-node",
@@ -153,7 +189,7 @@ export const BARE_DENO_HTTP: Target = {
   websocket: false,
   missing: null,
   command: (_pid, flags) => ({
-    cmd: "deno",
+    cmd: Deno.execPath(),
     args: ["run", ...flags, "-A", `${ROOT}bench/servers/bare_deno_http.ts`, "0"],
   }),
 };
@@ -172,10 +208,16 @@ export async function startTarget(
     timeoutMs?: number;
     runtimeArgs?: string[];
     onStderr?: ((line: string) => void) | undefined;
+    /** For a node of a cluster: the Redis it shares. */
+    redisUrl?: string;
   } = {},
 ): Promise<RunningTarget> {
   const dir = await Deno.makeTempDir({ prefix: "thunder_bench_" });
-  const { cmd, args } = target.command(`${dir}/thunderpush.pid`, options.runtimeArgs ?? []);
+  const { cmd, args } = target.command(
+    `${dir}/thunderpush.pid`,
+    options.runtimeArgs ?? [],
+    options.redisUrl,
+  );
   const child = spawnChild(cmd, args, {
     cwd: ROOT,
     stdin: "null",

@@ -1,7 +1,8 @@
 /**
  * The bench's smoke run (`deno task bench --quick`): it runs to the end by itself, measures every
- * scenario with sane figures, writes its report and chart, and leaves no process behind. No
- * timing targets are asserted: the machine is shared.
+ * scenario with sane figures (the cluster row too: three nodes on one Redis, no message lost),
+ * writes its report and chart, and leaves no process behind (Redis included). No timing targets
+ * are asserted: the machine is shared.
  *
  * @module
  */
@@ -19,10 +20,14 @@ interface Phase {
   p50Ms: number;
   p99Ms: number;
   incomplete: number;
+  nodes?: { clients: number; received: number; cpuUs: number; usPerMsg: number }[];
+  redisCpuUs?: number;
+  redisUsPerPublish?: number;
 }
 
 interface Row {
   target: string;
+  nodes?: number;
   clients: number;
   open: number;
   bytesPerClient: number;
@@ -67,6 +72,35 @@ function assertSanePhase(where: string, phase: Phase | null): void {
   assert(phase.p99Ms < 30_000, `${where}: p99 ${phase.p99Ms}`);
 }
 
+/** The cluster row: three nodes, each delivering to its own third of the clients, none lost. */
+function assertSaneCluster(row: Row): void {
+  assert.equal(row.nodes, 3, "three nodes");
+  for (const [name, phase] of [["paced", row.paced], ["burst", row.burst]] as const) {
+    const where = `thunder-cluster @${row.clients} ${name}`;
+    assert(phase?.nodes, `${where}: per-node figures`);
+    assert.equal(phase.expected - phase.received, 0, `${where}: 0 lost messages`);
+    assert.equal(phase.nodes.length, 3, `${where}: three nodes`);
+    assert.equal(
+      phase.nodes.reduce((n, node) => n + node.clients, 0),
+      row.clients,
+      `${where}: every client on a node`,
+    );
+    for (const [i, node] of phase.nodes.entries()) {
+      assert(Math.abs(node.clients - row.clients / 3) < 1, `${where}: node ${i + 1} has a third`);
+      assert.equal(
+        node.received,
+        node.clients * phase.publishes,
+        `${where}: node ${i + 1} delivered every publish to each of its clients`,
+      );
+      assert(node.cpuUs > 0 && node.usPerMsg > 0, `${where}: node ${i + 1} CPU ${node.cpuUs}`);
+    }
+    assert(
+      phase.redisCpuUs !== undefined && phase.redisCpuUs > 0 && phase.redisUsPerPublish! > 0,
+      `${where}: Redis CPU ${phase.redisCpuUs}`,
+    );
+  }
+}
+
 function assertSaneRow(row: Row): void {
   const where = `${row.target} @${row.clients}`;
   assert.equal(row.error, null, `${where}: error`);
@@ -84,7 +118,7 @@ Deno.test("deno task bench --quick runs every scenario and reports sane figures"
   const out = await Deno.makeTempDir({ prefix: "bench_quick_" });
   const marker = `THUNDER_BENCH_RUN=${crypto.randomUUID()}`;
   try {
-    const { code, stdout, stderr } = await new Deno.Command("deno", {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", `${ROOT}bench/main.ts`, "--quick", "--out", out],
       cwd: ROOT,
       env: { THUNDER_BENCH_RUN: marker.split("=")[1] },
@@ -100,9 +134,19 @@ Deno.test("deno task bench --quick runs every scenario and reports sane figures"
     assert(results.quick);
     assert(results.seconds < 60, `the quick run took ${results.seconds} s`);
     const targets = new Set(results.fanout.map((r) => r.target));
-    for (const id of ["bare-deno", "thunder-deno"]) assert(targets.has(id), `${id} measured`);
-    assert(results.fanout.length >= 4, "fan-out rows");
+    for (const id of ["bare-deno", "thunder-deno", "thunder-cluster"]) {
+      assert(targets.has(id), `${id} measured`);
+    }
+    assert(results.fanout.length >= 5, "fan-out rows");
     results.fanout.forEach(assertSaneRow);
+    const clusters = results.fanout.filter((r) => r.target === "thunder-cluster");
+    assert.equal(clusters.length, 1, "the cluster runs at the smallest size only");
+    clusters.forEach(assertSaneCluster);
+    assert(
+      !results.manyChannels.some((r) => r.target === "thunder-cluster") &&
+        !results.api.some((r) => r.target === "thunder-cluster"),
+      "the cluster is a fan-out row only",
+    );
     assert(results.manyChannels.some((r) => r.target === "thunder-deno"), "many channels row");
     results.manyChannels.forEach(assertSaneRow);
     if (results.machine.wrk) {
@@ -115,7 +159,9 @@ Deno.test("deno task bench --quick runs every scenario and reports sane figures"
     const svg = await Deno.readTextFile(`${out}/growth.svg`);
     assert(svg.startsWith("<svg") && svg.includes("polyline"), "growth chart drawn");
     const report = await Deno.readTextFile(`${out}/results.md`);
-    for (const heading of ["## Targets", "## Fan-out", "## Idle memory", "## Growth"]) {
+    for (
+      const heading of ["## Targets", "## Fan-out", "## Cluster", "## Idle memory", "## Growth"]
+    ) {
       assert(report.includes(heading), `report has ${heading}`);
     }
   } finally {

@@ -30,6 +30,12 @@ export interface FleetOptions {
   readonly host: string;
   /** Server port. */
   readonly port: number;
+  /**
+   * Several servers (the nodes of a cluster): global client `g` connects to
+   * `ports[g % ports.length]`, so the clients are spread evenly, and the workers count the
+   * deliveries per node. Without it every client connects to `port`.
+   */
+  readonly ports?: readonly number[];
   /** Number of clients. */
   readonly clients: number;
   /** Public key sent in CONNECT. */
@@ -58,6 +64,8 @@ export interface FleetStats {
   readonly frames: number;
   /** Sessions the server closed (or that broke) after they opened. */
   readonly closed: number;
+  /** Pushes received by the clients of each node (one entry without `ports`). */
+  readonly receivedByNode: number[];
   /** Deliveries received per publish sequence number. */
   readonly countBySeq: number[];
   /** The latest receive time (epoch ms) per publish sequence number, over all workers. */
@@ -130,6 +138,7 @@ export class Fleet {
       const config = {
         host: options.host,
         port: options.port,
+        ports: options.ports ?? [],
         start,
         count: clients,
         key: options.key,
@@ -188,6 +197,16 @@ export class Fleet {
     return new Fleet(options, workers, seqs);
   }
 
+  /** Clients assigned to each node (`ports`; one entry without it), connected or not. */
+  get clientsByNode(): number[] {
+    const nodes = this.#options.ports?.length || 1;
+    return Array.from(
+      { length: nodes },
+      (_, i) =>
+        Math.floor(this.#options.clients / nodes) + (i < this.#options.clients % nodes ? 1 : 0),
+    );
+  }
+
   /** Process ids of the workers (to measure the load generator's own CPU). */
   get pids(): number[] {
     return this.#workers.map((w) => w.child.pid);
@@ -236,7 +255,9 @@ export class Fleet {
     const maxSeq = this.#options.maxSeq;
     const countBySeq = new Array<number>(maxSeq).fill(0);
     const lastBySeq = new Array<number>(maxSeq).fill(0);
+    const receivedByNode = new Array<number>(this.#options.ports?.length || 1).fill(0);
     for (const s of all) {
+      s.receivedByNode.forEach((n, i) => receivedByNode[i] += n);
       for (let i = 0; i < maxSeq; i++) {
         countBySeq[i] += s.countBySeq[i];
         lastBySeq[i] = Math.max(lastBySeq[i], s.lastBySeq[i]);
@@ -246,6 +267,7 @@ export class Fleet {
       received: all.reduce((n, s) => n + s.received, 0),
       frames: all.reduce((n, s) => n + s.frames, 0),
       closed: all.reduce((n, s) => n + s.closed, 0),
+      receivedByNode,
       countBySeq,
       lastBySeq,
     };

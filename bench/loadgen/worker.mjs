@@ -12,7 +12,7 @@
 // marker survives any escaping). Lines out, one JSON object each, on stdout:
 //   {"t":"ready","open":N,"failed":F,"ms":T}      every session got `o` and sent its commands
 //   {"t":"done","seq":S,"last":EPOCH_MS}          every expected client of this worker got seq S
-//   {"t":"stats",...}                             on "stats": totals and per-seq counts and times
+//   {"t":"stats",...}                             on "stats": totals, per node, per-seq counts and times
 // Lines in, on stdin: "stats", "quit". Stdin closing, or the deadline passing, ends the worker.
 
 import net from "node:net";
@@ -23,6 +23,8 @@ import { Buffer } from "node:buffer";
  * @typedef {object} WorkerConfig
  * @property {string} host        server address
  * @property {number} port        server port
+ * @property {number[]} [ports]   several servers (a cluster): client g connects to
+ *                                ports[g % ports.length] and its deliveries count for that node
  * @property {number} start       global index of the first client
  * @property {number} count       clients in this worker
  * @property {string} key         public key for CONNECT
@@ -56,6 +58,9 @@ for (let i = 0; i < config.count; i++) {
 const countBySeq = new Int32Array(config.maxSeq);
 const lastBySeq = new Float64Array(config.maxSeq);
 let received = 0;
+const nodePorts = config.ports && config.ports.length > 0 ? config.ports : [config.port];
+// Deliveries per server node (one entry unless the clients are spread over a cluster).
+const receivedByNode = new Array(nodePorts.length).fill(0);
 let frames = 0;
 let closed = 0;
 let open = 0;
@@ -69,7 +74,7 @@ function emit(obj) {
 const HASH = 35; // '#'
 
 /** Counts the `#<digits>#` markers of one `a[...]` frame payload. */
-function onPush(buf, start, end) {
+function onPush(buf, start, end, node) {
   frames++;
   const t = now();
   let i = buf.indexOf(HASH, start);
@@ -80,6 +85,7 @@ function onPush(buf, start, end) {
     if (j < end && buf[j] === HASH && j > i + 1) {
       if (seq < config.maxSeq) {
         received++;
+        receivedByNode[node]++;
         lastBySeq[seq] = t;
         if (++countBySeq[seq] === expected[seq % config.channels]) {
           emit({ t: "done", seq, last: t });
@@ -115,7 +121,9 @@ function openOne(i) {
   return new Promise((resolve) => {
     const g = config.start + i;
     const server = String(g % 1000).padStart(3, "0");
-    const socket = net.connect({ host: config.host, port: config.port, noDelay: true });
+    const node = g % nodePorts.length;
+    const port = nodePorts[node];
+    const socket = net.connect({ host: config.host, port, noDelay: true });
     sockets.push(socket);
     let state = 0; // 0 handshake, 1 waiting for `o`, 2 open, 3 gone
     let pending = null; // bytes of an incomplete frame
@@ -132,7 +140,7 @@ function openOne(i) {
     };
     socket.on("connect", () => {
       socket.write(
-        `GET /connect/${server}/b${g}/websocket HTTP/1.1\r\nHost: ${config.host}:${config.port}\r\n` +
+        `GET /connect/${server}/b${g}/websocket HTTP/1.1\r\nHost: ${config.host}:${port}\r\n` +
           "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
       );
@@ -160,7 +168,7 @@ function openOne(i) {
         }
         return;
       }
-      if (buf[start] === 97) onPush(buf, start, end); // "a[...]"
+      if (buf[start] === 97) onPush(buf, start, end, node); // "a[...]"
     };
     socket.on("data", (chunk) => {
       const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
@@ -242,6 +250,7 @@ process.stdin.on("data", (chunk) => {
         received,
         frames,
         closed,
+        receivedByNode,
         countBySeq: Array.from(countBySeq),
         lastBySeq: Array.from(lastBySeq),
       });
