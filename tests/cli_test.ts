@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { VERSION } from "../lib/version.ts";
-import { apiClient, KEY, SECRET, spawnServer } from "./helpers/target.ts";
+import { apiClient, KEY, listenArgs, SECRET, spawnServer } from "./helpers/target.ts";
 import { SockjsWs } from "./helpers/sockjs_ws.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -22,15 +22,7 @@ function start(pidPath: string, ...flags: string[]) {
     "run",
     "-A",
     MAIN,
-    "-p",
-    "0",
-    "-H",
-    "127.0.0.1",
-    "--pid-path",
-    pidPath,
-    ...flags,
-    KEY,
-    SECRET,
+    ...listenArgs(pidPath, ...flags, KEY, SECRET),
   ]);
 }
 

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { VERSION } from "../lib/version.ts";
-import { apiClient, KEY, SECRET, spawnServer } from "./helpers/target.ts";
+import { apiClient, KEY, listenArgs, SECRET, spawnServer } from "./helpers/target.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const DENORT_BIN = Deno.env.get("DENORT_BIN");
@@ -42,14 +42,7 @@ Deno.test({
       assert.equal(new TextDecoder().decode(version.stdout), `${VERSION}\n`);
       const pidPath = `${dir}/thunderpush.pid`;
       const server = await spawnServer(binary, [
-        "-p",
-        "0",
-        "-H",
-        "127.0.0.1",
-        "--pid-path",
-        pidPath,
-        KEY,
-        SECRET,
+        ...listenArgs(pidPath, KEY, SECRET),
       ]);
       try {
         const api = apiClient(`http://127.0.0.1:${server.port}`);

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { apiClient, KEY, SECRET, spawnServer } from "./helpers/target.ts";
+import { apiClient, KEY, listenArgs, SECRET, spawnServer } from "./helpers/target.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const decoder = new TextDecoder();
@@ -122,14 +122,7 @@ Deno.test("jsr: `deno run -A jsr:@thunder/server` starts the server from the pub
       "-A",
       "--reload",
       "jsr:@thunder/server",
-      "-p",
-      "0",
-      "-H",
-      "127.0.0.1",
-      "--pid-path",
-      pidPath,
-      KEY,
-      SECRET,
+      ...listenArgs(pidPath, KEY, SECRET),
     ]);
     try {
       const api = apiClient(`http://127.0.0.1:${server.port}`);

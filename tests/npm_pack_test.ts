@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { HELP, USAGE } from "../lib/runtime/args.ts";
 import { VERSION } from "../lib/version.ts";
 import { ensureNpmBuild, NPM_BIN, NPM_DIR } from "./helpers/node_target.ts";
-import { apiClient, eventually, KEY, SECRET, spawnServer } from "./helpers/target.ts";
+import { apiClient, eventually, KEY, listenArgs, SECRET, spawnServer } from "./helpers/target.ts";
 
 const FIXTURE = new URL("./fixtures/sockjs_client.cjs", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -93,14 +93,7 @@ Deno.test("npm pack: the installed package's `npx thunderpush` serves the API an
       "npx",
       "--no-install",
       "thunderpush",
-      "-p",
-      "0",
-      "-H",
-      "127.0.0.1",
-      "--pid-path",
-      pidPath,
-      KEY,
-      SECRET,
+      ...listenArgs(pidPath, KEY, SECRET),
     ]);
     try {
       const base = `http://127.0.0.1:${server.port}`;

@@ -177,6 +177,14 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 5_00
   }
 }
 
+/**
+ * The command line of a test server: port 0 on 127.0.0.1, the PID file at `pidPath`, then
+ * `rest` (flags and the keys).
+ */
+export function listenArgs(pidPath: string, ...rest: string[]): string[] {
+  return ["-p", "0", "-H", "127.0.0.1", "--pid-path", pidPath, ...rest];
+}
+
 /** Which runtime runs a CLI process: the Deno CLI (`main.ts`) or the npm build on Node. */
 export type Runtime = "deno" | "node";
 
@@ -190,7 +198,7 @@ export async function startCli(
   env: Record<string, string> = {},
 ): Promise<ServerProcess & { base: string; pidPath: string }> {
   const pidPath = await Deno.makeTempFile({ prefix: "thunderpush-cli-", suffix: ".pid" });
-  const common = ["-p", "0", "-H", "127.0.0.1", "--pid-path", pidPath, ...args];
+  const common = listenArgs(pidPath, ...args);
   const proc = runtime === "deno"
     ? await spawnServer(Deno.execPath(), [
       "run",
