@@ -4,6 +4,8 @@
  * @module
  */
 
+import { freePort } from "./inspector.ts";
+
 /** A running redis-server. */
 export interface RedisServer {
   /** `redis://127.0.0.1:PORT`. */
@@ -14,13 +16,6 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts it again on the same port (empty: nothing was persisted). */
   restart(): Promise<void>;
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
