@@ -134,8 +134,8 @@ export class Thunderpush {
       );
       const link = {
         deliver(message: Message) {
-          if (conn.writeFrame(message.frame, message.element)) {
-            metrics.delivered++;
+          if (conn.writeFrame(message.frame, message.elements)) {
+            metrics.delivered += message.size;
             metrics.bytesSent += message.frame.length;
           }
         },

@@ -21,7 +21,7 @@ class Recorder implements HubConnection {
   closedWith: CloseReason | null = null;
   constructor(readonly userId: string) {}
   deliver(message: Message): void {
-    this.received.push(message.element);
+    this.received.push(...message.elements);
   }
   close(reason: CloseReason): void {
     this.closedWith = reason;
@@ -67,12 +67,13 @@ function apiFixture() {
 }
 
 Deno.test("APITestCase.test_send_to_channel: POST to a channel counts its connections", async () => {
-  const { call, user1, user2 } = apiFixture();
+  const { call, app, user1, user2 } = apiFixture();
   const { res, text } = await call("POST", "/api/1.0.0/foo/channels/test1/", {
     body: '{"test": 1}',
   });
   assert.equal(res.status, 200);
   assert.equal(text, '{"count": 2}\n');
+  app.flush(); // pushes go out at the end of the event-loop turn
   assert.deepEqual(user1.received, ['{"payload":"{\\"test\\": 1}","channel":"test1"}']);
   assert.deepEqual(user2.received, user1.received);
 });
@@ -105,9 +106,10 @@ Deno.test("APITestCase.test_check_if_user_online: GET a user says online or not"
 });
 
 Deno.test("APITestCase.test_send_to_user: POST to a user counts its connections", async () => {
-  const { call, user1 } = apiFixture();
+  const { call, app, user1 } = apiFixture();
   const { text } = await call("POST", "/api/1.0.0/foo/users/dummy_1/", { body: '{"test": 1}' });
   assert.equal(text, '{"count": 1}\n');
+  app.flush();
   assert.deepEqual(user1.received, ['{"payload":"{\\"test\\": 1}"}']);
 });
 
@@ -212,6 +214,7 @@ Deno.test("api: any single JSON value is accepted, NaN and Infinity too, and for
     assert.equal(res.status, 200, body);
     assert.equal(text, '{"count": 1}\n');
   }
+  app.flush();
   assert.deepEqual(
     conn.received.map((element) => JSON.parse(element).payload),
     bodies,
@@ -360,6 +363,7 @@ Deno.test("api: a channel POST count is the number of connections sent to, dupli
     (await call("POST", "/api/1.0.0/foo/channels/news/", { body: "1" })).text,
     '{"count": 3}\n',
   );
+  app.flush();
   assert.equal(c.received.length, 1);
   assert.equal(
     (await call("GET", "/api/1.0.0/foo/channels/news/")).text,

@@ -53,7 +53,7 @@ class RecordingLink implements Link {
   readonly delivered: string[] = [];
   closedWith: CloseReason | null = null;
   deliver(message: Message): void {
-    this.delivered.push(message.element);
+    this.delivered.push(...message.elements);
   }
   close(reason: CloseReason): void {
     this.closedWith = reason;

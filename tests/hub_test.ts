@@ -128,6 +128,7 @@ Deno.test("App.subscribe() twice keeps one entry and leaves no ghost after unreg
   app.subscribe(c, "news");
   app.subscribe(c, "news");
   assert.equal(app.publishToChannel("news", "1"), 1);
+  app.flush();
   assert.equal(c.received.length, 1);
   app.unregister(c);
   assert.deepEqual(app.channelUsers("news"), []);
@@ -170,9 +171,10 @@ Deno.test("a publish builds its frame once and shares it with every connection",
     app.subscribe(c, "x");
   }
   app.publishToChannel("x", '"é"');
+  app.flush();
   const [first] = conns[0].received;
   assert.ok(conns.every((c) => c.received[0] === first));
-  assert.equal(first.element, '{"payload":"\\"\\u00e9\\"","channel":"x"}');
+  assert.deepEqual(first.elements, ['{"payload":"\\"\\u00e9\\"","channel":"x"}']);
   assert.equal(first.frame, 'a[{"payload":"\\"\\u00e9\\"","channel":"x"}]');
 });
 
@@ -184,4 +186,98 @@ Deno.test("Hub keeps applications apart and refuses duplicate keys", () => {
   assert.equal(hub.app("k2")!.isOnline("u"), false);
   assert.equal(hub.app("k3"), undefined);
   assert.throws(() => hub.add("k1", "x"), /Duplicate public key/);
+});
+
+Deno.test("pushes made in one event-loop turn go out together at its end, one frame per target run", async () => {
+  const app = messenger();
+  const conns = [new Dummy(), new Dummy()];
+  for (const c of conns) {
+    app.register(c);
+    app.subscribe(c, "x");
+  }
+  for (let i = 1; i <= 3; i++) assert.equal(app.publishToChannel("x", String(i)), 2);
+  assert.equal(conns[0].received.length, 0); // not yet: at the end of the turn
+  await new Promise((r) => setTimeout(r, 0));
+  for (const c of conns) {
+    assert.equal(c.received.length, 1);
+    assert.equal(
+      c.received[0].frame,
+      'a[{"payload":"1","channel":"x"},{"payload":"2","channel":"x"},{"payload":"3","channel":"x"}]',
+    );
+  }
+  assert.equal(conns[0].received[0], conns[1].received[0]); // built once, shared
+});
+
+Deno.test("pushes to different targets keep their order for a connection in both", () => {
+  const app = messenger();
+  const c = new Dummy("u");
+  app.register(c);
+  app.subscribe(c, "x");
+  app.publishToChannel("x", "1");
+  app.publishToUser("u", "2");
+  app.publishToChannel("x", "3");
+  app.publishToChannel("x", "4");
+  app.flush();
+  assert.deepEqual(c.received.map((m) => m.elements), [
+    ['{"payload":"1","channel":"x"}'],
+    ['{"payload":"2"}'],
+    ['{"payload":"3","channel":"x"}', '{"payload":"4","channel":"x"}'],
+  ]);
+});
+
+Deno.test("a push reaches the connections targeted when it was made, whatever changes before the turn ends", () => {
+  const app = messenger();
+  const [a, b, late] = [new Dummy("a"), new Dummy("b"), new Dummy("late")];
+  for (const c of [a, b]) {
+    app.register(c);
+    app.subscribe(c, "x");
+  }
+  assert.equal(app.publishToChannel("x", "1"), 2);
+  app.unsubscribe(a, "x"); // a was targeted: it still gets "1"
+  app.register(late);
+  app.subscribe(late, "x"); // late was not: it does not
+  assert.equal(app.publishToUser("b", "2"), 1);
+  assert.equal(app.logout("b"), 1); // b gets "2" before its close
+  app.flush();
+  assert.deepEqual(a.received.flatMap((m) => m.elements), ['{"payload":"1","channel":"x"}']);
+  assert.deepEqual(b.received.flatMap((m) => m.elements), [
+    '{"payload":"1","channel":"x"}',
+    '{"payload":"2"}',
+  ]);
+  assert.equal(b.closedWith?.code, 9002);
+  assert.deepEqual(late.received, []);
+});
+
+Deno.test("a long burst goes out in frames of at most 64 pushes", () => {
+  const app = messenger();
+  const c = new Dummy();
+  app.register(c);
+  app.subscribe(c, "x");
+  for (let i = 0; i < 150; i++) app.publishToChannel("x", String(i));
+  app.flush();
+  assert.deepEqual(c.received.map((m) => m.size), [64, 64, 22]);
+  assert.deepEqual(
+    c.received.flatMap((m) => m.elements).map((e) => JSON.parse(e).payload),
+    Array.from({ length: 150 }, (_, i) => String(i)),
+  );
+});
+
+Deno.test("a delivery that closes a connection does not disturb the rest of the flush", () => {
+  const app = messenger();
+  const closer = new Dummy("closer");
+  closer.deliver = (message) => {
+    closer.received.push(message);
+    app.unregister(closer); // as a session closed for a full buffer does
+  };
+  const other = new Dummy("other");
+  for (const c of [closer, other]) {
+    app.register(c);
+    app.subscribe(c, "x");
+  }
+  app.publishToChannel("x", "1");
+  app.publishToUser("other", "2");
+  app.flush();
+  assert.equal(closer.received.length, 1);
+  assert.deepEqual(other.received.map((m) => m.size), [1, 1]);
+  assert.equal(app.connectionCount, 1);
 });

@@ -105,7 +105,7 @@ Deno.test("Session: a streaming receiver gets the queue flushed and direct frame
   const stream = new Recv(true);
   session.attach(stream);
   assert.deepEqual(stream.frames, ['a["queued"]']);
-  session.writeFrame('a["direct"]', '"direct"');
+  session.writeFrame('a["direct"]', ['"direct"']);
   assert.deepEqual(stream.frames, ['a["queued"]', 'a["direct"]']);
   session.destroy();
   assert.equal(stream.closed, true);

@@ -11,12 +11,13 @@
 import type { CloseReason } from "../sockjs/close_codes.ts";
 import { FORCED_LOGOUT } from "../sockjs/close_codes.ts";
 import { Message } from "./message.ts";
+import { Outbox, type Run } from "./outbox.ts";
 
 /** A connection as the hub sees it: a user id and a way to deliver and to close. */
 export interface HubConnection {
   /** The user id the client asserted in CONNECT. */
   readonly userId: string;
-  /** Delivers one push. */
+  /** Delivers one push, or several pushes in a row (one frame). */
   deliver(message: Message): void;
   /** Closes the connection with a close frame. */
   close(reason: CloseReason): void;
@@ -49,6 +50,7 @@ export class App {
   #channels = new Map<string, Set<HubConnection>>();
   #subscriptions = new Map<HubConnection, Set<string>>();
   #observer: AppObserver | null = null;
+  #outbox = new Outbox((run) => this.#deliverRun(run));
 
   /** Creates an empty application index. */
   constructor(publicKey: string, secret: string) {
@@ -109,6 +111,7 @@ export class App {
   /** Registers a connection under its user id. Registering twice changes nothing. */
   register(conn: HubConnection): void {
     if (this.#subscriptions.has(conn)) return;
+    if (this.#outbox.pending) this.flush();
     this.#subscriptions.set(conn, new Set());
     let conns = this.#users.get(conn.userId);
     if (!conns) this.#users.set(conn.userId, conns = new Set());
@@ -120,6 +123,7 @@ export class App {
   unregister(conn: HubConnection): void {
     const channels = this.#subscriptions.get(conn);
     if (!channels) return;
+    if (this.#outbox.pending) this.flush();
     for (const channel of channels) this.#leave(conn, channel);
     this.#subscriptions.delete(conn);
     const conns = this.#users.get(conn.userId);
@@ -138,6 +142,7 @@ export class App {
     const channels = this.#subscriptions.get(conn);
     if (!channels) return false;
     if (channels.has(channel)) return true;
+    if (this.#outbox.pending) this.flush();
     channels.add(channel);
     let conns = this.#channels.get(channel);
     if (!conns) this.#channels.set(channel, conns = new Set());
@@ -149,7 +154,9 @@ export class App {
   /** Unsubscribes a connection from a channel; other subscribers stay. */
   unsubscribe(conn: HubConnection, channel: string): void {
     const channels = this.#subscriptions.get(conn);
-    if (!channels?.delete(channel)) return;
+    if (!channels?.has(channel)) return;
+    if (this.#outbox.pending) this.flush();
+    channels.delete(channel);
     this.#leave(conn, channel);
   }
 
@@ -178,8 +185,8 @@ export class App {
   }
 
   /**
-   * Sends a payload to every connection in a channel. Returns the number of connections it was
-   * sent to.
+   * Sends a payload to every connection in a channel. Returns the number of connections it goes
+   * to. Like every push, it goes out at the end of the event-loop turn (see `flush`).
    */
   publishToChannel(channel: string, payload: string): number {
     if (!this.#channels.has(channel)) return 0;
@@ -195,19 +202,34 @@ export class App {
   /** Delivers an encoded message to the channel's local connections; returns how many. */
   deliverToChannel(channel: string, message: Message): number {
     const conns = this.#channels.get(channel);
-    return conns ? deliverAll(conns, message) : 0;
+    if (!conns) return 0;
+    this.#outbox.add("channel", channel, message);
+    return conns.size;
   }
 
   /** Delivers an encoded message to the user's local connections; returns how many. */
   deliverToUser(userId: string, message: Message): number {
     const conns = this.#users.get(userId);
-    return conns ? deliverAll(conns, message) : 0;
+    if (!conns) return 0;
+    this.#outbox.add("user", userId, message);
+    return conns.size;
+  }
+
+  /**
+   * Sends the pushes made during this event-loop turn now, instead of at its end. Pushes wait
+   * so that a burst to one channel goes out as one frame per connection; they always reach the
+   * connections that were targeted when they were made, since every change to the index
+   * (register, subscribe, unsubscribe, unregister, logout) flushes first.
+   */
+  flush(): void {
+    this.#outbox.flush();
   }
 
   /** Closes every connection of a user with code 9002. Returns how many were closed. */
   logout(userId: string): number {
     const conns = this.#users.get(userId);
     if (!conns) return 0;
+    if (this.#outbox.pending) this.flush();
     const targets = [...conns];
     for (const conn of targets) {
       this.unregister(conn);
@@ -218,10 +240,16 @@ export class App {
 
   /** Closes every connection of this application with `reason`. */
   closeAll(reason: CloseReason): void {
+    this.flush();
     for (const conn of [...this.#subscriptions.keys()]) {
       this.unregister(conn);
       conn.close(reason);
     }
+  }
+
+  #deliverRun(run: Run): void {
+    const conns = run.target === "channel" ? this.#channels.get(run.key) : this.#users.get(run.key);
+    if (conns) deliverAll(conns, Message.join(run.messages));
   }
 
   #leave(conn: HubConnection, channel: string): void {
@@ -233,15 +261,10 @@ export class App {
   }
 }
 
-function deliverAll(conns: ReadonlySet<HubConnection>, message: Message): number {
+function deliverAll(conns: ReadonlySet<HubConnection>, message: Message): void {
   // A delivery may close a connection, which removes it from the set: Set iteration tolerates
   // that, so no copy is made.
-  let count = 0;
-  for (const conn of conns) {
-    conn.deliver(message);
-    count++;
-  }
-  return count;
+  for (const conn of conns) conn.deliver(message);
 }
 
 /** Every application the server serves, by public key. */

@@ -7,22 +7,33 @@
 import { asciiJson } from "../sockjs/frames.ts";
 
 /**
- * One push, ready for the wire: `element` is the JSON object a client receives, and `frame` the
- * SockJS frame `a[element]`, built on first use and then shared by every WebSocket session.
+ * One push, or several pushes to the same target in a row, ready for the wire: `elements` are the
+ * JSON objects a client receives, in order, and `frame` the SockJS frame `a[e1,e2,...]` carrying
+ * them all, built on first use and then shared by every WebSocket session.
  */
 export class Message {
-  /** The message as compact, ASCII-only JSON: `{"payload":"...","channel":"..."}`. */
-  readonly element: string;
+  /** Each push as compact, ASCII-only JSON: `{"payload":"...","channel":"..."}`. */
+  readonly elements: readonly string[];
   #frame: string | undefined;
 
-  /** Wraps an already encoded message element. */
-  constructor(element: string) {
-    this.element = element;
+  /** Wraps already encoded message elements (one or more, delivered in this order). */
+  constructor(elements: string | readonly string[]) {
+    this.elements = typeof elements === "string" ? [elements] : elements;
   }
 
-  /** The SockJS frame carrying just this message. */
+  /** How many pushes this carries. */
+  get size(): number {
+    return this.elements.length;
+  }
+
+  /** The SockJS frame carrying every element, in order. */
   get frame(): string {
-    return this.#frame ??= "a[" + this.element + "]";
+    return this.#frame ??= "a[" + this.elements.join(",") + "]";
+  }
+
+  /** The pushes of several messages, in order, as one message (one frame). */
+  static join(messages: readonly Message[]): Message {
+    return messages.length === 1 ? messages[0] : new Message(messages.flatMap((m) => m.elements));
   }
 
   /**
@@ -32,7 +43,7 @@ export class Message {
    * @example
    * ```ts
    * import { Message } from "./message.ts";
-   * Message.forChannel('{"x": 1}', "news").element; // '{"payload":"{\\"x\\": 1}","channel":"news"}'
+   * Message.forChannel('{"x": 1}', "news").frame; // 'a[{"payload":"{\\"x\\": 1}","channel":"news"}]'
    * ```
    */
   static forChannel(payload: string, channel: string): Message {

@@ -90,8 +90,8 @@ export interface SockjsConnection {
   write(message: string): boolean;
   /** Sends a message that is already JSON encoded (ASCII only). */
   writeEncoded(element: string): boolean;
-  /** Sends a message whose one-message frame `a[element]` is already built. */
-  writeFrame(frame: string, element: string): boolean;
+  /** Sends messages whose frame `a[e1,e2,...]` is already built (shared by many sessions). */
+  writeFrame(frame: string, elements: readonly string[]): boolean;
   /** Closes the connection with a close frame; safe to call twice. */
   close(reason?: CloseReason): void;
 }
@@ -179,23 +179,25 @@ export class Session implements SockjsConnection {
   writeEncoded(element: string): boolean {
     if (this.#state > SessionState.OPEN) return false;
     this.#queue.push(element);
-    if (this.#receiver) this.#flush();
-    else if (this.#queue.length > this.#options.maxQueuedMessages) this.close(SEND_BUFFER_FULL);
+    this.#queued();
     return true;
   }
 
   /**
-   * Sends a message whose frame `a[element]` is already built, so that one publish to many
+   * Sends messages whose frame `a[e1,e2,...]` is already built, so that one publish to many
    * sessions builds it once. Falls back to the queue when frames cannot go straight out.
    */
-  writeFrame(frame: string, element: string): boolean {
+  writeFrame(frame: string, elements: readonly string[]): boolean {
     const receiver = this.#receiver;
     if (receiver && receiver.streaming && this.#queue.length === 0 && this.#state === 1) {
       this.#send(receiver, frame);
       if (this.#receiver === receiver) this.#armHeartbeat();
       return true;
     }
-    return this.writeEncoded(element);
+    if (this.#state > SessionState.OPEN) return false;
+    for (const element of elements) this.#queue.push(element);
+    this.#queued();
+    return true;
   }
 
   /**
@@ -293,6 +295,12 @@ export class Session implements SockjsConnection {
     this.#options.trace?.(">", this.id, frame);
     this.#lastSent = Date.now();
     receiver.send(frame);
+  }
+
+  // Sends what was just queued, or, with no receiver to take it, checks the queue's limit.
+  #queued(): void {
+    if (this.#receiver) this.#flush();
+    else if (this.#queue.length > this.#options.maxQueuedMessages) this.close(SEND_BUFFER_FULL);
   }
 
   #release(receiver: Receiver): void {

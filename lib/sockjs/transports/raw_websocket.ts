@@ -62,8 +62,10 @@ class RawConnection implements SockjsConnection {
     return this.#send(element);
   }
 
-  writeFrame(_frame: string, element: string): boolean {
-    return this.#send(element);
+  writeFrame(_frame: string, elements: readonly string[]): boolean {
+    // A raw WebSocket client gets one text frame per message.
+    for (const element of elements) if (!this.#send(element)) return false;
+    return true;
   }
 
   close(reason: CloseReason = GO_AWAY): void {
