@@ -17,13 +17,13 @@ import { createApiHandler, notFound } from "./api/handler.ts";
 import { isApiPath, matchRoute } from "./api/routes.ts";
 import { Metrics } from "./metrics.ts";
 import type { Message } from "./hub/message.ts";
-import { SessionState } from "./sockjs/session.ts";
+import { SessionState, type SockjsConnection } from "./sockjs/session.ts";
 import { errorResponse, HttpError } from "./api/errors.ts";
 import { Logger } from "./log.ts";
 import { SockjsServer } from "./sockjs/server.ts";
 import type { RequestContext } from "./sockjs/socket.ts";
 import { type CloseReason, SHUTTING_DOWN } from "./sockjs/close_codes.ts";
-import { ThunderConnection } from "./protocol/connection.ts";
+import { type Link, ThunderConnection } from "./protocol/connection.ts";
 import { serveAsset } from "./assets/handler.ts";
 import type { Broker } from "./broker/broker.ts";
 import { MemoryBroker } from "./broker/memory.ts";
@@ -67,6 +67,33 @@ export interface ThunderpushOptions {
   readonly metricsOnMainPort?: boolean;
   /** Tells the process's memory, for `/metrics` (the runtime adapter knows how). */
   readonly memory?: () => { rss: number; heapUsed: number };
+}
+
+/** A Thunderpush connection's way to its SockJS session, counting what it delivers. */
+class SessionLink implements Link {
+  #conn: SockjsConnection;
+  #metrics: Metrics;
+
+  constructor(conn: SockjsConnection, metrics: Metrics) {
+    this.#conn = conn;
+    this.#metrics = metrics;
+  }
+
+  deliver(message: Message): void {
+    const frame = message.frame;
+    if (this.#conn.writeFrame(frame, message.elements)) {
+      this.#metrics.delivered += message.size;
+      this.#metrics.bytesSent += frame.length;
+    }
+  }
+
+  close(reason: CloseReason): void {
+    this.#conn.close(reason);
+  }
+
+  get isOpen(): boolean {
+    return this.#conn.readyState === SessionState.OPEN;
+  }
 }
 
 /** A Thunderpush server, independent of the runtime that serves it. */
@@ -132,18 +159,7 @@ export class Thunderpush {
       log.verbose(
         `New ${conn.info.protocol} connection ${conn.id} from ${conn.info.remoteAddress}.`,
       );
-      const link = {
-        deliver(message: Message) {
-          if (conn.writeFrame(message.frame, message.elements)) {
-            metrics.delivered += message.size;
-            metrics.bytesSent += message.frame.length;
-          }
-        },
-        close: (reason: CloseReason) => conn.close(reason),
-        get isOpen() {
-          return conn.readyState === SessionState.OPEN;
-        },
-      };
+      const link = new SessionLink(conn, metrics);
       const thunder = new ThunderConnection(this.hub, link, log, limits);
       conn.on("data", (message) => thunder.handle(message));
       conn.on("close", () => thunder.closed());
@@ -165,6 +181,9 @@ export class Thunderpush {
     try {
       const asset = serveAsset(req, path);
       if (asset) return asset;
+      // A poll that comes after a publish was answered must carry it: pushes made in this
+      // event-loop turn go out first.
+      if (path.startsWith("/connect/")) this.hub.flush();
       const sockjs = this.sockjs.handle(req, ctx);
       if (sockjs) return await sockjs;
       const ops = await this.opsResponse(req, path, this.#serveMetrics);

@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { type Receiver, Session, SessionState } from "../lib/sockjs/session.ts";
+import { Heartbeats, SLOTS } from "../lib/sockjs/heartbeats.ts";
 
 class Recv implements Receiver {
   readonly frames: string[] = [];
@@ -25,7 +26,7 @@ function makeSession(
     "s1",
     info,
     {
-      heartbeatDelay: 10_000,
+      heartbeats: new Heartbeats(10_000),
       disconnectDelay: options.disconnectDelay ?? 10_000,
       maxQueuedMessages: options.maxQueuedMessages ?? 100,
     },
@@ -151,5 +152,46 @@ Deno.test("Session: abort() ends an open session with the given reason", () => {
   const next = new Recv(false);
   session.attach(next);
   assert.deepEqual(next.frames, ['c[1002,"Connection interrupted"]']);
+  session.destroy();
+});
+
+Deno.test("Heartbeats: one timer for every waiting session, no beat before its delay less one tick", async () => {
+  const wheel = new Heartbeats(80);
+  const beats: { name: string; at: number }[] = [];
+  const started = Date.now();
+  const who = (name: string) => ({ beat: () => beats.push({ name, at: Date.now() - started }) });
+  const [a, b, c] = [who("a"), who("b"), who("c")];
+  wheel.arm(a);
+  wheel.arm(b, 40);
+  const slotC = wheel.arm(c);
+  assert.equal(wheel.size, 3);
+  wheel.disarm(c, slotC); // never beats
+  wheel.disarm(c, slotC); // twice is harmless
+  assert.equal(wheel.size, 2);
+  await new Promise((r) => setTimeout(r, 80 + 3 * wheel.tick));
+  assert.deepEqual(beats.map((x) => x.name), ["b", "a"]);
+  const [bAt, aAt] = beats.map((x) => x.at);
+  assert.ok(bAt >= 40 - wheel.tick, `b after ${bAt} ms`); // (no upper bound: shared machines)
+  assert.ok(aAt >= 80 - wheel.tick, `a after ${aAt} ms`);
+  assert.equal(wheel.size, 0); // and its timer stopped: the test's op sanitizer checks that
+  assert.equal(SLOTS, 8);
+});
+
+Deno.test("Session: a streaming receiver idle for the heartbeat delay gets h; one that got a frame later does not yet", async () => {
+  const session = new Session(
+    "hb",
+    info,
+    { heartbeats: new Heartbeats(60), disconnectDelay: 10_000, maxQueuedMessages: 100 },
+    () => {},
+    () => {},
+  );
+  const recv = new Recv(true);
+  session.attach(recv);
+  await new Promise((r) => setTimeout(r, 40));
+  session.write("x");
+  await new Promise((r) => setTimeout(r, 40)); // 80 ms since o, 40 since the message
+  assert.deepEqual(recv.frames, ["o", 'a["x"]']);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(recv.frames, ["o", 'a["x"]', "h"]);
   session.destroy();
 });

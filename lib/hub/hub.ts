@@ -90,6 +90,7 @@ export class App {
 
   /** Number of distinct user ids with at least one connection. */
   get userCount(): number {
+    if (this.#outbox.pending) this.flush();
     return this.#users.size;
   }
 
@@ -167,6 +168,7 @@ export class App {
 
   /** Whether the user has at least one connection. */
   isOnline(userId: string): boolean {
+    if (this.#outbox.pending) this.flush(); // what a reader sees reflects every push made
     return this.#users.has(userId);
   }
 
@@ -177,6 +179,7 @@ export class App {
 
   /** Each user id in the channel once, in the order of their first subscription. */
   channelUsers(channel: string): string[] {
+    if (this.#outbox.pending) this.flush(); // what a reader sees reflects every push made
     const conns = this.#channels.get(channel);
     if (!conns) return [];
     const users = new Set<string>();
@@ -219,7 +222,9 @@ export class App {
    * Sends the pushes made during this event-loop turn now, instead of at its end. Pushes wait
    * so that a burst to one channel goes out as one frame per connection; they always reach the
    * connections that were targeted when they were made, since every change to the index
-   * (register, subscribe, unsubscribe, unregister, logout) flushes first.
+   * (register, subscribe, unsubscribe, unregister, logout) flushes first; and presence reads
+   * (`isOnline`, `channelUsers`, `userCount`) flush first too, so that they reflect what the
+   * pushes made so far did (a push that overflowed a session's queue closed it).
    */
   flush(): void {
     this.#outbox.flush();
@@ -292,5 +297,10 @@ export class Hub {
   /** All applications. */
   apps(): IterableIterator<App> {
     return this.#apps.values();
+  }
+
+  /** Sends every application's waiting pushes now (see `App.flush`). */
+  flush(): void {
+    for (const app of this.#apps.values()) app.flush();
   }
 }

@@ -23,7 +23,10 @@ export type { RunningServer, ServeOptions } from "./serve.ts";
 /** Serves `handler` with `Deno.serve`. Returns once the server listens; throws if it cannot. */
 export function serve(handler: Handler, options: ServeOptions = {}): RunningServer {
   const requested = options.hostname ?? "";
-  const idleTimeout = Math.ceil((options.idleTimeout ?? 30_000) / 1000);
+  // Deno pings a socket silent for half its idleTimeout (in seconds) and drops it when no answer
+  // comes in the other half: twice ours gives the documented schedule, as on Node (ping after
+  // `idleTimeout` ms of silence, drop after as long again).
+  const idleTimeout = Math.ceil((options.idleTimeout ?? 30_000) * 2 / 1000);
   const listen = (hostname: string) =>
     Deno.serve({
       port: options.port ?? 8080,

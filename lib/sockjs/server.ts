@@ -17,7 +17,13 @@
 import type { CloseReason } from "./close_codes.ts";
 import { GO_AWAY, SERVER_FULL } from "./close_codes.ts";
 import type { RequestContext } from "./socket.ts";
-import { Session, type SessionRequestInfo, type SockjsConnection } from "./session.ts";
+import {
+  Session,
+  type SessionOptions,
+  type SessionRequestInfo,
+  type SockjsConnection,
+} from "./session.ts";
+import { Heartbeats } from "./heartbeats.ts";
 import { ROUTES, type TransportRequest } from "./routes.ts";
 import { notFound, textResponse } from "./http.ts";
 
@@ -66,6 +72,13 @@ export class SockjsServer {
   #live = new Set<SockjsConnection>();
   #listeners: ((conn: SockjsConnection) => void)[] = [];
   #refusal: CloseReason | null = null;
+  #sessionOptions: SessionOptions;
+  // Shared by every session (not a pair of closures per session).
+  #onOpen = (session: Session) => this.#opened(session);
+  #onEnd = (session: Session) => {
+    this.#live.delete(session);
+    if (this.#sessions.get(session.id) === session) this.#sessions.delete(session.id);
+  };
 
   /** Creates a server; nothing listens until `handle` is called by a runtime adapter. */
   constructor(options: SockjsServerOptions) {
@@ -82,6 +95,13 @@ export class SockjsServer {
       maxConnections: 50_000,
       trace: null,
       ...options,
+    };
+    const { disconnectDelay, maxQueuedMessages, trace } = this.options;
+    this.#sessionOptions = {
+      heartbeats: new Heartbeats(this.options.heartbeatDelay),
+      disconnectDelay,
+      maxQueuedMessages,
+      trace,
     };
   }
 
@@ -150,10 +170,7 @@ export class SockjsServer {
    * they end; WebSocket sessions are not, so their ids may be reused.
    */
   createSession(id: string, info: SessionRequestInfo, named: boolean): Session {
-    const session = new Session(id, info, this.options, (s) => this.#opened(s), (s) => {
-      this.#live.delete(s);
-      if (this.#sessions.get(s.id) === s) this.#sessions.delete(s.id);
-    });
+    const session = new Session(id, info, this.#sessionOptions, this.#onOpen, this.#onEnd);
     if (named) this.#sessions.set(id, session);
     return session;
   }

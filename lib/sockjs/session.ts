@@ -12,6 +12,7 @@
 
 import { asciiJson, closeFrame, HEARTBEAT_FRAME, messageFrame, OPEN_FRAME } from "./frames.ts";
 import { ANOTHER_CONNECTION, type CloseReason, GO_AWAY, SEND_BUFFER_FULL } from "./close_codes.ts";
+import type { Beating, Heartbeats, Slot } from "./heartbeats.ts";
 
 /** Where a session writes its frames: one WebSocket, streaming response or polling response. */
 export interface Receiver {
@@ -43,8 +44,8 @@ export type SessionState = typeof SessionState[keyof typeof SessionState];
 
 /** Timing and limits of a session. */
 export interface SessionOptions {
-  /** Milliseconds between heartbeat frames while a receiver is attached and idle. */
-  readonly heartbeatDelay: number;
+  /** Sends heartbeat frames while a receiver is attached and idle (its delay is the period). */
+  readonly heartbeats: Heartbeats;
   /** Milliseconds a session waits for a new receiver before it ends. */
   readonly disconnectDelay: number;
   /** Most messages kept for a session with no receiver; past it the session is closed. */
@@ -100,7 +101,7 @@ export interface SockjsConnection {
  * A SockJS session, the object a server application talks to (sockjs-node calls it a
  * connection).
  */
-export class Session implements SockjsConnection {
+export class Session implements SockjsConnection, Beating {
   /** The session id from the URL (random for WebSocket sessions). */
   readonly id: string;
   /** About the request that created the session. */
@@ -111,7 +112,7 @@ export class Session implements SockjsConnection {
   #queue: string[] = [];
   #closeReason: CloseReason | null = null;
   #closeDelivered = false;
-  #heartbeat: ReturnType<typeof setTimeout> | undefined;
+  #heartbeat: Slot | undefined;
   #lastSent = 0;
   #expiry: ReturnType<typeof setTimeout> | undefined;
   #listeners: { [K in keyof SessionEvents]: SessionEvents[K][] } = { data: [], close: [] };
@@ -311,8 +312,7 @@ export class Session implements SockjsConnection {
 
   #detach(): void {
     this.#receiver = null;
-    clearTimeout(this.#heartbeat);
-    this.#heartbeat = undefined;
+    this.#disarmHeartbeat();
   }
 
   #flush(): void {
@@ -326,20 +326,28 @@ export class Session implements SockjsConnection {
     else this.#armHeartbeat();
   }
 
-  // One timer per idle period, not one per frame: it fires after the delay, and sends `h` only
-  // when nothing went out for the whole delay, else waits for the rest of it.
-  #armHeartbeat(): void {
+  // Armed once per idle period, not once per frame: when its turn comes it sends `h` only if
+  // nothing went out for the whole delay (less one tick of the wheel), else waits for the rest.
+  #armHeartbeat(inMs?: number): void {
     if (this.#heartbeat !== undefined) return;
-    this.#heartbeat = setTimeout(() => this.#beat(), this.#options.heartbeatDelay);
+    this.#heartbeat = this.#options.heartbeats.arm(this, inMs);
   }
 
-  #beat(): void {
+  #disarmHeartbeat(): void {
+    if (this.#heartbeat === undefined) return;
+    this.#options.heartbeats.disarm(this, this.#heartbeat);
+    this.#heartbeat = undefined;
+  }
+
+  /** Called by the heartbeat wheel: sends `h` when the receiver has been idle for the delay. */
+  beat(): void {
     this.#heartbeat = undefined;
     const receiver = this.#receiver;
     if (!receiver) return;
+    const { delay, tick } = this.#options.heartbeats;
     const idle = Date.now() - this.#lastSent;
-    if (idle < this.#options.heartbeatDelay) {
-      this.#heartbeat = setTimeout(() => this.#beat(), this.#options.heartbeatDelay - idle);
+    if (idle < delay - tick) {
+      this.#armHeartbeat(delay - idle);
       return;
     }
     this.#send(receiver, HEARTBEAT_FRAME);
@@ -371,8 +379,8 @@ export class Session implements SockjsConnection {
 
   #end(): void {
     clearTimeout(this.#expiry);
-    clearTimeout(this.#heartbeat);
-    this.#expiry = this.#heartbeat = undefined;
+    this.#expiry = undefined;
+    this.#disarmHeartbeat();
     this.#state = SessionState.CLOSED;
     this.#onEnd(this);
   }

@@ -5,7 +5,7 @@
  */
 
 import type { TransportRequest } from "../routes.ts";
-import type { Receiver } from "../session.ts";
+import type { Receiver, Session } from "../session.ts";
 import type { WebSocketLike } from "../socket.ts";
 import { BROKEN_FRAMING, INTERRUPTED, MESSAGE_TOO_BIG, SEND_BUFFER_FULL } from "../close_codes.ts";
 import { cacheForAYear, notFound, textResponse } from "../http.ts";
@@ -61,6 +61,40 @@ export function parseClientFrame(text: string): string[] | null {
   return items.filter((item): item is string => typeof item === "string");
 }
 
+/**
+ * A session's receiver over one WebSocket. A class rather than closures: one object per session,
+ * its methods shared, which matters at tens of thousands of sessions.
+ */
+class WebSocketReceiver implements Receiver {
+  readonly streaming = true;
+  #socket: WebSocketLike;
+  #session: Session;
+  #maxBuffered: number;
+  #sent = 0;
+
+  constructor(socket: WebSocketLike, session: Session, maxBuffered: number) {
+    this.#socket = socket;
+    this.#session = session;
+    this.#maxBuffered = maxBuffered;
+  }
+
+  send(frame: string): void {
+    const socket = this.#socket;
+    if (socket.readyState !== 1) return;
+    socket.send(frame);
+    // Asking the runtime for the buffered amount costs a call: every 16th frame is enough.
+    if ((++this.#sent & 15) === 0 && socket.bufferedAmount > this.#maxBuffered) {
+      this.#session.close(SEND_BUFFER_FULL);
+    }
+  }
+
+  close(): void {
+    if (this.#socket.readyState < 2) this.#socket.close(1000);
+  }
+}
+
+function ignore(): void {}
+
 /** Handles `GET /prefix/{server}/{session}/websocket`. */
 export function websocket(t: TransportRequest): Response {
   const upgraded = upgrade(t);
@@ -73,22 +107,7 @@ export function websocket(t: TransportRequest): Response {
     url: t.req.url,
     headers: t.req.headers,
   }, false);
-  const maxBuffered = server.options.maxBufferedBytes;
-  let sent = 0;
-  const receiver: Receiver = {
-    streaming: true,
-    send(frame) {
-      if (socket.readyState !== 1) return;
-      socket.send(frame);
-      // Asking the runtime for the buffered amount costs a call: every 16th frame is enough.
-      if ((++sent & 15) === 0 && socket.bufferedAmount > maxBuffered) {
-        session.close(SEND_BUFFER_FULL);
-      }
-    },
-    close() {
-      if (socket.readyState < 2) socket.close(1000);
-    },
-  };
+  const receiver = new WebSocketReceiver(socket, session, server.options.maxBufferedBytes);
   const maxSize = server.options.maxMessageSize;
   socket.onopen = () => session.attach(receiver);
   socket.onmessage = (event) => {
@@ -104,6 +123,6 @@ export function websocket(t: TransportRequest): Response {
     session.abort(receiver, INTERRUPTED);
     session.destroy();
   };
-  socket.onerror = () => {};
+  socket.onerror = ignore;
   return response;
 }
