@@ -112,7 +112,8 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
     min: 1,
     max: DAY,
     fallback: 25000,
-    help: "milliseconds between SockJS heartbeat frames (default 25000)",
+    help: "milliseconds of silence before a SockJS heartbeat frame (default 25000); a " +
+      "WebSocket silent that long is pinged, and dropped without an answer in as long",
   },
   {
     flag: "disconnect-delay",
