@@ -162,7 +162,7 @@ Deno.test("Heartbeats: one timer for every waiting session, no beat before its d
   const who = (name: string) => ({ beat: () => beats.push({ name, at: Date.now() - started }) });
   const [a, b, c] = [who("a"), who("b"), who("c")];
   wheel.arm(a);
-  wheel.arm(b, 40);
+  wheel.arm(b, 4); // 4 ticks of 10 ms
   const slotC = wheel.arm(c);
   assert.equal(wheel.size, 3);
   wheel.disarm(c, slotC); // never beats

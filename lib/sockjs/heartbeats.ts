@@ -4,8 +4,9 @@
  * entry each, re-armed every period), sessions wait in one of `SLOTS` buckets of a ring that a
  * single timer advances every `delay / SLOTS` ms, and only while some session waits.
  *
- * A heartbeat is due `delay` after the last frame; it goes out within one tick of that (at most
- * `delay / SLOTS` early or late).
+ * Time is counted in ticks (`now`), not read from the clock: a session notes the tick of its last
+ * frame, and a heartbeat goes out once `SLOTS` ticks passed since, that is between seven eighths
+ * of the delay and the delay after the last frame (later when the event loop is busy).
  *
  * @module
  */
@@ -30,6 +31,7 @@ export class Heartbeats {
   readonly tick: number;
   #ring: Slot[] = Array.from({ length: SLOTS + 1 }, () => new Set());
   #cursor = 0;
+  #ticks = 0;
   #waiting = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -39,18 +41,23 @@ export class Heartbeats {
     this.tick = Math.max(1, delay / SLOTS);
   }
 
+  /** Ticks so far: the wheel's clock, which only moves while some session waits. */
+  get now(): number {
+    return this.#ticks;
+  }
+
   /** How many sessions wait. */
   get size(): number {
     return this.#waiting;
   }
 
   /**
-   * Makes `who.beat()` run in about `inMs` (clamped to one tick .. the whole delay). Returns the
-   * slot to pass to `disarm`.
+   * Makes `who.beat()` run at the `ticks`-th tick from now (1 .. `SLOTS`, default `SLOTS`: one
+   * delay). Returns the slot to pass to `disarm`.
    */
-  arm(who: Beating, inMs: number = this.delay): Slot {
-    const ticks = Math.min(SLOTS, Math.max(1, Math.round(inMs / this.tick)));
-    const slot = this.#ring[(this.#cursor + ticks) % (SLOTS + 1)];
+  arm(who: Beating, ticks: number = SLOTS): Slot {
+    const ahead = Math.min(SLOTS, Math.max(1, ticks));
+    const slot = this.#ring[(this.#cursor + ahead) % (SLOTS + 1)];
     slot.add(who);
     if (this.#waiting++ === 0) this.#schedule();
     return slot;
@@ -71,6 +78,7 @@ export class Heartbeats {
 
   #advance(): void {
     this.#timer = undefined;
+    this.#ticks++;
     this.#cursor = (this.#cursor + 1) % (SLOTS + 1);
     const due = this.#ring[this.#cursor];
     if (due.size > 0) {
