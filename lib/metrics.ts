@@ -6,6 +6,7 @@
  */
 
 import client from "npm:prom-client@15.1.3";
+import { PlainHistogram } from "./metrics_histogram.ts";
 
 const KNOWN_METHODS = new Set(["GET", "POST", "DELETE", "OPTIONS", "HEAD", "PUT", "PATCH"]);
 
@@ -21,7 +22,7 @@ export class Metrics {
   bytesSent = 0;
   /** API requests by `endpoint method status`, read by prom-client at scrape time. */
   #requests = new Map<string, number>();
-  #latency: client.Histogram<"kind">;
+  #latency: PlainHistogram;
 
   /**
    * Creates the metrics. `gauges` are read at scrape time: open sessions by transport, users,
@@ -105,12 +106,12 @@ export class Metrics {
         }
       },
     });
-    this.#latency = new client.Histogram({
+    this.#latency = new PlainHistogram({
       name: "thunderpush_publish_duration_seconds",
       help: "Time to answer a publish (POST to a channel or a user).",
-      labelNames: ["kind"],
+      labelName: "kind",
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
-      registers,
+      registry: this.registry,
     });
     if (gauges.memory) {
       const memory = gauges.memory;
@@ -141,7 +142,7 @@ export class Metrics {
     this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
     if (method === "POST" && status === 200 && (endpoint === "channel" || endpoint === "user")) {
       this.published[endpoint]++;
-      this.#latency.observe({ kind: endpoint }, seconds);
+      this.#latency.observe(endpoint, seconds);
     }
   }
 

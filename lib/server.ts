@@ -13,8 +13,8 @@
  */
 
 import { Hub } from "./hub/hub.ts";
-import { createApiHandler, notFound } from "./api/handler.ts";
-import { isApiPath, matchRoute } from "./api/routes.ts";
+import { type ApiResponder, createApiResponder, notFound } from "./api/handler.ts";
+import { isApiPath, routeOf } from "./api/routes.ts";
 import { Metrics } from "./metrics.ts";
 import type { Message } from "./hub/message.ts";
 import { SessionState, type SockjsConnection } from "./sockjs/session.ts";
@@ -108,7 +108,7 @@ export class Thunderpush {
   readonly broker: Broker;
   /** What the server counts, for `/metrics`. */
   readonly metrics: Metrics;
-  readonly #api: (req: Request) => Promise<Response>;
+  readonly #api: ApiResponder;
   readonly #serveMetrics: boolean;
   #draining = false;
 
@@ -118,7 +118,7 @@ export class Thunderpush {
     this.hub = new Hub(options.apps);
     const maxMessageSize = options.maxMessageSize ?? 65_536;
     this.broker = options.broker?.(this.hub) ?? new MemoryBroker();
-    this.#api = createApiHandler(this.hub, { maxMessageSize, broker: this.broker });
+    this.#api = createApiResponder(this.hub, { maxMessageSize, broker: this.broker });
     this.#serveMetrics = options.metricsOnMainPort ?? true;
     const log = this.log;
     this.sockjs = new SockjsServer({
@@ -176,37 +176,27 @@ export class Thunderpush {
    * `/readyz`, `/metrics`, and 404 elsewhere.
    */
   fetch = async (req: Request, ctx: RequestContext = {}): Promise<Response> => {
-    const started = performance.now();
-    const path = new URL(req.url).pathname;
+    // Timed only when the time is used: for the publish histogram and the access line.
+    const started = req.method === "POST" || this.log.verboseEnabled
+      ? performance.now()
+      : undefined;
+    const url = new URL(req.url);
+    const path = url.pathname;
     try {
+      // No asset, SockJS or operations path starts with `/api/`.
+      if (isApiPath(path)) return await this.#answerApi(req, path, ctx, started);
       const asset = serveAsset(req, path);
       if (asset) return asset;
       // A poll that comes after a publish was answered must carry it: pushes made in this
       // event-loop turn go out first.
       if (path.startsWith("/connect/")) this.hub.flush();
-      const sockjs = this.sockjs.handle(req, ctx);
+      const sockjs = this.sockjs.handle(req, ctx, url);
       if (sockjs) return await sockjs;
-      const ops = await this.opsResponse(req, path, this.#serveMetrics);
-      if (ops) return ops;
-      if (!isApiPath(path)) return notFound();
-      const res = await this.#api(req);
-      const seconds = (performance.now() - started) / 1000;
-      this.metrics.request(endpointOf(path), req.method, res.status, seconds);
-      if (this.log.verboseEnabled) {
-        const ms = Number((seconds * 1000).toFixed(2));
-        this.log.verbose(
-          `${res.status} ${req.method} ${path} (${ctx.remoteAddress ?? "-"}) ${ms}ms`,
-          {
-            event: "request",
-            status: res.status,
-            method: req.method,
-            path,
-            remote: ctx.remoteAddress ?? null,
-            ms,
-          },
-        );
+      if (OPS_PATHS.has(path)) {
+        const ops = await this.opsResponse(req, path, this.#serveMetrics);
+        if (ops) return ops;
       }
-      return res;
+      return notFound();
     } catch (error) {
       this.log.error(`${req.method} ${path}: ${(error as Error)?.stack ?? error}`, {
         event: "error",
@@ -216,6 +206,38 @@ export class Thunderpush {
       return errorResponse(new HttpError(500, "Internal server error."));
     }
   };
+
+  /**
+   * Answers an API request, counts it and writes its access line. `started` is when it came in
+   * (undefined when neither the publish histogram nor the access line needs its duration).
+   */
+  async #answerApi(
+    req: Request,
+    path: string,
+    ctx: RequestContext,
+    started: number | undefined,
+  ): Promise<Response> {
+    const route = routeOf(path);
+    const res = await this.#api(req, route);
+    const seconds = started === undefined ? 0 : (performance.now() - started) / 1000;
+    const endpoint = route === undefined || route instanceof HttpError ? "other" : route.kind;
+    this.metrics.request(endpoint, req.method, res.status, seconds);
+    if (this.log.verboseEnabled) {
+      const ms = Number((seconds * 1000).toFixed(2));
+      this.log.verbose(
+        `${res.status} ${req.method} ${path} (${ctx.remoteAddress ?? "-"}) ${ms}ms`,
+        {
+          event: "request",
+          status: res.status,
+          method: req.method,
+          path,
+          remote: ctx.remoteAddress ?? null,
+          ms,
+        },
+      );
+    }
+    return res;
+  }
 
   /**
    * Answers the operations endpoints: `GET /healthz` (alive), `GET /readyz` (503 while draining
@@ -271,14 +293,8 @@ function statusResponse(status: number, text: string): Response {
   });
 }
 
-/** The API endpoint a path names, for metrics labels: `users`, `user`, `channel` or `other`. */
-function endpointOf(path: string): string {
-  try {
-    return matchRoute(path)?.kind ?? "other";
-  } catch {
-    return "other";
-  }
-}
+/** The paths `opsResponse` may answer. */
+const OPS_PATHS: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metrics"]);
 
 function sum<T>(items: Iterable<T>, value: (item: T) => number): number {
   let total = 0;

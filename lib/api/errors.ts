@@ -34,20 +34,35 @@ export const WRONG_KEY_MESSAGE = "Wrong API key/secret.";
 /** A POST body that is not one JSON value: 400. */
 export const INVALID_JSON_MESSAGE = "Request body is not valid JSON.";
 
+/** The headers of every JSON answer without headers of its own: the content type and CORS. */
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "Content-Type": "application/json; charset=UTF-8",
+  ...API_CORS_HEADERS,
+});
+
 /** A JSON answer in the original's style: Python spacing, trailing newline, CORS headers. */
 export function jsonResponse(
   status: number,
   body: Parameters<typeof pyJson>[0],
-  headers: Readonly<Record<string, string>> = {},
+  headers?: Readonly<Record<string, string>>,
 ): Response {
-  return new Response(pyJson(body) + "\n", {
-    status,
-    headers: {
-      "Content-Type": "application/json; charset=UTF-8",
-      ...API_CORS_HEADERS,
-      ...headers,
-    },
-  });
+  return jsonTextResponse(status, pyJson(body) + "\n", headers);
+}
+
+/**
+ * A JSON answer whose text (newline included) is already written in the original's style, with
+ * the headers of `jsonResponse`.
+ */
+export function jsonTextResponse(
+  status: number,
+  text: string,
+  headers?: Readonly<Record<string, string>>,
+): Response {
+  // The Response copies its headers, so one frozen object serves every answer.
+  const all = headers && Object.keys(headers).length > 0
+    ? { ...JSON_HEADERS, ...headers }
+    : JSON_HEADERS;
+  return new Response(text, { status, headers: all });
 }
 
 /** The response for an `HttpError`: `{"message": "...", "status": N}` + newline. */

@@ -25,10 +25,11 @@ import {
   HttpError,
   INVALID_JSON_MESSAGE,
   jsonResponse,
+  jsonTextResponse,
   WRONG_KEY_MESSAGE,
 } from "./errors.ts";
-import { isJsonText } from "./json.ts";
-import { ALLOWED_METHODS, matchRoute } from "./routes.ts";
+import { isJsonText, pyJson } from "./json.ts";
+import { ALLOWED_METHODS, type ApiRoute, isAllowedMethod, routeOf } from "./routes.ts";
 
 /** Settings of the HTTP API. */
 export interface ApiOptions {
@@ -40,6 +41,15 @@ export interface ApiOptions {
 
 /** A fetch-style handler. */
 export type ApiHandler = (req: Request) => Promise<Response>;
+
+/**
+ * Answers an API request whose path the caller has matched already, with `routeOf`: undefined
+ * (no endpoint) gets 404, an `HttpError` (a path that is not UTF-8) its own answer.
+ */
+export type ApiResponder = (
+  req: Request,
+  route: ApiRoute | HttpError | undefined,
+) => Promise<Response>;
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -63,59 +73,77 @@ export function notFound(): Response {
  * ```
  */
 export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler {
+  const respond = createApiResponder(hub, options);
+  return async (req) => await respond(req, routeOf(new URL(req.url).pathname));
+}
+
+/**
+ * Creates the API over a hub for a caller that matches routes itself (the server, which also
+ * counts requests by endpoint).
+ *
+ * @example
+ * ```ts
+ * import { Hub } from "../hub/hub.ts";
+ * import { createApiResponder } from "./handler.ts";
+ * import { routeOf } from "./routes.ts";
+ * const respond = createApiResponder(new Hub([{ publicKey: "key", secret: "secret" }]));
+ * const req = new Request("http://localhost/api/1.0.0/key/users/", {
+ *   headers: { "X-Thunder-Secret-Key": "secret" },
+ * });
+ * await (await respond(req, routeOf("/api/1.0.0/key/users/"))).text(); // '{"count": 0}\n'
+ * ```
+ */
+export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiResponder {
   const maxMessageSize = options.maxMessageSize ?? 65_536;
   const broker = options.broker ?? new MemoryBroker();
 
-  async function answer(req: Request): Promise<Response> {
-    const route = matchRoute(new URL(req.url).pathname);
-    if (!route) return notFound();
-    const allowed = ALLOWED_METHODS[route.kind];
-    if (!allowed.split(", ").includes(req.method)) {
-      throw new HttpError(405, "Method not allowed.", { Allow: allowed });
-    }
-    if (req.method === "OPTIONS") {
-      return new Response(null, { status: 200, headers: API_CORS_HEADERS });
-    }
-    const app = hub.app(route.publicKey);
-    const given = req.headers.get("X-Thunder-Secret-Key");
-    if (!app || given === null || !timingSafeEqual(given, app.secret)) {
-      throw new HttpError(401, WRONG_KEY_MESSAGE);
-    }
-    switch (route.kind) {
-      case "users":
-        return jsonResponse(200, { count: await broker.userCount(app) });
-      case "user":
-        if (req.method === "GET") {
-          return jsonResponse(200, { online: await broker.isOnline(app, route.userId) });
-        }
-        if (req.method === "DELETE") {
-          await broker.logout(app, route.userId);
-          return new Response(null, { status: 204, headers: API_CORS_HEADERS });
-        }
-        return jsonResponse(200, {
-          count: await broker.publishToUser(
-            app,
-            route.userId,
-            await readPayload(req, maxMessageSize),
-          ),
-        });
-      case "channel":
-        if (req.method === "GET") {
-          return jsonResponse(200, { users: await broker.channelUsers(app, route.channel) });
-        }
-        return jsonResponse(200, {
-          count: await broker.publishToChannel(
-            app,
-            route.channel,
-            await readPayload(req, maxMessageSize),
-          ),
-        });
-    }
-  }
-
-  return async (req) => {
+  return async (req, route) => {
     try {
-      return await answer(req);
+      if (route === undefined) return notFound();
+      if (route instanceof HttpError) return errorResponse(route);
+      const method = req.method;
+      if (!isAllowedMethod(route.kind, method)) {
+        throw new HttpError(405, "Method not allowed.", { Allow: ALLOWED_METHODS[route.kind] });
+      }
+      if (method === "OPTIONS") {
+        return new Response(null, { status: 200, headers: API_CORS_HEADERS });
+      }
+      const app = hub.app(route.publicKey);
+      const given = req.headers.get("X-Thunder-Secret-Key");
+      if (!app || given === null || !timingSafeEqual(given, app.secret)) {
+        throw new HttpError(401, WRONG_KEY_MESSAGE);
+      }
+      switch (route.kind) {
+        case "users":
+          return countResponse(await broker.userCount(app));
+        case "user":
+          if (method === "GET") {
+            const online = await broker.isOnline(app, route.userId);
+            return jsonTextResponse(200, '{"online": ' + pyJson(online) + "}\n");
+          }
+          if (method === "DELETE") {
+            await broker.logout(app, route.userId);
+            return new Response(null, { status: 204, headers: API_CORS_HEADERS });
+          }
+          return countResponse(
+            await broker.publishToUser(
+              app,
+              route.userId,
+              await readPayload(req, maxMessageSize),
+            ),
+          );
+        case "channel":
+          if (method === "GET") {
+            return jsonResponse(200, { users: await broker.channelUsers(app, route.channel) });
+          }
+          return countResponse(
+            await broker.publishToChannel(
+              app,
+              route.channel,
+              await readPayload(req, maxMessageSize),
+            ),
+          );
+      }
     } catch (error) {
       if (error instanceof HttpError) return errorResponse(error);
       if (error instanceof BrokerUnavailableError) {
@@ -124,6 +152,11 @@ export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler
       throw error;
     }
   };
+}
+
+/** `{"count": n}`, as `jsonResponse(200, { count })` writes it, without the object. */
+function countResponse(count: number): Response {
+  return jsonTextResponse(200, '{"count": ' + pyJson(count) + "}\n");
 }
 
 async function readPayload(req: Request, maxBytes: number): Promise<string> {

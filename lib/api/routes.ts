@@ -20,6 +20,17 @@ export const ALLOWED_METHODS: Readonly<Record<ApiRoute["kind"], string>> = {
   channel: "GET, POST, OPTIONS",
 };
 
+const ALLOWED_SETS: Readonly<Record<ApiRoute["kind"], ReadonlySet<string>>> = {
+  users: new Set(ALLOWED_METHODS.users.split(", ")),
+  user: new Set(ALLOWED_METHODS.user.split(", ")),
+  channel: new Set(ALLOWED_METHODS.channel.split(", ")),
+};
+
+/** Whether the endpoint answers `method` (one of its `ALLOWED_METHODS`). */
+export function isAllowedMethod(kind: ApiRoute["kind"], method: string): boolean {
+  return ALLOWED_SETS[kind].has(method);
+}
+
 const USERS = /^\/api\/1\.0\.0\/(.+)\/users\/$/;
 const USER = /^\/api\/1\.0\.0\/(.+)\/users\/(.+)\/$/;
 const CHANNEL = /^\/api\/1\.0\.0\/(.+)\/channels\/(.+)\/$/;
@@ -78,4 +89,17 @@ export function matchRoute(path: string): ApiRoute | undefined {
   m = CHANNEL.exec(path);
   if (m) return { kind: "channel", publicKey: decodeSegment(m[1]), channel: decodeSegment(m[2]) };
   return undefined;
+}
+
+/**
+ * Like `matchRoute`, but returns the 400 error instead of throwing it when a captured segment is
+ * not UTF-8 once percent-decoded.
+ */
+export function routeOf(path: string): ApiRoute | HttpError | undefined {
+  try {
+    return matchRoute(path);
+  } catch (error) {
+    if (error instanceof HttpError) return error;
+    throw error;
+  }
 }

@@ -132,9 +132,15 @@ export class SockjsServer {
     this.#refusal = reason;
   }
 
-  /** Answers a request under the prefix; returns undefined for other paths. */
-  handle(req: Request, ctx: RequestContext = {}): Promise<Response> | undefined {
-    const url = new URL(req.url);
+  /**
+   * Answers a request under the prefix; returns undefined for other paths. `url` is `req.url`
+   * parsed, when the caller has parsed it already.
+   */
+  handle(
+    req: Request,
+    ctx: RequestContext = {},
+    url: URL = new URL(req.url),
+  ): Promise<Response> | undefined {
     const prefix = this.options.prefix;
     if (!url.pathname.startsWith(prefix)) return undefined;
     const rest = url.pathname.slice(prefix.length);
