@@ -503,7 +503,7 @@ export function renderReport(results: BenchResults, chartFile: string | null): s
     "",
     results.plans.manyChannels,
     "",
-    fanoutTable(results.manyChannels),
+    results.manyChannels.length ? fanoutTable(results.manyChannels) : "Not run (`--no-many`).",
     "",
     "## Idle memory",
     "",
@@ -516,7 +516,11 @@ export function renderReport(results: BenchResults, chartFile: string | null): s
     "",
     results.plans.api,
     "",
-    results.api.length ? apiTable(results.api) : "Not run (wrk is not installed).",
+    results.api.length
+      ? apiTable(results.api)
+      : results.command.includes("--no-api")
+      ? "Not run (`--no-api`)."
+      : "Not run (wrk is not installed).",
     "",
     "## Growth from the smallest to the largest client count",
     "",
