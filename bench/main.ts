@@ -7,6 +7,7 @@
  * deno task bench --profile       # CPU profile of the server under fan-out: profile.md
  * deno task bench --only thunder-deno,bare-deno --out /tmp/b
  * deno task bench --only thunder-deno,thunder-cluster --no-many --no-api   # one node vs three
+ * deno task bench --only thunder-deno --no-fanout --no-many   # the API (wrk) only
  * ```
  *
  * Writes `results.json`, `results.md` (every table of the run) and `growth.svg` into the output
@@ -49,7 +50,7 @@ function say(line: string): void {
 }
 
 const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--sizes N,N] [--rounds N]
-                       [--out DIR] [--no-many] [--no-api] [--thunder-root DIR]
+                       [--out DIR] [--no-fanout] [--no-many] [--no-api] [--thunder-root DIR]
 
   --quick       small smoke run (CI): two small client counts, three servers and the cluster
                 (at the smaller count), under a minute
@@ -63,6 +64,7 @@ const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--size
                 quick: 100,300, the cluster 100); given sizes apply to the cluster as well
   --rounds N    run everything N times, report the least disturbed round (default 2; quick: 1)
   --out DIR     where results go (default bench/results, or bench/results/quick with --quick)
+  --no-fanout   skip the fan-out scenario (and so the cluster row)
   --no-many     skip the many-channels scenario
   --no-api      skip the wrk runs
   --thunder-root DIR   run thunder-deno from another checkout (DIR/main.ts), to measure a change
@@ -172,7 +174,7 @@ async function run(args: Args): Promise<number> {
     r: number,
   ) => (r % 2 === 0 ? [...list] : [...list].reverse());
   const allFanout: PushResult[] = [];
-  for (const clients of config.fanoutSizes) {
+  for (const clients of args["no-fanout"] ? [] : config.fanoutSizes) {
     for (let r = 0; r < rounds; r++) {
       for (const target of inRound(runnable.filter((t) => t.websocket), r)) {
         if (target.nodes && clients > config.clusterMaxClients) {
@@ -267,6 +269,7 @@ interface Args {
   quick: boolean;
   profile: boolean;
   "no-api": boolean;
+  "no-fanout": boolean;
   "no-many": boolean;
   help: boolean;
   only: string | undefined;
@@ -283,6 +286,7 @@ function parse(argv: readonly string[]): Args {
     quick: false,
     profile: false,
     "no-api": false,
+    "no-fanout": false,
     "no-many": false,
     help: false,
     only: undefined,
@@ -298,11 +302,20 @@ function parse(argv: readonly string[]): Args {
       case "--quick":
       case "--profile":
       case "--no-api":
+      case "--no-fanout":
       case "--no-many":
       case "--render":
       case "--help":
-        args[flag.slice(2) as "quick" | "profile" | "no-api" | "no-many" | "render" | "help"] =
-          true;
+        args[
+          flag.slice(2) as
+            | "quick"
+            | "profile"
+            | "no-api"
+            | "no-fanout"
+            | "no-many"
+            | "render"
+            | "help"
+        ] = true;
         break;
       case "-h":
         args.help = true;

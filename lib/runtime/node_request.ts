@@ -13,6 +13,7 @@
  */
 
 import type { IncomingMessage } from "node:http";
+import { lazyHeaders, realHeaders } from "./node_headers.ts";
 
 /** A Web `Request` for a Node request, and the way to abort its signal. */
 export interface BridgedRequest {
@@ -72,6 +73,8 @@ interface LazyState {
   readonly withBody: boolean;
   headers?: Headers;
   body?: ReadableStream<Uint8Array> | null;
+  /** Whether `arrayBuffer()` read the body directly (so `body` is never made). */
+  read?: boolean;
   controller?: AbortController;
   real?: Request;
 }
@@ -87,20 +90,71 @@ function urlOf(req: IncomingMessage, state: LazyState): string {
 }
 
 function headersOf(req: IncomingMessage, state: LazyState): Headers {
-  if (state.headers) return state.headers;
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
-  return state.headers = headers;
+  return state.headers ??= lazyHeaders(req.rawHeaders);
+}
+
+/** Whether the request has a body the handler may read. */
+function hasBody(req: IncomingMessage, state: LazyState): boolean {
+  const method = req.method ?? "GET";
+  return state.withBody && method !== "GET" && method !== "HEAD" &&
+    (req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"]) > 0);
 }
 
 /** The body stream, made on first use; null for requests without a body. */
 function bodyOf(req: IncomingMessage, state: LazyState): ReadableStream<Uint8Array> | null {
   if (state.body !== undefined) return state.body;
-  const method = req.method ?? "GET";
-  const hasBody = state.withBody && method !== "GET" && method !== "HEAD" &&
-    (req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"]) > 0);
-  return state.body = hasBody ? bodyStream(req) : null;
+  return state.body = hasBody(req, state) ? bodyStream(req) : null;
+}
+
+/** Reads the whole body from the Node request, with the errors the body stream would give. */
+function readWhole(req: IncomingMessage): Promise<ArrayBuffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const onData = (chunk: Uint8Array) => {
+      chunks.push(chunk);
+      size += chunk.byteLength;
+    };
+    const onEnd = () => {
+      done();
+      // A fresh buffer: Node's chunks may be views of a shared pool.
+      const body = new Uint8Array(size);
+      let offset = 0;
+      for (const chunk of chunks) {
+        body.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      resolve(body.buffer);
+    };
+    const onClose = () => {
+      if (req.complete) return;
+      done();
+      reject(new Error("The client closed the request early."));
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    const done = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("close", onClose);
+      req.off("error", onError);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("close", onClose);
+    req.on("error", onError);
+  });
+}
+
+/** A body stream that is empty and closed, for a real `Request` whose body was read directly. */
+function readStream(): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.close();
+    },
+  });
 }
 
 function signalOf(state: LazyState): AbortSignal {
@@ -112,14 +166,17 @@ function realRequest(lazy: LazyRequest): Request {
   const state = lazy[STATE];
   if (state.real) return state.real;
   const req = lazy[INCOMING];
-  const body = bodyOf(req, state);
+  const body = state.read ? readStream() : bodyOf(req, state);
   const init: RequestInit & { duplex?: "half" } = {
     method: req.method ?? "GET",
-    headers: headersOf(req, state),
+    headers: realHeaders(headersOf(req, state)),
     signal: signalOf(state),
     ...(body ? { body, duplex: "half" } : {}),
   };
-  return state.real = new Request(urlOf(req, state), init);
+  const real = state.real = new Request(urlOf(req, state), init);
+  // Its body was read: reading this one (at once, synchronously) makes it used and locked.
+  if (state.read) real.arrayBuffer().catch(() => {});
+  return real;
 }
 
 /** `Request.prototype` with `method`, `url` and `headers` answered without a real request. */
@@ -143,7 +200,31 @@ const LAZY_PROTOTYPE: object = (() => {
     },
     body: {
       get(this: LazyRequest) {
-        return this[STATE].real?.body ?? bodyOf(this[INCOMING], this[STATE]);
+        const state = this[STATE];
+        if (state.read) return realRequest(this).body;
+        return state.real?.body ?? bodyOf(this[INCOMING], state);
+      },
+    },
+    bodyUsed: {
+      get(this: LazyRequest) {
+        const state = this[STATE];
+        if (state.real) return state.real.bodyUsed;
+        if (state.read) return true;
+        // Untouched: not used. A stream handed out may have been read: the real request knows.
+        return state.body === undefined ? false : realRequest(this).bodyUsed;
+      },
+    },
+    arrayBuffer: {
+      value(this: LazyRequest): Promise<ArrayBuffer> {
+        const state = this[STATE];
+        const req = this[INCOMING];
+        // Once a stream or a real request exists, or the body was read, the real one answers.
+        if (state.real || state.body !== undefined || state.read) {
+          return realRequest(this).arrayBuffer();
+        }
+        if (!hasBody(req, state)) return Promise.resolve(new ArrayBuffer(0));
+        state.read = true;
+        return readWhole(req);
       },
     },
     signal: {
