@@ -88,7 +88,8 @@ Deno.test(`soak: ${SECONDS} s of churn leaves nothing behind and loses nothing`,
       while (Date.now() < until) {
         round++;
         const batch = await Promise.all(
-          Array.from({ length: BATCH }, () => SockjsWs.session(base)),
+          // A generous wait for the open frame: 100 handshakes at once on a loaded machine.
+          Array.from({ length: BATCH }, () => SockjsWs.session(base, 15_000)),
         );
         batch.forEach((c, i) => c.send(`CONNECT churn${round}-${i % 10}:${KEY}`, "SUBSCRIBE soak"));
         stats.connected += batch.length;
@@ -130,7 +131,7 @@ Deno.test(`soak: ${SECONDS} s of churn leaves nothing behind and loses nothing`,
     const baselineFiles = openFiles(server.child.pid);
 
     for (let i = 0; i < STABLE; i++) {
-      const c = await SockjsWs.session(base);
+      const c = await SockjsWs.session(base, 15_000);
       c.send(`CONNECT stable${i}:${KEY}`, "SUBSCRIBE soak");
       stable.push(c);
     }

@@ -42,10 +42,10 @@ export class SockjsWs {
     return client;
   }
 
-  /** Opens a SockJS session and checks its open frame. */
-  static async session(base: string): Promise<SockjsWs> {
+  /** Opens a SockJS session and checks its open frame (waiting up to `timeoutMs` for it). */
+  static async session(base: string, timeoutMs = 3_000): Promise<SockjsWs> {
     const client = await SockjsWs.open(base);
-    const open = await client.next();
+    const open = await client.next(timeoutMs);
     if (open !== "o") throw new Error(`Expected the open frame, got ${open}`);
     return client;
   }
