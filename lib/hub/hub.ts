@@ -90,7 +90,7 @@ export class App {
 
   /** Number of distinct user ids with at least one connection. */
   get userCount(): number {
-    if (this.#outbox.pending) this.flush();
+    this.flush();
     return this.#users.size;
   }
 
@@ -112,7 +112,7 @@ export class App {
   /** Registers a connection under its user id. Registering twice changes nothing. */
   register(conn: HubConnection): void {
     if (this.#subscriptions.has(conn)) return;
-    if (this.#outbox.pending) this.flush();
+    this.flush();
     this.#subscriptions.set(conn, new Set());
     let conns = this.#users.get(conn.userId);
     if (!conns) this.#users.set(conn.userId, conns = new Set());
@@ -124,7 +124,7 @@ export class App {
   unregister(conn: HubConnection): void {
     const channels = this.#subscriptions.get(conn);
     if (!channels) return;
-    if (this.#outbox.pending) this.flush();
+    this.flush();
     for (const channel of channels) this.#leave(conn, channel);
     this.#subscriptions.delete(conn);
     const conns = this.#users.get(conn.userId);
@@ -143,7 +143,7 @@ export class App {
     const channels = this.#subscriptions.get(conn);
     if (!channels) return false;
     if (channels.has(channel)) return true;
-    if (this.#outbox.pending) this.flush();
+    this.flush();
     channels.add(channel);
     let conns = this.#channels.get(channel);
     if (!conns) this.#channels.set(channel, conns = new Set());
@@ -156,7 +156,7 @@ export class App {
   unsubscribe(conn: HubConnection, channel: string): void {
     const channels = this.#subscriptions.get(conn);
     if (!channels?.has(channel)) return;
-    if (this.#outbox.pending) this.flush();
+    this.flush();
     channels.delete(channel);
     this.#leave(conn, channel);
   }
@@ -168,7 +168,7 @@ export class App {
 
   /** Whether the user has at least one connection. */
   isOnline(userId: string): boolean {
-    if (this.#outbox.pending) this.flush(); // what a reader sees reflects every push made
+    this.flush(); // what a reader sees reflects every push made
     return this.#users.has(userId);
   }
 
@@ -179,7 +179,7 @@ export class App {
 
   /** Each user id in the channel once, in the order of their first subscription. */
   channelUsers(channel: string): string[] {
-    if (this.#outbox.pending) this.flush(); // what a reader sees reflects every push made
+    this.flush(); // what a reader sees reflects every push made
     const conns = this.#channels.get(channel);
     if (!conns) return [];
     const users = new Set<string>();
@@ -234,7 +234,7 @@ export class App {
   logout(userId: string): number {
     const conns = this.#users.get(userId);
     if (!conns) return 0;
-    if (this.#outbox.pending) this.flush();
+    this.flush();
     const targets = [...conns];
     for (const conn of targets) {
       this.unregister(conn);

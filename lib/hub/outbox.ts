@@ -41,11 +41,6 @@ export class Outbox {
     this.#deliver = deliver;
   }
 
-  /** Whether pushes are waiting. */
-  get pending(): boolean {
-    return this.#runs.length > 0;
-  }
-
   /** Queues a push; it goes out at the end of this event-loop turn, or at the next `flush()`. */
   add(target: Target, key: string, message: Message): void {
     const runs = this.#runs;
@@ -68,10 +63,12 @@ export class Outbox {
    * delivery that closes a connection, say) wait for the next flush.
    */
   flush(): void {
+    const runs = this.#runs;
+    // Nothing waiting means no timer either (one is set with the first run): cheap enough to
+    // call before every change to the index.
+    if (runs.length === 0) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const runs = this.#runs;
-    if (runs.length === 0) return;
     this.#runs = [];
     for (const run of runs) this.#deliver(run);
   }
