@@ -30,7 +30,12 @@ export type { SockjsConnection } from "./lib/sockjs/session.ts";
 export type { Handler, RequestContext, WebSocketLike } from "./lib/sockjs/socket.ts";
 export * from "./lib/sockjs/close_codes.ts";
 export { Logger, type LogLevel } from "./lib/log.ts";
-export { type RunningServer, serve, type ServeOptions } from "./lib/runtime/serve_deno.ts";
+export {
+  type RunningServer,
+  serve,
+  type ServeHandler,
+  type ServeOptions,
+} from "./lib/runtime/serve_deno.ts";
 export { VERSION } from "./lib/version.ts";
 import { main } from "./lib/runtime/cli_deno.ts";
 export { main };

@@ -444,6 +444,9 @@ export function cpuCrossCheck(results: readonly PushResult[]): string {
     `(${fmt((100 * (ticks - precise)) / precise, 1)}%).`;
 }
 
+/** What a section built on the fan-out rows says when `--no-fanout` left none. */
+const NO_FANOUT = "Not run (`--no-fanout`).";
+
 /** The whole report as Markdown. */
 export function renderReport(results: BenchResults, chartFile: string | null): string {
   const m = results.machine;
@@ -487,7 +490,7 @@ export function renderReport(results: BenchResults, chartFile: string | null): s
     "",
     cpuCrossCheck([...results.fanout, ...results.manyChannels]),
     "",
-    fanoutTable(results.fanout),
+    results.fanout.length ? fanoutTable(results.fanout) : NO_FANOUT,
     "",
     ...(results.fanout.some((r) => (r.nodes ?? 1) > 1)
       ? [
@@ -510,7 +513,9 @@ export function renderReport(results: BenchResults, chartFile: string | null): s
     "Server RSS growth per connected, subscribed client (VmRSS after the settle time minus VmRSS " +
     "before the first client).",
     "",
-    memoryTable([...results.fanout, ...results.manyChannels]),
+    results.fanout.length || results.manyChannels.length
+      ? memoryTable([...results.fanout, ...results.manyChannels])
+      : NO_FANOUT,
     "",
     "## API throughput (wrk)",
     "",
@@ -524,14 +529,14 @@ export function renderReport(results: BenchResults, chartFile: string | null): s
     "",
     "## Growth from the smallest to the largest client count",
     "",
-    growthTable(results.fanout),
+    results.fanout.length ? growthTable(results.fanout) : NO_FANOUT,
     "",
-    ...(chartFile ? [`![growth](${chartFile})`, ""] : []),
+    ...(chartFile && results.fanout.length ? [`![growth](${chartFile})`, ""] : []),
     "## Ratios to the anchors",
     "",
     "Project figure divided by the anchor's at the same client count (below 1: better than it).",
     "",
-    ratioTable(results.fanout),
+    results.fanout.length ? ratioTable(results.fanout) : NO_FANOUT,
     "",
     ...(missing.length
       ? [`Not measured: ${missing.map((t) => `${t.id} (${t.missing})`).join(", ")}.`, ""]

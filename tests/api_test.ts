@@ -5,6 +5,8 @@
 
 import assert from "node:assert/strict";
 import { createApiHandler } from "../lib/api/handler.ts";
+import { type Broker, BrokerUnavailableError } from "../lib/broker/broker.ts";
+import { MemoryBroker } from "../lib/broker/memory.ts";
 import { type App, Hub, type HubConnection } from "../lib/hub/hub.ts";
 import type { Message } from "../lib/hub/message.ts";
 import type { CloseReason } from "../lib/sockjs/close_codes.ts";
@@ -369,4 +371,81 @@ Deno.test("api: a channel POST count is the number of connections sent to, dupli
     (await call("GET", "/api/1.0.0/foo/channels/news/")).text,
     '{"users": ["alice", "bob"]}\n',
   );
+});
+
+Deno.test("api: a broker answering at once or with promises gets the same answers and errors", async () => {
+  const hub = new Hub([{ publicKey: "foo", secret: "bar" }]);
+  const memory = new MemoryBroker();
+  /** The in-memory broker's answers as promises, as a cluster broker gives them. */
+  const later: Broker = {
+    ready: true,
+    publishToChannel: (...args) => Promise.resolve(memory.publishToChannel(...args)),
+    publishToUser: (...args) => Promise.resolve(memory.publishToUser(...args)),
+    logout: (...args) => Promise.resolve(memory.logout(...args)),
+    userCount: (...args) => Promise.resolve(memory.userCount(...args)),
+    isOnline: (...args) => Promise.resolve(memory.isOnline(...args)),
+    channelUsers: (...args) => Promise.resolve(memory.channelUsers(...args)),
+    close: () => Promise.resolve(),
+  };
+  const unavailable = () => {
+    throw new BrokerUnavailableError();
+  };
+  /** Fails every call: at once (`throws`) or with a rejected promise. */
+  const failing = (error: () => never, throws: boolean): Broker => {
+    const fail = () => throws ? error() : Promise.reject(new Error("x")).catch(error);
+    return {
+      ready: true,
+      publishToChannel: fail,
+      publishToUser: fail,
+      logout: fail,
+      userCount: fail,
+      isOnline: fail,
+      channelUsers: fail,
+      close: () => Promise.resolve(),
+    };
+  };
+  const calls: [string, string, string?][] = [
+    ["GET", "/users/"],
+    ["GET", "/users/u/"],
+    ["POST", "/users/u/", '"hi"'],
+    ["DELETE", "/users/u/"],
+    ["GET", "/channels/c/"],
+    ["POST", "/channels/c/", '{"a": 1}'],
+    ["POST", "/channels/c/", "{bad"],
+  ];
+  const answers = async (broker: Broker) => {
+    const api = createApiHandler(hub, { broker });
+    const out: string[] = [];
+    for (const [method, path, body] of calls) {
+      const res = await api(
+        new Request(`http://localhost/api/1.0.0/foo${path}`, {
+          method,
+          headers: { "X-Thunder-Secret-Key": "bar" },
+          body,
+        }),
+      );
+      out.push(`${res.status} ${await res.text()}`);
+    }
+    return out;
+  };
+  assert.deepEqual(await answers(later), await answers(memory));
+  const down = await answers(failing(unavailable, true));
+  assert.deepEqual(await answers(failing(unavailable, false)), down);
+  assert.equal(down[0], '503 {"message": "Cluster broker unavailable.", "status": 503}\n');
+  assert.equal(down[6], '400 {"message": "Request body is not valid JSON.", "status": 400}\n');
+  // Errors the API does not expect are not answered: the server turns them into a 500.
+  const boom = () => {
+    throw new TypeError("boom");
+  };
+  for (const throws of [true, false]) {
+    const api = createApiHandler(hub, { broker: failing(boom, throws) });
+    await assert.rejects(
+      api(
+        new Request("http://localhost/api/1.0.0/foo/users/", {
+          headers: { "X-Thunder-Secret-Key": "bar" },
+        }),
+      ),
+      TypeError,
+    );
+  }
 });

@@ -44,12 +44,14 @@ export type ApiHandler = (req: Request) => Promise<Response>;
 
 /**
  * Answers an API request whose path the caller has matched already, with `routeOf`: undefined
- * (no endpoint) gets 404, an `HttpError` (a path that is not UTF-8) its own answer.
+ * (no endpoint) gets 404, an `HttpError` (a path that is not UTF-8) its own answer. The answer
+ * comes at once when nothing needs waiting for (no body to read, a broker that answers at once),
+ * else as a promise.
  */
 export type ApiResponder = (
   req: Request,
   route: ApiRoute | HttpError | undefined,
-) => Promise<Response>;
+) => Response | Promise<Response>;
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -97,61 +99,95 @@ export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiRespo
   const maxMessageSize = options.maxMessageSize ?? 65_536;
   const broker = options.broker ?? new MemoryBroker();
 
-  return async (req, route) => {
+  /**
+   * The answer, or a promise of it. Throws the errors it meets at once (the caller answers them);
+   * a promise answers its own, and rejects only with errors the API does not expect.
+   */
+  function answer(req: Request, route: ApiRoute | HttpError | undefined) {
+    if (route === undefined) return notFound();
+    if (route instanceof HttpError) return errorResponse(route);
+    const method = req.method;
+    if (!isAllowedMethod(route.kind, method)) {
+      throw new HttpError(405, "Method not allowed.", { Allow: ALLOWED_METHODS[route.kind] });
+    }
+    if (method === "OPTIONS") {
+      return new Response(null, { status: 200, headers: API_CORS_HEADERS });
+    }
+    const app = hub.app(route.publicKey);
+    const given = req.headers.get("X-Thunder-Secret-Key");
+    if (!app || given === null || !timingSafeEqual(given, app.secret)) {
+      throw new HttpError(401, WRONG_KEY_MESSAGE);
+    }
+    switch (route.kind) {
+      case "users":
+        return then(broker.userCount(app), countResponse);
+      case "user": {
+        const userId = route.userId;
+        if (method === "GET") return then(broker.isOnline(app, userId), onlineResponse);
+        if (method === "DELETE") return then(broker.logout(app, userId), noContent);
+        return publish(req, (payload) => broker.publishToUser(app, userId, payload));
+      }
+      case "channel": {
+        const channel = route.channel;
+        if (method === "GET") return then(broker.channelUsers(app, channel), usersResponse);
+        return publish(req, (payload) => broker.publishToChannel(app, channel, payload));
+      }
+    }
+  }
+
+  /** Reads the payload, publishes it and answers the count, errors answered too. */
+  function publish(
+    req: Request,
+    send: (payload: string) => number | Promise<number>,
+  ): Promise<Response> {
+    // One promise job once the body is read: a payload refused, a broker that throws or one
+    // that answers at once are all answered in it.
+    return readBody(req, maxMessageSize).then((bytes) => {
+      try {
+        return then(send(jsonPayload(bytes)), countResponse);
+      } catch (error) {
+        return errorAnswer(error);
+      }
+    }, errorAnswer);
+  }
+
+  return (req, route) => {
     try {
-      if (route === undefined) return notFound();
-      if (route instanceof HttpError) return errorResponse(route);
-      const method = req.method;
-      if (!isAllowedMethod(route.kind, method)) {
-        throw new HttpError(405, "Method not allowed.", { Allow: ALLOWED_METHODS[route.kind] });
-      }
-      if (method === "OPTIONS") {
-        return new Response(null, { status: 200, headers: API_CORS_HEADERS });
-      }
-      const app = hub.app(route.publicKey);
-      const given = req.headers.get("X-Thunder-Secret-Key");
-      if (!app || given === null || !timingSafeEqual(given, app.secret)) {
-        throw new HttpError(401, WRONG_KEY_MESSAGE);
-      }
-      switch (route.kind) {
-        case "users":
-          return countResponse(await broker.userCount(app));
-        case "user":
-          if (method === "GET") {
-            const online = await broker.isOnline(app, route.userId);
-            return jsonTextResponse(200, '{"online": ' + pyJson(online) + "}\n");
-          }
-          if (method === "DELETE") {
-            await broker.logout(app, route.userId);
-            return new Response(null, { status: 204, headers: API_CORS_HEADERS });
-          }
-          return countResponse(
-            await broker.publishToUser(
-              app,
-              route.userId,
-              await readPayload(req, maxMessageSize),
-            ),
-          );
-        case "channel":
-          if (method === "GET") {
-            return jsonResponse(200, { users: await broker.channelUsers(app, route.channel) });
-          }
-          return countResponse(
-            await broker.publishToChannel(
-              app,
-              route.channel,
-              await readPayload(req, maxMessageSize),
-            ),
-          );
-      }
+      return answer(req, route);
     } catch (error) {
-      if (error instanceof HttpError) return errorResponse(error);
-      if (error instanceof BrokerUnavailableError) {
-        return errorResponse(new HttpError(503, error.message));
-      }
-      throw error;
+      return errorAnswer(error);
     }
   };
+}
+
+/**
+ * The answer for an error the API expects: its own for an `HttpError`, 503 when the broker is
+ * unavailable. Anything else is thrown again.
+ */
+function errorAnswer(error: unknown): Response {
+  if (error instanceof HttpError) return errorResponse(error);
+  if (error instanceof BrokerUnavailableError) {
+    return errorResponse(new HttpError(503, error.message));
+  }
+  throw error;
+}
+
+/**
+ * `make(value)`, once `value` is there: at once, or when its promise resolves. A promise that
+ * rejects gets `errorAnswer`'s answer.
+ */
+function then<T>(
+  value: T | PromiseLike<T>,
+  make: (value: T) => Response,
+): Response | Promise<Response> {
+  if (value instanceof Promise) return value.then(make, errorAnswer);
+  if (isThenable(value)) return Promise.resolve(value).then(make, errorAnswer);
+  return make(value);
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return (typeof value === "object" || typeof value === "function") && value !== null &&
+    typeof (value as { then?: unknown }).then === "function";
 }
 
 /** `{"count": n}`, as `jsonResponse(200, { count })` writes it, without the object. */
@@ -159,8 +195,23 @@ function countResponse(count: number): Response {
   return jsonTextResponse(200, '{"count": ' + pyJson(count) + "}\n");
 }
 
-async function readPayload(req: Request, maxBytes: number): Promise<string> {
-  const bytes = await readBody(req, maxBytes);
+/** `{"online": bool}`, as `jsonResponse(200, { online })` writes it. */
+function onlineResponse(online: boolean): Response {
+  return jsonTextResponse(200, '{"online": ' + pyJson(online) + "}\n");
+}
+
+/** `{"users": [...]}`. */
+function usersResponse(users: string[]): Response {
+  return jsonResponse(200, { users });
+}
+
+/** The 204 answer of a logout. */
+function noContent(): Response {
+  return new Response(null, { status: 204, headers: API_CORS_HEADERS });
+}
+
+/** A body as the payload of a publish: UTF-8 holding one JSON value, else 400. */
+function jsonPayload(bytes: Uint8Array): string {
   let text: string;
   try {
     text = strictUtf8.decode(bytes);

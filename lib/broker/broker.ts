@@ -8,22 +8,28 @@
 
 import type { App } from "../hub/hub.ts";
 
+/**
+ * A broker's answer: the value itself when the broker has it at hand (the in-memory broker, so
+ * that the API can answer without waiting), or a promise of it (a cluster broker).
+ */
+export type BrokerAnswer<T> = T | Promise<T>;
+
 /** Carries publishes to connections and answers presence questions, for every application. */
 export interface Broker {
   /** Whether publishes can be carried now (a cluster broker is not while its engine is away). */
   readonly ready: boolean;
-  /** Sends to every connection in the channel; resolves with how many it was sent to. */
-  publishToChannel(app: App, channel: string, payload: string): Promise<number>;
-  /** Sends to every connection of the user; resolves with how many it was sent to. */
-  publishToUser(app: App, userId: string, payload: string): Promise<number>;
+  /** Sends to every connection in the channel; answers how many it was sent to. */
+  publishToChannel(app: App, channel: string, payload: string): BrokerAnswer<number>;
+  /** Sends to every connection of the user; answers how many it was sent to. */
+  publishToUser(app: App, userId: string, payload: string): BrokerAnswer<number>;
   /** Closes every connection of the user with 9002. */
-  logout(app: App, userId: string): Promise<void>;
+  logout(app: App, userId: string): BrokerAnswer<void>;
   /** The number of distinct user ids with at least one connection. */
-  userCount(app: App): Promise<number>;
+  userCount(app: App): BrokerAnswer<number>;
   /** Whether the user has at least one connection. */
-  isOnline(app: App, userId: string): Promise<boolean>;
+  isOnline(app: App, userId: string): BrokerAnswer<boolean>;
   /** The user ids in the channel, each once. */
-  channelUsers(app: App, channel: string): Promise<string[]>;
+  channelUsers(app: App, channel: string): BrokerAnswer<string[]>;
   /** Stops the broker (disconnects from its engine). Safe to call twice. */
   close(): Promise<void>;
 }

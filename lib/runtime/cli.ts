@@ -8,8 +8,7 @@
 
 import { HELP, parseCli, USAGE } from "./args.ts";
 import type { AcquirePidFile } from "./pid_file.ts";
-import type { RunningServer, ServeOptions } from "./serve.ts";
-import type { Handler } from "../sockjs/socket.ts";
+import type { RunningServer, ServeHandler, ServeOptions } from "./serve.ts";
 import { Logger } from "../log.ts";
 import { type AppKeys, Thunderpush } from "../server.ts";
 import { parseAppsFile } from "../apps.ts";
@@ -29,7 +28,7 @@ export interface CliPlatform {
   readonly acquirePidFile: AcquirePidFile;
   /** The runtime's adapter. */
   readonly serve: (
-    handler: Handler,
+    handler: ServeHandler,
     options: ServeOptions,
   ) => RunningServer | Promise<RunningServer>;
   /**
@@ -129,7 +128,7 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
   const servers: RunningServer[] = [];
   try {
     servers.push(
-      await platform.serve(thunder.fetch, {
+      await platform.serve(thunder.handle, {
         port: options.port,
         hostname: options.host,
         onError,

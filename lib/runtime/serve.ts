@@ -5,6 +5,14 @@
  * @module
  */
 
+import type { RequestContext } from "../sockjs/socket.ts";
+
+/**
+ * What an adapter serves: a fetch-style handler with the runtime's request context, answering at
+ * once or with a promise (a `Handler` is one; so is `Thunderpush.handle`).
+ */
+export type ServeHandler = (req: Request, ctx?: RequestContext) => Response | Promise<Response>;
+
 /** Where and how to listen. */
 export interface ServeOptions {
   /** TCP port; 0 picks a free one (default 8080). */

@@ -6,7 +6,7 @@
  * import { Thunderpush } from "../server.ts";
  * import { serve } from "./serve_deno.ts";
  * const thunder = new Thunderpush({ apps: [{ publicKey: "key", secret: "secret" }] });
- * const server = serve(thunder.fetch, { port: 8080 });
+ * const server = serve(thunder.handle, { port: 8080 });
  * // later
  * thunder.close();
  * await server.close();
@@ -15,13 +15,18 @@
  * @module
  */
 
-import type { Handler, RequestContext } from "../sockjs/socket.ts";
-import { describeAddress, type RunningServer, type ServeOptions } from "./serve.ts";
+import type { RequestContext } from "../sockjs/socket.ts";
+import {
+  describeAddress,
+  type RunningServer,
+  type ServeHandler,
+  type ServeOptions,
+} from "./serve.ts";
 
-export type { RunningServer, ServeOptions } from "./serve.ts";
+export type { RunningServer, ServeHandler, ServeOptions } from "./serve.ts";
 
 /** Serves `handler` with `Deno.serve`. Returns once the server listens; throws if it cannot. */
-export function serve(handler: Handler, options: ServeOptions = {}): RunningServer {
+export function serve(handler: ServeHandler, options: ServeOptions = {}): RunningServer {
   const requested = options.hostname ?? "";
   // Deno pings a socket silent for half its idleTimeout (in seconds) and drops it when no answer
   // comes in the other half: twice ours gives the documented schedule, as on Node (ping after

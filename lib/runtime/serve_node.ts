@@ -12,7 +12,7 @@
  * import { Thunderpush } from "thunderpush";
  * import { serve } from "thunderpush"; // the Node adapter in the npm package
  * const thunder = new Thunderpush({ apps: [{ publicKey: "key", secret: "secret" }] });
- * const server = await serve(thunder.fetch, { port: 8080 });
+ * const server = await serve(thunder.handle, { port: 8080 });
  * console.log(`listening on ${server.url}`);
  * ```
  *
@@ -24,18 +24,23 @@ import { createServer, type IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { Handler, RequestContext, UpgradeWebSocket } from "../sockjs/socket.ts";
-import { describeAddress, type RunningServer, type ServeOptions } from "./serve.ts";
+import type { RequestContext, UpgradeWebSocket } from "../sockjs/socket.ts";
+import {
+  describeAddress,
+  type RunningServer,
+  type ServeHandler,
+  type ServeOptions,
+} from "./serve.ts";
 import { type BridgedRequest, remoteAddress, toRequest } from "./node_request.ts";
 import { writeResponse } from "./node_response.ts";
 import { checkHandshake, createHandshaker, NodeWebSocket } from "./node_websocket.ts";
 
-export type { RunningServer, ServeOptions } from "./serve.ts";
+export type { RunningServer, ServeHandler, ServeOptions } from "./serve.ts";
 
 const INTERNAL_ERROR = "Internal server error.\n";
 
 /** Serves `handler` with `node:http` and `ws`. Resolves once the server listens. */
-export function serve(handler: Handler, options: ServeOptions = {}): Promise<RunningServer> {
+export function serve(handler: ServeHandler, options: ServeOptions = {}): Promise<RunningServer> {
   const handshake = createHandshaker();
   let inFlight = 0;
   let closing = false;
