@@ -4,8 +4,11 @@
  */
 
 import assert from "node:assert/strict";
-import { eventually, inProcess, KEY, type Target } from "./helpers/target.ts";
+import { eventually, inProcess, KEY, SECRET, type Target } from "./helpers/target.ts";
 import { nodeSockjsClient } from "./helpers/node_sockjs_client.ts";
+import { Thunderpush } from "../lib/server.ts";
+import { serve } from "../lib/runtime/serve_deno.ts";
+import type { SessionRequestInfo } from "../lib/sockjs/session.ts";
 
 const apiSays = (server: Target, path: string, text: string) =>
   eventually(async () => (await server.api("GET", path)).text === text);
@@ -177,6 +180,48 @@ Deno.test("assets: /thunderpush.js and /connect/sockjs.min.js are served with lo
     const iframe = await (await fetch(server.base + "/connect/iframe.html")).text();
     assert.match(iframe, /<script src="\/connect\/sockjs\.min\.js"><\/script>/);
   } finally {
+    await server.close();
+  }
+});
+
+Deno.test("a session keeps only the request headers that identify the client", async () => {
+  const thunder = new Thunderpush({ apps: [{ publicKey: KEY, secret: SECRET }] });
+  const seen: SessionRequestInfo[] = [];
+  thunder.sockjs.onConnection((conn) => seen.push(conn.info));
+  const server = serve(thunder.handle, { port: 0, hostname: "127.0.0.1" });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  const headers = {
+    "User-Agent": "probe/1.0",
+    "X-Forwarded-For": "203.0.113.9",
+    "Accept-Language": "fr",
+    Cookie: "secret=1",
+    "X-Custom": "dropped",
+  };
+  const ws = new WebSocket(`${base.replace("http", "ws")}/connect/000/abc/websocket`, {
+    headers,
+  });
+  const closed = new Promise((resolve) => ws.onclose = resolve);
+  try {
+    const res = await fetch(`${base}/connect/000/${crypto.randomUUID().slice(0, 8)}/xhr`, {
+      method: "POST",
+      headers,
+    });
+    assert.equal(await res.text(), "o\n");
+    await eventually(() => Promise.resolve(seen.length === 2));
+    assert.deepEqual(seen.map((info) => info.protocol).sort(), ["websocket", "xhr"]);
+    for (const info of seen) {
+      // Deno's WebSocket client puts its own name before the given user agent.
+      assert.match(info.headers["user-agent"], /probe\/1\.0$/);
+      assert.deepEqual({ ...info.headers, "user-agent": "" }, {
+        host: `127.0.0.1:${server.addr.port}`,
+        "user-agent": "",
+        "x-forwarded-for": "203.0.113.9",
+        "accept-language": "fr",
+      });
+    }
+  } finally {
+    await thunder.close();
+    await closed;
     await server.close();
   }
 });

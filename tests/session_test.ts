@@ -16,7 +16,7 @@ class Recv implements Receiver {
   }
 }
 
-const info = { protocol: "test", remoteAddress: "", url: "http://x/", headers: new Headers() };
+const info = { protocol: "test", remoteAddress: "", url: "http://x/", headers: {} };
 
 function makeSession(
   options: Partial<{ disconnectDelay: number; maxQueuedMessages: number }> = {},

@@ -62,8 +62,12 @@ export interface SessionRequestInfo {
   readonly remoteAddress: string;
   /** The URL of the request that created the session. */
   readonly url: string;
-  /** The headers of the request that created the session. */
-  readonly headers: Headers;
+  /**
+   * The headers of the request that created the session that identify the client, by lower-case
+   * name: only those in `KEPT_HEADERS` (`host`, `user-agent`, `x-forwarded-for`, ...), as
+   * sockjs-node keeps them.
+   */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** Listeners of a session, in the spirit of sockjs-node's `conn.on(...)`. */

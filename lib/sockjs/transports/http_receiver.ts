@@ -6,6 +6,7 @@
  * @module
  */
 
+import { requestInfo } from "../request_info.ts";
 import type { TransportRequest } from "../routes.ts";
 import type { Receiver, Session } from "../session.ts";
 import { INTERRUPTED, SEND_BUFFER_FULL } from "../close_codes.ts";
@@ -55,12 +56,14 @@ export function cookieHeader(t: TransportRequest): Record<string, string> {
 export function findSession(t: TransportRequest, create: boolean): Session | undefined {
   const existing = t.server.session(t.sessionId);
   if (existing || !create) return existing;
-  return t.server.createSession(t.sessionId, {
-    protocol: t.url.pathname.slice(t.url.pathname.lastIndexOf("/") + 1),
-    remoteAddress: t.ctx.remoteAddress ?? "",
-    url: t.req.url,
-    headers: t.req.headers,
-  }, true);
+  return t.server.createSession(
+    t.sessionId,
+    requestInfo(
+      t,
+      t.url.pathname.slice(t.url.pathname.lastIndexOf("/") + 1),
+    ),
+    true,
+  );
 }
 
 /**

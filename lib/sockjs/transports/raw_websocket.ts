@@ -5,6 +5,7 @@
  * @module
  */
 
+import { requestInfo } from "../request_info.ts";
 import type { TransportRequest } from "../routes.ts";
 import type { SessionEvents, SessionRequestInfo, SockjsConnection } from "../session.ts";
 import { SessionState } from "../session.ts";
@@ -101,16 +102,17 @@ class RawConnection implements SockjsConnection {
 
 /** Handles `GET /prefix/websocket`. */
 export function rawWebsocket(t: TransportRequest): Response {
+  // Read before the upgrade: once the request is upgraded, its headers can no longer be read.
+  const info = requestInfo(t, "websocket-raw");
   const upgraded = upgrade(t);
   if (upgraded instanceof Response) return upgraded;
   const { socket, response } = upgraded;
   const { server } = t;
-  const conn = new RawConnection(socket, {
-    protocol: "websocket-raw",
-    remoteAddress: t.ctx.remoteAddress ?? "",
-    url: t.req.url,
-    headers: t.req.headers,
-  }, server.options.maxBufferedBytes);
+  const conn = new RawConnection(
+    socket,
+    info,
+    server.options.maxBufferedBytes,
+  );
   const maxSize = server.options.maxMessageSize;
   const trace = server.options.trace;
   socket.onopen = () => {

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { requestInfo } from "../request_info.ts";
 import type { TransportRequest } from "../routes.ts";
 import type { Receiver, Session } from "../session.ts";
 import type { WebSocketLike } from "../socket.ts";
@@ -97,16 +98,13 @@ function ignore(): void {}
 
 /** Handles `GET /prefix/{server}/{session}/websocket`. */
 export function websocket(t: TransportRequest): Response {
+  // Read before the upgrade: once the request is upgraded, its headers can no longer be read.
+  const info = requestInfo(t, "websocket");
   const upgraded = upgrade(t);
   if (upgraded instanceof Response) return upgraded;
   const { socket, response } = upgraded;
   const { server } = t;
-  const session = server.createSession(randomId(), {
-    protocol: "websocket",
-    remoteAddress: t.ctx.remoteAddress ?? "",
-    url: t.req.url,
-    headers: t.req.headers,
-  }, false);
+  const session = server.createSession(randomId(), info, false);
   const receiver = new WebSocketReceiver(socket, session, server.options.maxBufferedBytes);
   const maxSize = server.options.maxMessageSize;
   socket.onopen = () => session.attach(receiver);
