@@ -281,3 +281,66 @@ Deno.test("a delivery that closes a connection does not disturb the rest of the 
   assert.deepEqual(other.received.map((m) => m.size), [1, 1]);
   assert.equal(app.connectionCount, 1);
 });
+
+Deno.test("one connection or several: users and connections grow and shrink through every size", async () => {
+  const app = messenger();
+  const [a, b, c] = [new Dummy("u"), new Dummy("u"), new Dummy("u")];
+  for (const conn of [a, b, c]) {
+    app.register(conn);
+    app.register(conn); // twice changes nothing
+  }
+  assert.equal(app.connectionCountOf("u"), 3);
+  assert.equal(app.publishToUser("u", "1"), 3);
+  app.unregister(b);
+  assert.deepEqual([...app.connectionsOf("u")], [a, c]);
+  app.unregister(a);
+  assert.deepEqual([...app.connectionsOf("u")], [c]);
+  assert.equal(app.publishToUser("u", "2"), 1);
+  app.register(a);
+  assert.deepEqual([...app.connectionsOf("u")], [c, a]);
+  // Channels of one connection: none, one, several, and back.
+  assert.equal(app.subscriptionCount(c), 0);
+  for (const channel of ["x", "y", "x", "z"]) app.subscribe(c, channel);
+  assert.deepEqual([...app.subscriptionsOf(c)], ["x", "y", "z"]);
+  app.unsubscribe(c, "y");
+  app.unsubscribe(c, "x");
+  app.unsubscribe(c, "nope");
+  assert.deepEqual([...app.subscriptionsOf(c)], ["z"]);
+  assert.equal(app.subscriptionCount(c), 1);
+  assert.equal(app.publishToChannel("z", "3"), 1);
+  assert.equal(app.publishToChannel("x", "4"), 0);
+  app.unsubscribe(c, "z");
+  assert.equal(app.subscriptionCount(c), 0);
+  app.subscribe(c, "w");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  // Each push reached the connections there when it was made (unregister sends what waits).
+  assert.deepEqual(a.received.map((m) => m.frame), ['a[{"payload":"1"}]']);
+  assert.deepEqual(b.received.map((m) => m.frame), ['a[{"payload":"1"}]']);
+  assert.deepEqual(c.received.map((m) => m.frame), [
+    'a[{"payload":"1"}]',
+    'a[{"payload":"2"}]',
+    'a[{"payload":"3","channel":"z"}]',
+  ]);
+  app.unregister(c);
+  app.unregister(a);
+  assert.deepEqual([app.userCount, app.connectionCount, app.channelCount], [0, 0, 0]);
+  assert.equal(app.connectionCountOf("u"), 0);
+  assert.equal(app.subscriptionCount(c), 0);
+});
+
+Deno.test("a delivery that closes another connection of the same user does not skip the rest", async () => {
+  const app = messenger();
+  const conns: Dummy[] = [];
+  class Closer extends Dummy {
+    override deliver(message: Message): void {
+      super.deliver(message);
+      app.unregister(conns[1]); // the user drops to two, then the loop goes on
+    }
+  }
+  conns.push(new Closer("v"), new Dummy("v"), new Dummy("v"));
+  for (const conn of conns) app.register(conn);
+  app.publishToUser("v", "1");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(conns.map((conn) => conn.received.length), [1, 0, 1]);
+  assert.equal(app.connectionCountOf("v"), 2);
+});

@@ -179,7 +179,7 @@ export class RedisBroker implements Broker, AppObserver {
     const keys = keysFor(app.publicKey);
     this.#add(keys.userCounts(userId), this.nodeId, 1);
     this.#add(keys.users, nodeUserField(this.nodeId, userId), 1);
-    if (app.connectionsOf(userId).size === 1) this.#listen(keys.userTopic(userId), true);
+    if (app.connectionCountOf(userId) === 1) this.#listen(keys.userTopic(userId), true);
   }
 
   /** A local connection of `userId` left. */

@@ -22,7 +22,7 @@ export async function writeSnapshot(run: RunCommand, hub: Hub, node: string): Pr
   for (const app of hub.apps()) {
     const keys = keysFor(app.publicKey);
     for (const user of app.users()) {
-      const count = String(app.connectionsOf(user).size);
+      const count = String(app.connectionCountOf(user));
       writes.push(run(["HSET", keys.userCounts(user), node, count]));
       writes.push(run(["HSET", keys.users, nodeUserField(node, user), count]));
       writes.push(run(["SADD", nodeKeys, keys.userCounts(user), keys.users]));

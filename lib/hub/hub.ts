@@ -12,6 +12,7 @@ import type { CloseReason } from "../sockjs/close_codes.ts";
 import { FORCED_LOGOUT } from "../sockjs/close_codes.ts";
 import { Message } from "./message.ts";
 import { Outbox, type Run } from "./outbox.ts";
+import { addItem, hasItem, itemCount, itemSet, type OneOrMore, removeItem } from "./one_or_more.ts";
 
 /** A connection as the hub sees it: a user id and a way to deliver and to close. */
 export interface HubConnection {
@@ -46,9 +47,11 @@ export class App {
   readonly publicKey: string;
   /** The secret the HTTP API expects in `X-Thunder-Secret-Key`. */
   readonly secret: string;
-  #users = new Map<string, Set<HubConnection>>();
+  // A user's connections and a connection's channels are most often one: kept alone, not in a
+  // Set (see one_or_more.ts). A registered connection in no channel maps to null.
+  #users = new Map<string, OneOrMore<HubConnection>>();
   #channels = new Map<string, Set<HubConnection>>();
-  #subscriptions = new Map<HubConnection, Set<string>>();
+  #subscriptions = new Map<HubConnection, OneOrMore<string> | null>();
   #observer: AppObserver | null = null;
   #outbox = new Outbox((run) => this.#deliverRun(run));
 
@@ -113,24 +116,27 @@ export class App {
   register(conn: HubConnection): void {
     if (this.#subscriptions.has(conn)) return;
     this.flush();
-    this.#subscriptions.set(conn, new Set());
-    let conns = this.#users.get(conn.userId);
-    if (!conns) this.#users.set(conn.userId, conns = new Set());
-    conns.add(conn);
+    this.#subscriptions.set(conn, null);
+    this.#users.set(conn.userId, addItem(this.#users.get(conn.userId), conn));
     this.#observer?.registered(this, conn.userId);
   }
 
   /** Removes a connection from its user and every channel. Unknown connections are ignored. */
   unregister(conn: HubConnection): void {
-    const channels = this.#subscriptions.get(conn);
-    if (!channels) return;
+    if (!this.#subscriptions.has(conn)) return;
     this.flush();
-    for (const channel of channels) this.#leave(conn, channel);
+    const channels = this.#subscriptions.get(conn);
+    if (channels instanceof Set) {
+      for (const channel of channels) this.#leave(conn, channel);
+    } else if (channels) {
+      this.#leave(conn, channels);
+    }
     this.#subscriptions.delete(conn);
     const conns = this.#users.get(conn.userId);
-    if (conns) {
-      conns.delete(conn);
-      if (conns.size === 0) this.#users.delete(conn.userId);
+    if (conns !== undefined) {
+      const left = removeItem(conns, conn);
+      if (left === undefined) this.#users.delete(conn.userId);
+      else if (left !== conns) this.#users.set(conn.userId, left);
     }
     this.#observer?.unregistered(this, conn.userId);
   }
@@ -141,10 +147,11 @@ export class App {
    */
   subscribe(conn: HubConnection, channel: string): boolean {
     const channels = this.#subscriptions.get(conn);
-    if (!channels) return false;
-    if (channels.has(channel)) return true;
+    if (channels === undefined) return false;
+    if (hasItem(channels ?? undefined, channel)) return true;
     this.flush();
-    channels.add(channel);
+    const added = addItem(channels ?? undefined, channel);
+    if (added !== channels) this.#subscriptions.set(conn, added);
     let conns = this.#channels.get(channel);
     if (!conns) this.#channels.set(channel, conns = new Set());
     conns.add(conn);
@@ -155,15 +162,21 @@ export class App {
   /** Unsubscribes a connection from a channel; other subscribers stay. */
   unsubscribe(conn: HubConnection, channel: string): void {
     const channels = this.#subscriptions.get(conn);
-    if (!channels?.has(channel)) return;
+    if (!channels || !hasItem(channels, channel)) return;
     this.flush();
-    channels.delete(channel);
+    const left = removeItem(channels, channel) ?? null;
+    if (left !== channels) this.#subscriptions.set(conn, left);
     this.#leave(conn, channel);
   }
 
-  /** The channels a connection is subscribed to. */
+  /** The channels a connection is subscribed to (a copy when it is in one or none). */
   subscriptionsOf(conn: HubConnection): ReadonlySet<string> {
-    return this.#subscriptions.get(conn) ?? new Set();
+    return itemSet(this.#subscriptions.get(conn) ?? undefined);
+  }
+
+  /** The number of channels a connection is subscribed to. */
+  subscriptionCount(conn: HubConnection): number {
+    return itemCount(this.#subscriptions.get(conn) ?? undefined);
   }
 
   /** Whether the user has at least one connection. */
@@ -172,9 +185,14 @@ export class App {
     return this.#users.has(userId);
   }
 
-  /** The connections of a user (empty when offline). */
+  /** The connections of a user (empty when offline; a copy when there is one). */
   connectionsOf(userId: string): ReadonlySet<HubConnection> {
-    return this.#users.get(userId) ?? new Set();
+    return itemSet(this.#users.get(userId));
+  }
+
+  /** The number of connections of a user (0 when offline). */
+  connectionCountOf(userId: string): number {
+    return itemCount(this.#users.get(userId));
   }
 
   /** Each user id in the channel once, in the order of their first subscription. */
@@ -213,9 +231,9 @@ export class App {
   /** Delivers an encoded message to the user's local connections; returns how many. */
   deliverToUser(userId: string, message: Message): number {
     const conns = this.#users.get(userId);
-    if (!conns) return 0;
+    if (conns === undefined) return 0;
     this.#outbox.add("user", userId, message);
-    return conns.size;
+    return itemCount(conns);
   }
 
   /**
@@ -233,9 +251,9 @@ export class App {
   /** Closes every connection of a user with code 9002. Returns how many were closed. */
   logout(userId: string): number {
     const conns = this.#users.get(userId);
-    if (!conns) return 0;
+    if (conns === undefined) return 0;
     this.flush();
-    const targets = [...conns];
+    const targets = [...itemSet(conns)];
     for (const conn of targets) {
       this.unregister(conn);
       conn.close(FORCED_LOGOUT);
@@ -254,7 +272,10 @@ export class App {
 
   #deliverRun(run: Run): void {
     const conns = run.target === "channel" ? this.#channels.get(run.key) : this.#users.get(run.key);
-    if (conns) deliverAll(conns, Message.join(run.messages));
+    if (conns === undefined) return;
+    const message = Message.join(run.messages);
+    if (conns instanceof Set) deliverAll(conns, message);
+    else conns.deliver(message);
   }
 
   #leave(conn: HubConnection, channel: string): void {

@@ -128,7 +128,7 @@ export class ThunderConnection implements HubConnection {
         for (const channel of command.channels) {
           if (!isValidChannel(channel)) continue;
           if (command.kind === "UNSUBSCRIBE") app.unsubscribe(this, channel);
-          else if (app.subscriptionsOf(this).size < this.#limits.maxChannelsPerConnection) {
+          else if (app.subscriptionCount(this) < this.#limits.maxChannelsPerConnection) {
             app.subscribe(this, channel);
           }
         }
