@@ -195,3 +195,27 @@ Deno.test("Session: a streaming receiver idle for the heartbeat delay gets h; on
   assert.deepEqual(recv.frames, ["o", 'a["x"]', "h"]);
   session.destroy();
 });
+
+Deno.test("Session: no listener, one, or several: each gets every message and the close once, in order", () => {
+  for (const count of [0, 1, 2, 3]) {
+    const { session } = makeSession();
+    const seen: string[] = [];
+    for (let i = 0; i < count; i++) {
+      session.on("data", (message) => seen.push(`${i} ${message}`));
+      session.on("close", (reason) => seen.push(`${i} closed ${reason.code}`));
+    }
+    session.attach(new Recv(true));
+    session.receive("a");
+    session.receive("b");
+    session.close({ code: 3000, reason: "done" });
+    session.close();
+    session.receive("after");
+    const expected = [];
+    for (const message of ["a", "b"]) {
+      for (let i = 0; i < count; i++) expected.push(`${i} ${message}`);
+    }
+    for (let i = 0; i < count; i++) expected.push(`${i} closed 3000`);
+    assert.deepEqual(seen, expected);
+    session.destroy();
+  }
+});

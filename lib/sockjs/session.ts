@@ -119,7 +119,9 @@ export class Session implements SockjsConnection, Beating {
   #heartbeat: Slot | undefined;
   #lastSent = 0;
   #expiry: ReturnType<typeof setTimeout> | undefined;
-  #listeners: { [K in keyof SessionEvents]: SessionEvents[K][] } = { data: [], close: [] };
+  // Listeners: most sessions have one of each, kept alone (an array only for several).
+  #onData: Listeners<SessionEvents["data"]> = null;
+  #onClose: Listeners<SessionEvents["close"]> = null;
   #onOpen: (session: Session) => void;
   #onEnd: (session: Session) => void;
 
@@ -169,7 +171,11 @@ export class Session implements SockjsConnection, Beating {
 
   /** Adds a listener for `data` or `close`. */
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): void {
-    this.#listeners[event].push(listener);
+    if (event === "data") {
+      this.#onData = addListener(this.#onData, listener as SessionEvents["data"]);
+    } else {
+      this.#onClose = addListener(this.#onClose, listener as SessionEvents["close"]);
+    }
   }
 
   /** Sends a string message to the client. Returns false when the session no longer sends. */
@@ -229,7 +235,9 @@ export class Session implements SockjsConnection, Beating {
   receive(message: string): void {
     if (this.#state !== SessionState.OPEN) return;
     this.#options.trace?.("<", this.id, message);
-    for (const listener of this.#listeners.data) listener(message);
+    const listeners = this.#onData;
+    if (typeof listeners === "function") listeners(message);
+    else if (listeners) { for (const listener of listeners) listener(message); }
   }
 
   /**
@@ -377,9 +385,10 @@ export class Session implements SockjsConnection, Beating {
 
   #emitClose(reason: CloseReason): void {
     this.#queue = [];
-    const listeners = this.#listeners.close;
-    this.#listeners = { data: [], close: [] };
-    for (const listener of listeners) listener(reason);
+    const listeners = this.#onClose;
+    this.#onData = this.#onClose = null;
+    if (typeof listeners === "function") listeners(reason);
+    else if (listeners) { for (const listener of listeners) listener(reason); }
   }
 
   #end(): void {
@@ -389,4 +398,16 @@ export class Session implements SockjsConnection, Beating {
     this.#state = SessionState.CLOSED;
     this.#onEnd(this);
   }
+}
+
+/** No listener, one, or several in the order they were added. */
+type Listeners<F> = F | F[] | null;
+
+function addListener<F>(listeners: Listeners<F>, listener: F): Listeners<F> {
+  if (listeners === null) return listener;
+  if (Array.isArray(listeners)) {
+    listeners.push(listener);
+    return listeners;
+  }
+  return [listeners, listener];
 }

@@ -15,6 +15,8 @@ export interface WebSocketLike {
   send(data: string): void;
   /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  // The handlers are called as methods of the socket (`this` is the socket), as the Web's event
+  // handler attributes are: the transports share one handler among all sockets.
   /** Called once the socket is open. */
   onopen: ((event: Event) => void) | null;
   /** Called with each message; `data` is a string for text frames. */

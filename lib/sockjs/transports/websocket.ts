@@ -8,6 +8,7 @@ import { requestInfo } from "../request_info.ts";
 import type { TransportRequest } from "../routes.ts";
 import type { Receiver, Session } from "../session.ts";
 import type { WebSocketLike } from "../socket.ts";
+import type { ResolvedSockjsOptions } from "../server.ts";
 import { BROKEN_FRAMING, INTERRUPTED, MESSAGE_TOO_BIG, SEND_BUFFER_FULL } from "../close_codes.ts";
 import { cacheForAYear, notFound, textResponse } from "../http.ts";
 
@@ -63,20 +64,21 @@ export function parseClientFrame(text: string): string[] | null {
 }
 
 /**
- * A session's receiver over one WebSocket. A class rather than closures: one object per session,
- * its methods shared, which matters at tens of thousands of sessions.
+ * A session's receiver over one WebSocket, and the handler of that socket's events. A class
+ * rather than closures, and the socket's handlers shared by every socket: one object per
+ * session, which matters at tens of thousands of sessions.
  */
 class WebSocketReceiver implements Receiver {
   readonly streaming = true;
   #socket: WebSocketLike;
   #session: Session;
-  #maxBuffered: number;
+  #options: ResolvedSockjsOptions;
   #sent = 0;
 
-  constructor(socket: WebSocketLike, session: Session, maxBuffered: number) {
+  constructor(socket: WebSocketLike, session: Session, options: ResolvedSockjsOptions) {
     this.#socket = socket;
     this.#session = session;
-    this.#maxBuffered = maxBuffered;
+    this.#options = options;
   }
 
   send(frame: string): void {
@@ -84,7 +86,7 @@ class WebSocketReceiver implements Receiver {
     if (socket.readyState !== 1) return;
     socket.send(frame);
     // Asking the runtime for the buffered amount costs a call: every 16th frame is enough.
-    if ((++this.#sent & 15) === 0 && socket.bufferedAmount > this.#maxBuffered) {
+    if ((++this.#sent & 15) === 0 && socket.bufferedAmount > this.#options.maxBufferedBytes) {
       this.#session.close(SEND_BUFFER_FULL);
     }
   }
@@ -92,6 +94,44 @@ class WebSocketReceiver implements Receiver {
   close(): void {
     if (this.#socket.readyState < 2) this.#socket.close(1000);
   }
+
+  /** The socket opened: the session gets its receiver. */
+  opened(): void {
+    this.#session.attach(this);
+  }
+
+  /** A frame from the client: its messages go to the session, or a bad frame closes it. */
+  received(data: unknown): void {
+    const session = this.#session;
+    if (typeof data !== "string") return session.close(BROKEN_FRAMING);
+    if (data.length === 0) return;
+    if (exceedsBytes(data, this.#options.maxMessageSize)) return session.close(MESSAGE_TOO_BIG);
+    const messages = parseClientFrame(data);
+    if (!messages) return session.close(BROKEN_FRAMING);
+    for (const message of messages) session.receive(message);
+  }
+
+  /** The socket closed: the session is over. */
+  closed(): void {
+    this.#session.abort(this, INTERRUPTED);
+    this.#session.destroy();
+  }
+}
+
+/** Each socket's receiver, for the socket handlers shared by every socket. */
+const receivers = new WeakMap<WebSocketLike, WebSocketReceiver>();
+
+function onOpen(this: WebSocketLike): void {
+  receivers.get(this)?.opened();
+}
+
+function onMessage(this: WebSocketLike, event: MessageEvent): void {
+  receivers.get(this)?.received(event.data);
+}
+
+function onClose(this: WebSocketLike): void {
+  receivers.get(this)?.closed();
+  receivers.delete(this);
 }
 
 function ignore(): void {}
@@ -105,22 +145,10 @@ export function websocket(t: TransportRequest): Response {
   const { socket, response } = upgraded;
   const { server } = t;
   const session = server.createSession(randomId(), info, false);
-  const receiver = new WebSocketReceiver(socket, session, server.options.maxBufferedBytes);
-  const maxSize = server.options.maxMessageSize;
-  socket.onopen = () => session.attach(receiver);
-  socket.onmessage = (event) => {
-    const data = event.data;
-    if (typeof data !== "string") return session.close(BROKEN_FRAMING);
-    if (data.length === 0) return;
-    if (exceedsBytes(data, maxSize)) return session.close(MESSAGE_TOO_BIG);
-    const messages = parseClientFrame(data);
-    if (!messages) return session.close(BROKEN_FRAMING);
-    for (const message of messages) session.receive(message);
-  };
-  socket.onclose = () => {
-    session.abort(receiver, INTERRUPTED);
-    session.destroy();
-  };
+  receivers.set(socket, new WebSocketReceiver(socket, session, server.options));
+  socket.onopen = onOpen;
+  socket.onmessage = onMessage;
+  socket.onclose = onClose;
   socket.onerror = ignore;
   return response;
 }
