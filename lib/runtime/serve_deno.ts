@@ -25,6 +25,32 @@ import {
 
 export type { RunningServer, ServeHandler, ServeOptions } from "./serve.ts";
 
+/**
+ * The request context on Deno: the client's address, read only when asked for (most API calls
+ * never ask), and the WebSocket upgrade. One small object per request, no closures.
+ */
+class DenoContext implements RequestContext {
+  #info: Deno.ServeHandlerInfo<Deno.NetAddr>;
+  #idleTimeout: number;
+
+  constructor(info: Deno.ServeHandlerInfo<Deno.NetAddr>, idleTimeout: number) {
+    this.#info = info;
+    this.#idleTimeout = idleTimeout;
+  }
+
+  /** The client's IP address (an IPv4-mapped IPv6 address as plain IPv4). */
+  get remoteAddress(): string {
+    const hostname = this.#info.remoteAddr.hostname;
+    return hostname.startsWith("::ffff:") ? hostname.slice(7) : hostname;
+  }
+
+  /** Upgrades the request; a peer gone without a close is found by Deno's pings (idleTimeout). */
+  upgradeWebSocket(req: Request): { socket: WebSocket; response: Response } {
+    const { socket, response } = Deno.upgradeWebSocket(req, { idleTimeout: this.#idleTimeout });
+    return { socket, response };
+  }
+}
+
 /** Serves `handler` with `Deno.serve`. Returns once the server listens; throws if it cannot. */
 export function serve(handler: ServeHandler, options: ServeOptions = {}): RunningServer {
   const requested = options.hostname ?? "";
@@ -42,20 +68,7 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Runnin
         options.onError?.(error);
         return new Response("Internal server error.\n", { status: 500 });
       },
-    }, (req, info) => {
-      const remote = info.remoteAddr as Deno.NetAddr;
-      const ctx: RequestContext = {
-        remoteAddress: remote.hostname.startsWith("::ffff:")
-          ? remote.hostname.slice(7)
-          : remote.hostname,
-        upgradeWebSocket: (r) => {
-          // A peer gone without a close is found by pings (Deno's idleTimeout, in seconds).
-          const { socket, response } = Deno.upgradeWebSocket(r, { idleTimeout });
-          return { socket, response };
-        },
-      };
-      return handler(req, ctx);
-    });
+    }, (req, info) => handler(req, new DenoContext(info, idleTimeout)));
   let server: Deno.HttpServer<Deno.NetAddr>;
   if (requested === "") {
     try {
