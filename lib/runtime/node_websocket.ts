@@ -59,6 +59,50 @@ function closeEvent(code: number, reason: string): CloseEvent {
   return Object.assign(new Event("close"), init) as CloseEvent; // Node 20 and 22
 }
 
+/**
+ * Finds peers gone without a close: one timer for every socket with the same idle timeout,
+ * instead of one per socket. Every `idleTimeout` ms it pings each socket it has heard from since
+ * the last round and drops each one it has not (no message, no pong), so a silent peer is pinged
+ * within `idleTimeout` and dropped within as long again. The timer runs only while it has
+ * sockets, and never keeps the process alive.
+ */
+class PingRounds {
+  readonly #sockets = new Set<NodeWebSocket>();
+  readonly #idleTimeout: number;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(idleTimeout: number) {
+    this.#idleTimeout = idleTimeout;
+  }
+
+  /** Starts watching a socket (the timer starts with the first one). */
+  add(socket: NodeWebSocket): void {
+    this.#sockets.add(socket);
+    if (this.#timer !== undefined) return;
+    this.#timer = setInterval(() => this.#round(), this.#idleTimeout);
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Stops watching a socket (the timer stops with the last one). */
+  delete(socket: NodeWebSocket): void {
+    this.#sockets.delete(socket);
+    if (this.#sockets.size > 0 || this.#timer === undefined) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #round(): void {
+    // Set iteration tolerates the deletions that dropping a socket makes.
+    for (const socket of this.#sockets) socket.pingOrDrop();
+  }
+}
+
+/** The ping rounds of each idle timeout in use. */
+const pingRounds = new Map<number, PingRounds>();
+
+/** Each `ws` socket's owner, for the `ws` listeners shared by every socket. */
+const owners = new WeakMap<WebSocket, NodeWebSocket>();
+
 /** A server-side WebSocket handed out before `ws` has completed the handshake. */
 export class NodeWebSocket implements WebSocketLike {
   /** Called once the handshake is done. */
@@ -73,6 +117,8 @@ export class NodeWebSocket implements WebSocketLike {
   #state = 0;
   #pendingClose: [number | undefined, string | undefined] | null = null;
   #idleTimeout: number;
+  /** Whether a message or a pong came since the last ping round. */
+  #heard = true;
 
   /**
    * Creates the socket; it is wired to `ws` by `attach`. A peer that stays silent for
@@ -111,33 +157,34 @@ export class NodeWebSocket implements WebSocketLike {
   /** Wires the socket `ws` handed over after the handshake, and fires `onopen`. */
   attach(ws: WebSocket): void {
     this.#ws = ws;
-    ws.on("message", (data: Buffer, isBinary: boolean) => {
-      const payload = isBinary
-        ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)
-        : data.toString("utf8"); // ws has checked it is valid UTF-8
-      this.onmessage?.(new MessageEvent("message", { data: payload }));
-    });
-    ws.on("error", () => this.onerror?.(new Event("error")));
-    let heard = true;
-    const timer = this.#idleTimeout > 0
-      ? setInterval(() => {
-        if (!heard) return ws.terminate(); // no pong, no message: half-open
-        heard = false;
-        ws.ping();
-      }, this.#idleTimeout)
-      : undefined;
-    const alive = () => heard = true;
-    ws.on("pong", alive);
-    ws.on("message", alive);
-    ws.on("close", (code: number, reason: Buffer) => {
-      clearInterval(timer);
-      this.onclose?.(closeEvent(code, reason.toString("utf8")));
-    });
+    owners.set(ws, this);
+    // Listeners shared by every socket (`this` is the `ws` socket): no closures per socket.
+    ws.on("message", NodeWebSocket.#onMessage);
+    ws.on("pong", NodeWebSocket.#onPong);
+    ws.on("error", NodeWebSocket.#onError);
+    ws.on("close", NodeWebSocket.#onClose);
+    if (this.#idleTimeout > 0) {
+      let rounds = pingRounds.get(this.#idleTimeout);
+      if (!rounds) pingRounds.set(this.#idleTimeout, rounds = new PingRounds(this.#idleTimeout));
+      rounds.add(this);
+    }
     if (this.#pendingClose) {
       ws.close(...this.#pendingClose);
     } else {
       this.onopen?.(new Event("open"));
     }
+  }
+
+  /**
+   * One ping round: pings a peer heard from since the last round, drops one that was not (a
+   * half-open connection). Called by the socket's `PingRounds`.
+   */
+  pingOrDrop(): void {
+    const ws = this.#ws;
+    if (!ws) return;
+    if (!this.#heard) return ws.terminate();
+    this.#heard = false;
+    ws.ping();
   }
 
   /** The handshake did not complete: fires `onerror` and `onclose` (1006), once. */
@@ -146,6 +193,33 @@ export class NodeWebSocket implements WebSocketLike {
     this.#state = 3;
     this.onerror?.(new Event("error"));
     this.onclose?.(closeEvent(1006, ""));
+  }
+
+  static #onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+    const owner = owners.get(this);
+    if (!owner) return;
+    owner.#heard = true;
+    const payload = isBinary
+      ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)
+      : data.toString("utf8"); // ws has checked it is valid UTF-8
+    owner.onmessage?.(new MessageEvent("message", { data: payload }));
+  }
+
+  static #onPong(this: WebSocket): void {
+    const owner = owners.get(this);
+    if (owner) owner.#heard = true;
+  }
+
+  static #onError(this: WebSocket): void {
+    owners.get(this)?.onerror?.(new Event("error"));
+  }
+
+  static #onClose(this: WebSocket, code: number, reason: Buffer): void {
+    const owner = owners.get(this);
+    if (!owner) return;
+    owners.delete(this);
+    pingRounds.get(owner.#idleTimeout)?.delete(owner);
+    owner.onclose?.(closeEvent(code, reason.toString("utf8")));
   }
 }
 
