@@ -1,5 +1,6 @@
 /** The SockJS session state machine, driven through receivers that record frames. */
 
+import { randomId } from "../lib/sockjs/transports/websocket.ts";
 import assert from "node:assert/strict";
 import { type Receiver, Session, SessionState } from "../lib/sockjs/session.ts";
 import { Heartbeats, SLOTS } from "../lib/sockjs/heartbeats.ts";
@@ -218,4 +219,14 @@ Deno.test("Session: no listener, one, or several: each gets every message and th
     assert.deepEqual(seen, expected);
     session.destroy();
   }
+});
+
+Deno.test("randomId: a version 4 UUID, different every time", () => {
+  const ids = new Set<string>();
+  for (let i = 0; i < 1_000; i++) {
+    const id = randomId();
+    assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    ids.add(id);
+  }
+  assert.equal(ids.size, 1_000);
 });
