@@ -20,8 +20,11 @@ export class Metrics {
   delivered = 0;
   /** Bytes of the push frames handed to client connections. */
   bytesSent = 0;
-  /** API requests by `endpoint method status`, read by prom-client at scrape time. */
-  #requests = new Map<string, number>();
+  /**
+   * API requests by endpoint, then method, then status, read by prom-client at scrape time.
+   * Nested maps rather than one `"endpoint method status"` key: no string is built per request.
+   */
+  #requests = new Map<string, Map<string, Map<number, number>>>();
   #latency: PlainHistogram;
 
   /**
@@ -100,9 +103,10 @@ export class Metrics {
       registers,
       collect() {
         this.reset();
-        for (const [key, n] of requests) {
-          const [endpoint, method, status] = key.split(" ");
-          this.inc({ endpoint, method, status }, n);
+        for (const [endpoint, byMethod] of requests) {
+          for (const [method, byStatus] of byMethod) {
+            for (const [status, n] of byStatus) this.inc({ endpoint, method, status }, n);
+          }
         }
       },
     });
@@ -138,8 +142,11 @@ export class Metrics {
   request(endpoint: string, method: string, status: number, seconds: number): void {
     // Methods are the client's to choose: unknown ones share one label, so labels stay bounded.
     const known = KNOWN_METHODS.has(method) ? method : "other";
-    const key = `${endpoint} ${known} ${status}`;
-    this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
+    let byMethod = this.#requests.get(endpoint);
+    if (byMethod === undefined) this.#requests.set(endpoint, byMethod = new Map());
+    let byStatus = byMethod.get(known);
+    if (byStatus === undefined) byMethod.set(known, byStatus = new Map());
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     if (method === "POST" && status === 200 && (endpoint === "channel" || endpoint === "user")) {
       this.published[endpoint]++;
       this.#latency.observe(endpoint, seconds);

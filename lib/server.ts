@@ -14,7 +14,7 @@
 
 import { Hub } from "./hub/hub.ts";
 import { type ApiResponder, createApiResponder, notFound } from "./api/handler.ts";
-import { isApiPath, routeOf } from "./api/routes.ts";
+import { isApiPath, plainPathname, routeOf } from "./api/routes.ts";
 import { Metrics } from "./metrics.ts";
 import type { Message } from "./hub/message.ts";
 import { SessionState, type SockjsConnection } from "./sockjs/session.ts";
@@ -190,6 +190,9 @@ export class Thunderpush {
     const started = req.method === "POST" || this.log.verboseEnabled
       ? performance.now()
       : undefined;
+    // API paths are plain: found without parsing the URL (see `plainPathname`).
+    const plain = plainPathname(req.url);
+    if (plain !== undefined && isApiPath(plain)) return this.#answerApi(req, plain, ctx, started);
     const url = new URL(req.url);
     const path = url.pathname;
     // No asset, SockJS or operations path starts with `/api/`.

@@ -19,7 +19,8 @@ export function readBody(req: Request, maxBytes: number): Promise<Uint8Array> {
   const length = req.headers.get("Content-Length");
   const declared = Number(length ?? "0");
   if (declared > maxBytes) return Promise.reject(new HttpError(413, TOO_LARGE_MESSAGE));
-  if (length !== null && !req.headers.has("Transfer-Encoding")) {
+  // `get`, not `has`: on Deno `has` copies the whole header list, `get` asks for one header.
+  if (length !== null && req.headers.get("Transfer-Encoding") === null) {
     // The server framed the body by its declared length, within the limit: read it whole, which
     // costs far less than a stream reader (and than `req.body`, which makes one). The limit
     // still holds should the header lie.

@@ -40,6 +40,8 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   ...API_CORS_HEADERS,
 });
 
+const JSON_HEADER_ENTRIES: readonly (readonly [string, string])[] = Object.entries(JSON_HEADERS);
+
 /** A JSON answer in the original's style: Python spacing, trailing newline, CORS headers. */
 export function jsonResponse(
   status: number,
@@ -58,6 +60,16 @@ export function jsonTextResponse(
   text: string,
   headers?: Readonly<Record<string, string>>,
 ): Response {
+  if (status === 200 && headers === undefined) {
+    // The hot path (every publish and presence answer). Deno 2.9 builds a native copy of every
+    // Response given two or more headers (and registers it for finalization): a plain 200 made
+    // first and its headers set afterwards costs a third of that (1.2 against 3.2 µs), and Deno
+    // then writes it with its ordinary text-with-headers op.
+    const res = new Response(text);
+    const set = res.headers;
+    for (const [name, value] of JSON_HEADER_ENTRIES) set.set(name, value);
+    return res;
+  }
   // The Response copies its headers, so one frozen object serves every answer.
   const all = headers && Object.keys(headers).length > 0
     ? { ...JSON_HEADERS, ...headers }

@@ -40,6 +40,59 @@ export function isApiPath(path: string): boolean {
   return path.startsWith("/api/");
 }
 
+/**
+ * The path of an absolute `http:` or `https:` URL as `new URL(url).pathname` gives it, found by
+ * slicing when the URL parser would leave the path as it is; undefined otherwise (a dot segment,
+ * a backslash, a character the parser percent-encodes, a URL the parser refuses or one of
+ * another shape), and the caller parses. Saves the parse on every API call, whose paths are plain.
+ *
+ * @example
+ * ```ts
+ * import { plainPathname } from "./routes.ts";
+ * plainPathname("http://h:8080/api/1.0.0/k/users/?x=1"); // "/api/1.0.0/k/users/"
+ * plainPathname("http://h/a/../b"); // undefined: `new URL` would remove the dot segment
+ * ```
+ */
+export function plainPathname(url: string): string | undefined {
+  const scheme = url.startsWith("http://") ? 7 : url.startsWith("https://") ? 8 : 0;
+  if (scheme === 0) return undefined;
+  const start = url.indexOf("/", scheme);
+  if (start <= scheme) return undefined;
+  let end = url.length;
+  for (let i = start; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 0x3f || c === 0x23) { // ? #
+      end = i;
+      break;
+    }
+    if (!PLAIN_PATH_CHAR[c]) return undefined;
+    // "/." starts a possible dot segment ("/./", "/../", "/.", "/.."): leave those to the parser.
+    if (c === 0x2e && url.charCodeAt(i - 1) === 0x2f) return undefined;
+  }
+  const path = url.slice(start, end);
+  // Percent-encoded dots ("%2e") can make dot segments too.
+  if (path.includes("%2e") || path.includes("%2E")) return undefined;
+  // The scheme and host are checked by the parser once, then known: clients send one Host.
+  if (!(url.startsWith(knownOrigin) && knownOrigin.length === start)) {
+    if (!URL.canParse(url)) return undefined;
+    knownOrigin = url.slice(0, start);
+  }
+  return path;
+}
+
+/** The scheme and host of the last URL `plainPathname` had the parser accept. */
+let knownOrigin = "";
+
+/**
+ * The path characters the URL parser copies as they are (printable ASCII but those it
+ * percent-encodes or reads otherwise: `"`, `<`, `>`, `` ` ``, `{`, `}`, `\`, `^`, `|`, `'`),
+ * indexed by char code.
+ */
+const PLAIN_PATH_CHAR: readonly boolean[] = Array.from(
+  { length: 128 },
+  (_, c) => c > 0x20 && c < 0x7f && !"\"<>`{}\\^|'".includes(String.fromCharCode(c)),
+);
+
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const HEX = /^[0-9a-fA-F]{2}$/;
 
