@@ -39,7 +39,7 @@ import {
   type MachineInfo,
   renderReport,
 } from "./report.ts";
-import { BARE_DENO_HTTP, setThunderRoot, type Target, TARGETS } from "./targets.ts";
+import { API_ANCHORS, setThunderRoot, type Target, TARGETS } from "./targets.ts";
 
 const HERE = new URL("./", import.meta.url).pathname;
 const encoder = new TextEncoder();
@@ -50,7 +50,8 @@ function say(line: string): void {
 }
 
 const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--sizes N,N] [--rounds N]
-                       [--out DIR] [--no-fanout] [--no-many] [--no-api] [--thunder-root DIR]
+                       [--paced N] [--out DIR] [--no-fanout] [--no-many] [--no-api]
+                       [--thunder-root DIR]
 
   --quick       small smoke run (CI): two small client counts, three servers and the cluster
                 (at the smaller count), under a minute
@@ -58,11 +59,13 @@ const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--size
                 through the inspector, and perf when it is installed)
   --only IDS    comma-separated server ids: ${
   TARGETS.map((t) => t.id).join(", ")
-} (bare-deno-http runs with the API bench; thunder-cluster, three thunder-deno
+} (bare-deno-http and bare-deno-http-read run with the API bench; thunder-cluster, three thunder-deno
                 nodes on one redis-server, runs in the fan-out only)
   --sizes N,N   fan-out client counts (default 1000,5000,10000,15000, the cluster too;
                 quick: 100,300, the cluster 100); given sizes apply to the cluster as well
   --rounds N    run everything N times, report the least disturbed round (default 2; quick: 1)
+  --paced N     paced publishes per fan-out phase (default 20; quick: fewer): more give steadier
+                figures at small client counts
   --out DIR     where results go (default bench/results, or bench/results/quick with --quick)
   --no-fanout   skip the fan-out scenario (and so the cluster row)
   --no-many     skip the many-channels scenario
@@ -99,7 +102,7 @@ function pickTargets(config: RunConfig, only: string | undefined): Target[] {
   const chosen = ids ? TARGETS.filter((t) => ids.includes(t.id)) : [...TARGETS];
   if (ids) {
     const unknown = ids.filter((id) =>
-      !TARGETS.some((t) => t.id === id) && id !== BARE_DENO_HTTP.id
+      !TARGETS.some((t) => t.id === id) && !API_ANCHORS.some((t) => t.id === id)
     );
     if (unknown.length) throw new Error(`Unknown server id: ${unknown.join(", ")}`);
   }
@@ -143,6 +146,7 @@ async function run(args: Args): Promise<number> {
     ...base,
     fanoutSizes: sizes ?? base.fanoutSizes,
     clusterMaxClients: sizes ? Infinity : base.clusterMaxClients,
+    fanout: args.paced ? { ...base.fanout, paced: count(args.paced, "--paced") } : base.fanout,
   };
   const out = args.out ?? `${HERE}results${args.quick ? "/quick" : ""}`;
   await Deno.mkdir(out, { recursive: true });
@@ -203,7 +207,7 @@ async function run(args: Args): Promise<number> {
     if (await hasWrk()) {
       for (let r = 0; r < rounds; r++) {
         const single = runnable.filter((t) => !t.nodes);
-        for (const target of inRound([BARE_DENO_HTTP, ...single], r)) {
+        for (const target of inRound([...API_ANCHORS, ...single], r)) {
           say(`wrk ${target.id}`);
           allApi.push(await runApi(target, config.api));
         }
@@ -211,7 +215,7 @@ async function run(args: Args): Promise<number> {
     } else say("wrk is not installed (apt-get install -y wrk): API throughput skipped");
   }
   clearInterval(sampler);
-  const order = [BARE_DENO_HTTP, ...TARGETS].map((t) => t.id);
+  const order = [...API_ANCHORS, ...TARGETS].map((t) => t.id);
   const fanout = bestRows(allFanout, order);
   const manyChannels = bestRows(allMany, order);
   const api = order.flatMap((id) => {
@@ -277,7 +281,15 @@ interface Args {
   sizes: string | undefined;
   "thunder-root": string | undefined;
   rounds: string | undefined;
+  paced: string | undefined;
   render: boolean;
+}
+
+/** A count of 1 or more given to `flag`. */
+function count(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: a count of 1 or more`);
+  return n;
 }
 
 /** Parses the flags; throws on anything it does not know. */
@@ -294,6 +306,7 @@ function parse(argv: readonly string[]): Args {
     sizes: undefined,
     "thunder-root": undefined,
     rounds: undefined,
+    paced: undefined,
     render: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -324,10 +337,12 @@ function parse(argv: readonly string[]): Args {
       case "--out":
       case "--sizes":
       case "--rounds":
+      case "--paced":
       case "--thunder-root": {
         const value = inline ?? argv[++i];
         if (value === undefined) throw new Error(`${flag} needs a value`);
-        args[flag.slice(2) as "only" | "out" | "sizes" | "rounds" | "thunder-root"] = value;
+        args[flag.slice(2) as "only" | "out" | "sizes" | "rounds" | "paced" | "thunder-root"] =
+          value;
         break;
       }
       default:

@@ -194,6 +194,26 @@ export const BARE_DENO_HTTP: Target = {
   }),
 };
 
+/**
+ * The API floor: a bare `Deno.serve` that reads the secret header (and a POST's body) before it
+ * answers the same bytes, the least any API server on Deno.serve does.
+ */
+export const BARE_DENO_HTTP_READ: Target = {
+  id: "bare-deno-http-read",
+  label: 'bare Deno.serve reading the secret and the body, constant {"count": 0}',
+  role: "limit",
+  channels: false,
+  websocket: false,
+  missing: null,
+  command: (_pid, flags) => ({
+    cmd: Deno.execPath(),
+    args: ["run", ...flags, "-A", `${ROOT}bench/servers/bare_deno_http.ts`, "0", "read"],
+  }),
+};
+
+/** The API-only anchors, run with the API bench. */
+export const API_ANCHORS: readonly Target[] = [BARE_DENO_HTTP, BARE_DENO_HTTP_READ];
+
 const LISTENING = /^listening (\d+)$/;
 const THUNDER_START = /Starting Thunderpush server at .*:(\d+)\s*$/;
 const COMPLAINT = /\b(ERROR|WARN|WARNING|Error|error:|Uncaught|panicked)\b/;

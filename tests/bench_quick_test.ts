@@ -153,7 +153,10 @@ Deno.test("deno task bench --quick runs every scenario and reports sane figures"
       const api = results.api.find((r) => r.target === "thunder-deno");
       assert(api?.post && api.post.rps > 0, "API POST figures");
       assert(api?.users && api.users.rps > 0, "API GET figures");
-      assert(results.api.some((r) => r.target === "bare-deno-http"), "API anchor measured");
+      for (const anchor of ["bare-deno-http", "bare-deno-http-read"]) {
+        const row = results.api.find((r) => r.target === anchor);
+        assert(row?.post && row.post.rps > 0 && row.post.errors === 0, `${anchor} measured`);
+      }
     }
 
     const svg = await Deno.readTextFile(`${out}/growth.svg`);
