@@ -42,7 +42,11 @@ interface Results {
   seconds: number;
   fanout: Row[];
   manyChannels: Row[];
-  api: { target: string; post: { rps: number } | null; users: { rps: number } | null }[];
+  api: {
+    target: string;
+    post: { rps: number; errors: number } | null;
+    users: { rps: number } | null;
+  }[];
   machine: { wrk: string };
 }
 
