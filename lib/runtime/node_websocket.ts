@@ -14,7 +14,7 @@
 import type { Buffer } from "node:buffer";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { type WebSocket, WebSocketServer } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import type { WebSocketLike } from "../sockjs/socket.ts";
 import { httpDate } from "./node_response.ts";
 
@@ -100,8 +100,37 @@ class PingRounds {
 /** The ping rounds of each idle timeout in use. */
 const pingRounds = new Map<number, PingRounds>();
 
-/** Each `ws` socket's owner, for the `ws` listeners shared by every socket. */
-const owners = new WeakMap<WebSocket, NodeWebSocket>();
+/**
+ * The `ws` socket class the handshaker makes: it hands its events straight to its owner instead
+ * of to listeners, so a socket stores no listeners (an `EventEmitter` keeps them in a dictionary
+ * of its own) and needs no map from socket to owner. Events it does not take (`open`, `ping`,
+ * and any before the owner is set) go the usual way.
+ */
+class OwnedWebSocket extends WebSocket {
+  /** The socket handed out to the core, set once the handshake is done. */
+  owner: NodeWebSocket | null = null;
+
+  // deno-lint-ignore no-explicit-any -- EventEmitter's own signature
+  override emit(event: string | symbol, ...args: any[]): boolean {
+    const owner = this.owner;
+    if (owner === null) return super.emit(event, ...args);
+    switch (event) {
+      case "message":
+        owner.received(args[0], args[1]);
+        return true;
+      case "pong":
+        owner.heard();
+        return true;
+      case "error":
+        owner.errored();
+        return true;
+      case "close":
+        owner.closed(args[0], args[1]);
+        return true;
+    }
+    return super.emit(event, ...args);
+  }
+}
 
 /** A server-side WebSocket handed out before `ws` has completed the handshake. */
 export class NodeWebSocket implements WebSocketLike {
@@ -154,15 +183,20 @@ export class NodeWebSocket implements WebSocketLike {
     }
   }
 
-  /** Wires the socket `ws` handed over after the handshake, and fires `onopen`. */
+  /**
+   * Wires the socket `ws` handed over after the handshake, and fires `onopen`. A socket of the
+   * handshaker's own class hands its events to this one directly; any other gets listeners.
+   */
   attach(ws: WebSocket): void {
     this.#ws = ws;
-    owners.set(ws, this);
-    // Listeners shared by every socket (`this` is the `ws` socket): no closures per socket.
-    ws.on("message", NodeWebSocket.#onMessage);
-    ws.on("pong", NodeWebSocket.#onPong);
-    ws.on("error", NodeWebSocket.#onError);
-    ws.on("close", NodeWebSocket.#onClose);
+    if (ws instanceof OwnedWebSocket) {
+      ws.owner = this;
+    } else {
+      ws.on("message", (data: Buffer, isBinary: boolean) => this.received(data, isBinary));
+      ws.on("pong", () => this.heard());
+      ws.on("error", () => this.errored());
+      ws.on("close", (code: number, reason: Buffer) => this.closed(code, reason));
+    }
     if (this.#idleTimeout > 0) {
       let rounds = pingRounds.get(this.#idleTimeout);
       if (!rounds) pingRounds.set(this.#idleTimeout, rounds = new PingRounds(this.#idleTimeout));
@@ -195,31 +229,31 @@ export class NodeWebSocket implements WebSocketLike {
     this.onclose?.(closeEvent(1006, ""));
   }
 
-  static #onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
-    const owner = owners.get(this);
-    if (!owner) return;
-    owner.#heard = true;
+  /** A message from the peer (`ws` has checked that text is valid UTF-8). @internal */
+  received(data: Buffer, isBinary: boolean): void {
+    this.#heard = true;
     const payload = isBinary
       ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)
-      : data.toString("utf8"); // ws has checked it is valid UTF-8
-    owner.onmessage?.(new MessageEvent("message", { data: payload }));
+      : data.toString("utf8");
+    this.onmessage?.(new MessageEvent("message", { data: payload }));
   }
 
-  static #onPong(this: WebSocket): void {
-    const owner = owners.get(this);
-    if (owner) owner.#heard = true;
+  /** A pong from the peer. @internal */
+  heard(): void {
+    this.#heard = true;
   }
 
-  static #onError(this: WebSocket): void {
-    owners.get(this)?.onerror?.(new Event("error"));
+  /** A socket error; `closed` follows. @internal */
+  errored(): void {
+    this.onerror?.(new Event("error"));
   }
 
-  static #onClose(this: WebSocket, code: number, reason: Buffer): void {
-    const owner = owners.get(this);
-    if (!owner) return;
-    owners.delete(this);
-    pingRounds.get(owner.#idleTimeout)?.delete(owner);
-    owner.onclose?.(closeEvent(code, reason.toString("utf8")));
+  /** The socket closed, once. @internal */
+  closed(code: number, reason: Buffer): void {
+    if (this.#state === 3) return;
+    this.#state = 3;
+    pingRounds.get(this.#idleTimeout)?.delete(this);
+    this.onclose?.(closeEvent(code, reason.toString("utf8")));
   }
 }
 
@@ -240,6 +274,7 @@ export function createHandshaker(): (
     perMessageDeflate: false,
     maxPayload: MAX_PAYLOAD,
     handleProtocols: () => false,
+    WebSocket: OwnedWebSocket,
   });
   wss.on("headers", (headers: string[]) => {
     for (let i = 1; i < headers.length; i++) {
