@@ -180,36 +180,38 @@ export const TARGETS: readonly Target[] = [
   },
 ];
 
+/** An API-only anchor: `bench/servers/bare_deno_http.ts` in one of its modes. */
+function apiAnchor(id: string, label: string, mode: "const" | "read"): Target {
+  return {
+    id,
+    label,
+    role: "limit",
+    channels: false,
+    websocket: false,
+    missing: null,
+    command: (_pid, flags) => ({
+      cmd: Deno.execPath(),
+      args: ["run", ...flags, "-A", `${ROOT}bench/servers/bare_deno_http.ts`, "0", mode],
+    }),
+  };
+}
+
 /** The API throughput anchor: a bare `Deno.serve` answering `{"count": 0}` with the API headers. */
-export const BARE_DENO_HTTP: Target = {
-  id: "bare-deno-http",
-  label: 'bare Deno.serve, constant {"count": 0}',
-  role: "limit",
-  channels: false,
-  websocket: false,
-  missing: null,
-  command: (_pid, flags) => ({
-    cmd: Deno.execPath(),
-    args: ["run", ...flags, "-A", `${ROOT}bench/servers/bare_deno_http.ts`, "0"],
-  }),
-};
+export const BARE_DENO_HTTP: Target = apiAnchor(
+  "bare-deno-http",
+  'bare Deno.serve, constant {"count": 0}',
+  "const",
+);
 
 /**
  * The API floor: a bare `Deno.serve` that reads the secret header (and a POST's body) before it
  * answers the same bytes, the least any API server on Deno.serve does.
  */
-export const BARE_DENO_HTTP_READ: Target = {
-  id: "bare-deno-http-read",
-  label: 'bare Deno.serve reading the secret and the body, constant {"count": 0}',
-  role: "limit",
-  channels: false,
-  websocket: false,
-  missing: null,
-  command: (_pid, flags) => ({
-    cmd: Deno.execPath(),
-    args: ["run", ...flags, "-A", `${ROOT}bench/servers/bare_deno_http.ts`, "0", "read"],
-  }),
-};
+export const BARE_DENO_HTTP_READ: Target = apiAnchor(
+  "bare-deno-http-read",
+  'bare Deno.serve reading the secret and the body, constant {"count": 0}',
+  "read",
+);
 
 /** The API-only anchors, run with the API bench. */
 export const API_ANCHORS: readonly Target[] = [BARE_DENO_HTTP, BARE_DENO_HTTP_READ];
