@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { asciiJson, closeFrame, escapeNonAscii, messageFrame } from "../lib/sockjs/frames.ts";
-import { isJsonText, pyJson } from "../lib/api/json.ts";
+import { isJsonText, pyJson, scanJsonText } from "../lib/api/json.ts";
 import { parseClientFrame } from "../lib/sockjs/transports/websocket.ts";
 import { timingSafeEqual } from "../lib/api/auth.ts";
 
@@ -75,6 +75,7 @@ Deno.test("isJsonText() agrees with JSON.parse on generated documents and near m
   for (let i = 0; i < 3000; i++) {
     const text = JSON.stringify(value(0), null, rand(2) ? 1 : undefined);
     assert.equal(isJsonText(text), true, text);
+    assert.equal(scanJsonText(text), true, text);
     const cut = rand(text.length + 1);
     const mutated = text.slice(0, cut) + chars[rand(chars.length)] + text.slice(cut + rand(2));
     let parses = true;
@@ -84,6 +85,7 @@ Deno.test("isJsonText() agrees with JSON.parse on generated documents and near m
       parses = false;
     }
     assert.equal(isJsonText(mutated), parses, mutated);
+    assert.equal(scanJsonText(mutated), parses, mutated);
   }
 });
 
@@ -97,6 +99,7 @@ Deno.test("isJsonText() takes Python's extras and survives deep nesting", () => 
     assert.equal(isJsonText(bad), false, bad);
   }
   assert.equal(isJsonText("[".repeat(200_000) + "]".repeat(200_000)), true);
+  assert.equal(scanJsonText("[".repeat(200_000) + "]".repeat(200_000)), true);
   assert.equal(isJsonText("[".repeat(200_000)), false);
   assert.equal(isJsonText('"' + "\\n".repeat(50_000) + '"'), true);
 });
