@@ -21,6 +21,9 @@ const HOSTS = [
   "1.2.3.256",
   "",
   "h:",
+  "h?x",
+  "h#x",
+  "h\\x",
 ];
 
 const PIECES = [

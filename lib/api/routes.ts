@@ -72,13 +72,17 @@ export function plainPathname(url: string): string | undefined {
   const path = url.slice(start, end);
   // Percent-encoded dots ("%2e") can make dot segments too.
   if (path.includes("%2e") || path.includes("%2E")) return undefined;
-  // The scheme and host are checked by the parser once, then known: clients send one Host.
+  // The scheme and host are checked by the parser once, then known: clients send one Host. A
+  // `?`, `#` or `\` would end the host before the first `/` for the parser.
   if (!(url.startsWith(knownOrigin) && knownOrigin.length === start)) {
-    if (!URL.canParse(url)) return undefined;
+    if (HOST_END.test(url.slice(scheme, start)) || !URL.canParse(url)) return undefined;
     knownOrigin = url.slice(0, start);
   }
   return path;
 }
+
+/** Characters that end a URL's host for the parser, as `/` does. */
+const HOST_END = /[?#\\]/;
 
 /** The scheme and host of the last URL `plainPathname` had the parser accept. */
 let knownOrigin = "";
