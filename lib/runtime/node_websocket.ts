@@ -106,7 +106,7 @@ const pingRounds = new Map<number, PingRounds>();
  * of its own) and needs no map from socket to owner. Events it does not take (`open`, `ping`,
  * and any before the owner is set) go the usual way.
  */
-class OwnedWebSocket extends WebSocket {
+export class OwnedWebSocket extends WebSocket {
   /** The socket handed out to the core, set once the handshake is done. */
   owner: NodeWebSocket | null = null;
 
@@ -184,19 +184,12 @@ export class NodeWebSocket implements WebSocketLike {
   }
 
   /**
-   * Wires the socket `ws` handed over after the handshake, and fires `onopen`. A socket of the
-   * handshaker's own class hands its events to this one directly; any other gets listeners.
+   * Wires the socket `ws` handed over after the handshake (it hands its events to this one from
+   * now on), and fires `onopen`.
    */
-  attach(ws: WebSocket): void {
+  attach(ws: OwnedWebSocket): void {
     this.#ws = ws;
-    if (ws instanceof OwnedWebSocket) {
-      ws.owner = this;
-    } else {
-      ws.on("message", (data: Buffer, isBinary: boolean) => this.received(data, isBinary));
-      ws.on("pong", () => this.heard());
-      ws.on("error", () => this.errored());
-      ws.on("close", (code: number, reason: Buffer) => this.closed(code, reason));
-    }
+    ws.owner = this;
     if (this.#idleTimeout > 0) {
       let rounds = pingRounds.get(this.#idleTimeout);
       if (!rounds) pingRounds.set(this.#idleTimeout, rounds = new PingRounds(this.#idleTimeout));
@@ -268,7 +261,7 @@ export function createHandshaker(): (
   head: Buffer,
   target: NodeWebSocket,
 ) => void {
-  const wss = new WebSocketServer({
+  const wss = new WebSocketServer<typeof OwnedWebSocket>({
     noServer: true,
     clientTracking: false,
     perMessageDeflate: false,
