@@ -168,8 +168,7 @@ async function run(args: Args): Promise<number> {
     if (t.missing) say(`${t.id}: ${t.missing}, skipped`);
     return !t.missing;
   });
-  const rounds = args.rounds ? Number(args.rounds) : config.rounds;
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error("--rounds: a count of 1 or more");
+  const rounds = args.rounds ? count(args.rounds, "--rounds") : config.rounds;
   const load: number[] = [];
   const sampler = setInterval(() => load.push(loadAverage()[0]), 5_000);
   // Round r runs the servers in order (r even) or in reverse (r odd).
