@@ -14,7 +14,7 @@
 
 import { Hub } from "./hub/hub.ts";
 import { type ApiResponder, createApiResponder, notFound } from "./api/handler.ts";
-import { isApiPath, plainPathname, routeOf } from "./api/routes.ts";
+import { API_PREFIX, isApiPath, plainPathname, routeOf } from "./api/routes.ts";
 import { Metrics } from "./metrics.ts";
 import type { Message } from "./hub/message.ts";
 import { SessionState, type SockjsConnection } from "./sockjs/session.ts";
@@ -191,8 +191,8 @@ export class Thunderpush {
       ? performance.now()
       : undefined;
     // API paths are plain: found without parsing the URL (see `plainPathname`).
-    const plain = plainPathname(req.url);
-    if (plain !== undefined && isApiPath(plain)) return this.#answerApi(req, plain, ctx, started);
+    const plain = plainPathname(req.url, API_PREFIX);
+    if (plain !== undefined) return this.#answerApi(req, plain, ctx, started);
     const url = new URL(req.url);
     const path = url.pathname;
     // No asset, SockJS or operations path starts with `/api/`.

@@ -79,6 +79,9 @@ Deno.test("plainPathname answers what new URL(...).pathname does, or nothing", (
     fc.property(url, (text) => {
       const plain = plainPathname(text);
       if (plain !== undefined) assert.equal(plain, parsedPath(text), text);
+      // With a prefix: the same answer for paths under it, none for the rest.
+      const api = plainPathname(text, "/api/");
+      assert.equal(api, plain?.startsWith("/api/") ? plain : undefined, text);
     }),
     { numRuns: 20_000 },
   );

@@ -35,9 +35,12 @@ const USERS = /^\/api\/1\.0\.0\/(.+)\/users\/$/;
 const USER = /^\/api\/1\.0\.0\/(.+)\/users\/(.+)\/$/;
 const CHANNEL = /^\/api\/1\.0\.0\/(.+)\/channels\/(.+)\/$/;
 
+/** The prefix of every API path. */
+export const API_PREFIX = "/api/";
+
 /** Whether a path is under the API prefix (anything there that matches no route gets 404). */
 export function isApiPath(path: string): boolean {
-  return path.startsWith("/api/");
+  return path.startsWith(API_PREFIX);
 }
 
 /**
@@ -45,6 +48,7 @@ export function isApiPath(path: string): boolean {
  * slicing when the URL parser would leave the path as it is; undefined otherwise (a dot segment,
  * a backslash, a character the parser percent-encodes, a URL the parser refuses or one of
  * another shape), and the caller parses. Saves the parse on every API call, whose paths are plain.
+ * With `prefix`, only a path starting with it is looked at (the rest is not even scanned).
  *
  * @example
  * ```ts
@@ -53,11 +57,11 @@ export function isApiPath(path: string): boolean {
  * plainPathname("http://h/a/../b"); // undefined: `new URL` would remove the dot segment
  * ```
  */
-export function plainPathname(url: string): string | undefined {
+export function plainPathname(url: string, prefix = "/"): string | undefined {
   const scheme = url.startsWith("http://") ? 7 : url.startsWith("https://") ? 8 : 0;
   if (scheme === 0) return undefined;
   const start = url.indexOf("/", scheme);
-  if (start <= scheme) return undefined;
+  if (start <= scheme || !url.startsWith(prefix, start)) return undefined;
   let end = url.length;
   for (let i = start; i < url.length; i++) {
     const c = url.charCodeAt(i);
