@@ -26,7 +26,7 @@ export { App, Hub, type HubConnection } from "./lib/hub/hub.ts";
 export { Message } from "./lib/hub/message.ts";
 export { type ApiHandler, type ApiOptions, createApiHandler } from "./lib/api/handler.ts";
 export { SockjsServer, type SockjsServerOptions } from "./lib/sockjs/server.ts";
-export type { SockjsConnection } from "./lib/sockjs/session.ts";
+export type { SessionHandler, SockjsConnection } from "./lib/sockjs/session.ts";
 export type { Handler, RequestContext, WebSocketLike } from "./lib/sockjs/socket.ts";
 export * from "./lib/sockjs/close_codes.ts";
 export { Logger, type LogLevel } from "./lib/log.ts";

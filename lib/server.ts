@@ -161,8 +161,7 @@ export class Thunderpush {
       );
       const link = new SessionLink(conn, metrics);
       const thunder = new ThunderConnection(this.hub, link, log, limits);
-      conn.on("data", (message) => thunder.handle(message));
-      conn.on("close", () => thunder.closed());
+      conn.listen(thunder); // its handle() and closed(), without two closures per client
     });
   }
 

@@ -4,6 +4,7 @@ import { randomId } from "../lib/sockjs/transports/websocket.ts";
 import assert from "node:assert/strict";
 import { type Receiver, Session, SessionState } from "../lib/sockjs/session.ts";
 import { Heartbeats, SLOTS } from "../lib/sockjs/heartbeats.ts";
+import { GO_AWAY } from "../lib/sockjs/close_codes.ts";
 
 class Recv implements Receiver {
   readonly frames: string[] = [];
@@ -219,6 +220,57 @@ Deno.test("Session: no listener, one, or several: each gets every message and th
     assert.deepEqual(seen, expected);
     session.destroy();
   }
+});
+
+Deno.test("Session: listen()'s handler gets each message and the close once, before the on listeners; a second replaces it", () => {
+  const { session } = makeSession();
+  const seen: string[] = [];
+  const handler = (name: string) => ({
+    handle: (message: string) => seen.push(`${name} ${message}`),
+    closed: (reason: { code: number }) => seen.push(`${name} closed ${reason.code}`),
+  });
+  session.on("data", (message) => seen.push(`on ${message}`));
+  session.on("close", (reason) => seen.push(`on closed ${reason.code}`));
+  session.listen(handler("first"));
+  session.attach(new Recv(true));
+  session.receive("a");
+  session.listen(handler("second"));
+  session.receive("b");
+  session.destroy();
+  session.receive("after");
+  session.listen(handler("late")); // a closed session takes no handler
+  session.destroy();
+  assert.deepEqual(seen, [
+    "first a",
+    "on a",
+    "second b",
+    "on b",
+    `second closed ${GO_AWAY.code}`,
+    `on closed ${GO_AWAY.code}`,
+  ]);
+});
+
+Deno.test("Session: messages queued while no receiver is attached are each session's own", () => {
+  const a = makeSession().session;
+  const b = makeSession().session;
+  a.write("for a");
+  b.writeFrame('a["for b"]', ['"for b"']);
+  assert.equal(a.queuedMessages, 1);
+  assert.equal(b.queuedMessages, 1);
+  const ra = new Recv(false);
+  const rb = new Recv(false);
+  a.attach(new Recv(false));
+  b.attach(new Recv(false));
+  a.attach(ra);
+  b.attach(rb);
+  assert.deepEqual(ra.frames, ['a["for a"]']);
+  assert.deepEqual(rb.frames, ['a["for b"]']);
+  assert.equal(a.queuedMessages, 0);
+  a.write("again");
+  assert.equal(a.queuedMessages, 1);
+  assert.equal(b.queuedMessages, 0);
+  a.destroy();
+  b.destroy();
 });
 
 Deno.test("randomId: a version 4 UUID, different every time", () => {

@@ -41,6 +41,17 @@ export interface AppObserver {
   unsubscribed(app: App, channel: string, userId: string): void;
 }
 
+/** A channel's local connections, with the channel's name. */
+class Subscribers extends Set<HubConnection> {
+  /** The channel's name, shared by its subscribers' lists of channels. */
+  readonly channel: string;
+
+  constructor(channel: string) {
+    super();
+    this.channel = channel;
+  }
+}
+
 /** The connections of one application, indexed by user and by channel. */
 export class App {
   /** The public key browsers use in CONNECT and applications in API URLs. */
@@ -50,7 +61,7 @@ export class App {
   // A user's connections and a connection's channels are most often one: kept alone, not in a
   // Set (see one_or_more.ts). A registered connection in no channel maps to null.
   #users = new Map<string, OneOrMore<HubConnection>>();
-  #channels = new Map<string, Set<HubConnection>>();
+  #channels = new Map<string, Subscribers>();
   #subscriptions = new Map<HubConnection, OneOrMore<string> | null>();
   #observer: AppObserver | null = null;
   #outbox = new Outbox((run) => this.#deliverRun(run));
@@ -150,10 +161,11 @@ export class App {
     if (channels === undefined) return false;
     if (hasItem(channels ?? undefined, channel)) return true;
     this.flush();
-    const added = addItem(channels ?? undefined, channel);
-    if (added !== channels) this.#subscriptions.set(conn, added);
     let conns = this.#channels.get(channel);
-    if (!conns) this.#channels.set(channel, conns = new Set());
+    if (!conns) this.#channels.set(channel, conns = new Subscribers(channel));
+    // The channel's own name, not the client's copy of it: one string for all its subscribers.
+    const added = addItem(channels ?? undefined, conns.channel);
+    if (added !== channels) this.#subscriptions.set(conn, added);
     conns.add(conn);
     this.#observer?.subscribed(this, channel, conn.userId);
     return true;

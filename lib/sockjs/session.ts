@@ -79,6 +79,17 @@ export interface SessionEvents {
 }
 
 /**
+ * An object told of a session's messages and of its end through its methods: what `listen`
+ * takes, one object for both events and no closure per connection.
+ */
+export interface SessionHandler {
+  /** A message arrived from the client. */
+  handle(message: string): void;
+  /** The session ended; after this nothing is sent or received. */
+  closed(reason: CloseReason): void;
+}
+
+/**
  * What a server application sees of a client: a SockJS session, or a raw WebSocket that stands in
  * for one.
  */
@@ -91,6 +102,11 @@ export interface SockjsConnection {
   readonly readyState: SessionState;
   /** Adds a listener for `data` or `close`. */
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): void;
+  /**
+   * Sets the handler of this connection, told before the `on` listeners (one per connection: a
+   * second call replaces the first). Costs less than two `on` closures for every client.
+   */
+  listen(handler: SessionHandler): void;
   /** Sends a string message. Returns false when the connection no longer sends. */
   write(message: string): boolean;
   /** Sends a message that is already JSON encoded (ASCII only). */
@@ -113,7 +129,9 @@ export class Session implements SockjsConnection, Beating {
   #state: SessionState = SessionState.CONNECTING;
   #options: SessionOptions;
   #receiver: Receiver | null = null;
-  #queue: string[] = [];
+  // The messages waiting for a receiver; most sessions never queue, so they share one empty
+  // array until they do (`#queued` gives them their own).
+  #queue: string[] = NO_MESSAGES;
   #closeReason: CloseReason | null = null;
   #closeDelivered = false;
   #heartbeat: Slot | undefined;
@@ -122,6 +140,7 @@ export class Session implements SockjsConnection, Beating {
   // Listeners: most sessions have one of each, kept alone (an array only for several).
   #onData: Listeners<SessionEvents["data"]> = null;
   #onClose: Listeners<SessionEvents["close"]> = null;
+  #handler: SessionHandler | null = null;
   #onOpen: (session: Session) => void;
   #onEnd: (session: Session) => void;
 
@@ -178,6 +197,11 @@ export class Session implements SockjsConnection, Beating {
     }
   }
 
+  /** Sets the handler, told before the `on` listeners; a second call replaces the first. */
+  listen(handler: SessionHandler): void {
+    if (this.#state < SessionState.CLOSING) this.#handler = handler;
+  }
+
   /** Sends a string message to the client. Returns false when the session no longer sends. */
   write(message: string): boolean {
     return this.writeEncoded(asciiJson(String(message)));
@@ -189,7 +213,7 @@ export class Session implements SockjsConnection, Beating {
    */
   writeEncoded(element: string): boolean {
     if (this.#state > SessionState.OPEN) return false;
-    this.#queue.push(element);
+    this.#ownQueue().push(element);
     this.#queued();
     return true;
   }
@@ -206,7 +230,8 @@ export class Session implements SockjsConnection, Beating {
       return true;
     }
     if (this.#state > SessionState.OPEN) return false;
-    for (const element of elements) this.#queue.push(element);
+    const queue = this.#ownQueue();
+    for (const element of elements) queue.push(element);
     this.#queued();
     return true;
   }
@@ -235,6 +260,7 @@ export class Session implements SockjsConnection, Beating {
   receive(message: string): void {
     if (this.#state !== SessionState.OPEN) return;
     this.#options.trace?.("<", this.id, message);
+    this.#handler?.handle(message);
     const listeners = this.#onData;
     if (typeof listeners === "function") listeners(message);
     else if (listeners) { for (const listener of listeners) listener(message); }
@@ -312,6 +338,11 @@ export class Session implements SockjsConnection, Beating {
     receiver.send(frame);
   }
 
+  // The queue to add to: the session's own, made on its first message.
+  #ownQueue(): string[] {
+    return this.#queue === NO_MESSAGES ? (this.#queue = []) : this.#queue;
+  }
+
   // Sends what was just queued, or, with no receiver to take it, checks the queue's limit.
   #queued(): void {
     if (this.#receiver) this.#flush();
@@ -333,7 +364,7 @@ export class Session implements SockjsConnection, Beating {
     const receiver = this.#receiver;
     if (!receiver || this.#queue.length === 0) return;
     const frame = messageFrame(this.#queue);
-    this.#queue = [];
+    this.#queue = NO_MESSAGES;
     this.#send(receiver, frame);
     if (this.#receiver !== receiver) return;
     if (!receiver.streaming) this.#release(receiver);
@@ -384,9 +415,11 @@ export class Session implements SockjsConnection, Beating {
   }
 
   #emitClose(reason: CloseReason): void {
-    this.#queue = [];
+    this.#queue = NO_MESSAGES;
+    const handler = this.#handler;
     const listeners = this.#onClose;
-    this.#onData = this.#onClose = null;
+    this.#onData = this.#onClose = this.#handler = null;
+    handler?.closed(reason);
     if (typeof listeners === "function") listeners(reason);
     else if (listeners) { for (const listener of listeners) listener(reason); }
   }
@@ -399,6 +432,9 @@ export class Session implements SockjsConnection, Beating {
     this.#onEnd(this);
   }
 }
+
+/** The queue of every session with nothing queued; frozen, so that nothing adds to it. */
+const NO_MESSAGES: string[] = Object.freeze([]) as unknown as string[];
 
 /** No listener, one, or several in the order they were added. */
 type Listeners<F> = F | F[] | null;

@@ -7,7 +7,12 @@
 
 import { requestInfo } from "../request_info.ts";
 import type { TransportRequest } from "../routes.ts";
-import type { SessionEvents, SessionRequestInfo, SockjsConnection } from "../session.ts";
+import type {
+  SessionEvents,
+  SessionHandler,
+  SessionRequestInfo,
+  SockjsConnection,
+} from "../session.ts";
 import { SessionState } from "../session.ts";
 import type { WebSocketLike } from "../socket.ts";
 import {
@@ -38,6 +43,7 @@ class RawConnection implements SockjsConnection {
   #socket: WebSocketLike;
   #state: SessionState = SessionState.CONNECTING;
   #listeners: { [K in keyof SessionEvents]: SessionEvents[K][] } = { data: [], close: [] };
+  #handler: SessionHandler | null = null;
 
   #maxBuffered: number;
 
@@ -53,6 +59,10 @@ class RawConnection implements SockjsConnection {
 
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): void {
     this.#listeners[event].push(listener);
+  }
+
+  listen(handler: SessionHandler): void {
+    if (this.#state < SessionState.CLOSING) this.#handler = handler;
   }
 
   write(message: string): boolean {
@@ -81,14 +91,18 @@ class RawConnection implements SockjsConnection {
 
   receive(message: string): void {
     if (this.#state !== SessionState.OPEN) return;
+    this.#handler?.handle(message);
     for (const listener of this.#listeners.data) listener(message);
   }
 
   ended(reason: CloseReason): void {
     if (this.#state >= SessionState.CLOSING) return;
     this.#state = SessionState.CLOSED;
+    const handler = this.#handler;
     const listeners = this.#listeners.close;
     this.#listeners = { data: [], close: [] };
+    this.#handler = null;
+    handler?.closed(reason);
     for (const listener of listeners) listener(reason);
   }
 

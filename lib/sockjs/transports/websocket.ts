@@ -123,20 +123,27 @@ class WebSocketReceiver implements Receiver {
   }
 }
 
-/** Each socket's receiver, for the socket handlers shared by every socket. */
-const receivers = new WeakMap<WebSocketLike, WebSocketReceiver>();
+/**
+ * Where a socket keeps its receiver, for the socket handlers shared by every socket: a property
+ * of the socket, which costs less memory and collection work than a `WeakMap` entry per client.
+ */
+const RECEIVER = Symbol("sockjs receiver");
 
-function onOpen(this: WebSocketLike): void {
-  receivers.get(this)?.opened();
+/** A socket with its receiver. */
+type ReceivingSocket = WebSocketLike & { [RECEIVER]?: WebSocketReceiver | undefined };
+
+function onOpen(this: ReceivingSocket): void {
+  this[RECEIVER]?.opened();
 }
 
-function onMessage(this: WebSocketLike, event: MessageEvent): void {
-  receivers.get(this)?.received(event.data);
+function onMessage(this: ReceivingSocket, event: MessageEvent): void {
+  this[RECEIVER]?.received(event.data);
 }
 
-function onClose(this: WebSocketLike): void {
-  receivers.get(this)?.closed();
-  receivers.delete(this);
+function onClose(this: ReceivingSocket): void {
+  const receiver = this[RECEIVER];
+  this[RECEIVER] = undefined; // set, not deleted: deleting would make the socket a dictionary
+  receiver?.closed();
 }
 
 function ignore(): void {}
@@ -150,7 +157,7 @@ export function websocket(t: TransportRequest): Response {
   const { socket, response } = upgraded;
   const { server } = t;
   const session = server.createSession(randomId(), info, false);
-  receivers.set(socket, new WebSocketReceiver(socket, session, server.options));
+  (socket as ReceivingSocket)[RECEIVER] = new WebSocketReceiver(socket, session, server.options);
   socket.onopen = onOpen;
   socket.onmessage = onMessage;
   socket.onclose = onClose;
