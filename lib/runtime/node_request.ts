@@ -14,6 +14,7 @@
 
 import type { IncomingMessage } from "node:http";
 import { lazyHeaders, realHeaders } from "./node_headers.ts";
+import { lazyPrototype } from "./node_lazy.ts";
 
 /** A Web `Request` for a Node request, and the way to abort its signal. */
 export interface BridgedRequest {
@@ -181,7 +182,6 @@ function realRequest(lazy: LazyRequest): Request {
 
 /** `Request.prototype` with `method`, `url` and `headers` answered without a real request. */
 const LAZY_PROTOTYPE: object = (() => {
-  const proto = Object.create(Request.prototype);
   const own: PropertyDescriptorMap = {
     method: {
       get(this: LazyRequest) {
@@ -233,26 +233,7 @@ const LAZY_PROTOTYPE: object = (() => {
       },
     },
   };
-  for (const key of Object.getOwnPropertyNames(Request.prototype)) {
-    if (key === "constructor" || key in own) continue;
-    const descriptor = Object.getOwnPropertyDescriptor(Request.prototype, key)!;
-    if (typeof descriptor.value === "function") {
-      own[key] = {
-        value(this: LazyRequest, ...args: unknown[]) {
-          const real = realRequest(this) as unknown as Record<string, (...a: unknown[]) => unknown>;
-          return real[key](...args);
-        },
-      };
-    } else if (descriptor.get) {
-      own[key] = {
-        get(this: LazyRequest) {
-          return (realRequest(this) as unknown as Record<string, unknown>)[key];
-        },
-      };
-    }
-  }
-  Object.defineProperties(proto, own);
-  return proto;
+  return lazyPrototype(Request.prototype, own, (self) => realRequest(self as LazyRequest));
 })();
 
 /**

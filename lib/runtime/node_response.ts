@@ -16,7 +16,9 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import type { ServerResponse } from "node:http";
+import { realOf, type TextParts, untouchedText } from "./node_text_response.ts";
 
 let dateSecond = -1;
 let dateText = "";
@@ -139,6 +141,12 @@ export async function writeResponse(
   response: Response,
   options: WriteOptions,
 ): Promise<void> {
+  const parts = untouchedText(response);
+  if (parts) {
+    const sized = parts.headers.some(([name]) => name.toLowerCase() === "content-length");
+    return writeHead(res, parts.status, textHead(parts), textBody(parts), sized, options);
+  }
+  response = realOf(response);
   const status = response.status;
   const head = headerLines(response);
   const noBody = status < 200 || status === 204 || status === 304;
@@ -147,6 +155,7 @@ export async function writeResponse(
     : response.body === null
     ? { data: "", length: 0 }
     : staticBody(response);
+  const sized = response.headers.has("content-length");
   // Deno answers a 200 with a string or bytes body and no header but `Content-Type` through a
   // fast path that writes that name in lower case; do the same, for identical bytes.
   if (
@@ -154,25 +163,11 @@ export async function writeResponse(
   ) {
     head[0] = "content-type";
   }
-  if (!noBody && !response.headers.has("content-length")) {
-    if (fixed) head.push("content-length", String(fixed.length));
-    else if (!options.http10) head.push("transfer-encoding", "chunked");
-  }
-  res.sendDate = false;
-  head.push("date", httpDate());
-  // As Deno: say nothing when the connection does what its HTTP version implies (HTTP/1.1 stays
-  // open, HTTP/1.0 closes), and say `close` or `keep-alive` otherwise.
-  const keepAlive = res.shouldKeepAlive && !options.close;
-  if (keepAlive === options.http10) head.push("connection", keepAlive ? "keep-alive" : "close");
-  else if (options.close) head.push("connection", "close");
-  else res.removeHeader("connection");
-  res.writeHead(status, head);
-
   if (noBody || options.method === "HEAD" || fixed) {
     if (!fixed) await response.body?.cancel().catch(() => {});
-    res.end(fixed && options.method !== "HEAD" && !noBody ? fixed.data : undefined);
-    return;
+    return writeHead(res, status, head, noBody ? null : fixed, sized, options);
   }
+  writeHead(res, status, head, null, sized, options);
   const reader = response.body!.getReader();
   let gone = false;
   const onClose = () => {
@@ -193,5 +188,54 @@ export async function writeResponse(
     res.destroy();
   } finally {
     res.off("close", onClose);
+  }
+}
+
+/** The header lines of a lazy text response, as `headerLines` gives them for the real one. */
+function textHead(parts: TextParts): string[] {
+  const head: string[] = [];
+  for (const [name, value] of parts.headers) head.push(name, value);
+  // As for a real one (see writeResponse): Deno writes a lone content type in lower case.
+  if (parts.status === 200 && head.length === 2 && /^content-type$/i.test(head[0])) {
+    head[0] = "content-type";
+  }
+  return head;
+}
+
+/** The body of a lazy text response with its length in bytes. */
+function textBody(parts: TextParts): { data: string; length: number } {
+  return { data: parts.text, length: Buffer.byteLength(parts.text, "utf8") };
+}
+
+/**
+ * Writes the status line and the headers, with the framing and `date` headers as `Deno.serve`
+ * writes them (`sized`: the response has its own `content-length`). Then, for a body known in
+ * full (`fixed`), a status without a body (1xx, 204, 304) or a `HEAD`, it writes the body if one
+ * goes out and ends the response; otherwise (`fixed` null) the caller writes a stream.
+ */
+function writeHead(
+  res: ServerResponse,
+  status: number,
+  head: string[],
+  fixed: { data: string | Uint8Array; length: number } | null,
+  sized: boolean,
+  options: WriteOptions,
+): void {
+  const noBody = status < 200 || status === 204 || status === 304;
+  if (!noBody && !sized) {
+    if (fixed) head.push("content-length", String(fixed.length));
+    else if (!options.http10) head.push("transfer-encoding", "chunked");
+  }
+  res.sendDate = false;
+  head.push("date", httpDate());
+  // As Deno: say nothing when the connection does what its HTTP version implies (HTTP/1.1 stays
+  // open, HTTP/1.0 closes), and say `close` or `keep-alive` otherwise.
+  const keepAlive = res.shouldKeepAlive && !options.close;
+  if (keepAlive === options.http10) head.push("connection", keepAlive ? "keep-alive" : "close");
+  else if (options.close) head.push("connection", "close");
+  else res.removeHeader("connection");
+  res.writeHead(status, head);
+  if (fixed || noBody || options.method === "HEAD") {
+    res.end(fixed && options.method !== "HEAD" && !noBody ? fixed.data : undefined);
   }
 }

@@ -33,14 +33,20 @@ import {
 } from "./serve.ts";
 import { type BridgedRequest, remoteAddress, toRequest } from "./node_request.ts";
 import { writeResponse } from "./node_response.ts";
+import { lazyTextResponse } from "./node_text_response.ts";
+import { useTextResponseBuilder } from "../api/responses.ts";
 import { checkHandshake, createHandshaker, NodeWebSocket } from "./node_websocket.ts";
 
 export type { RunningServer, ServeHandler, ServeOptions } from "./serve.ts";
 
 const INTERNAL_ERROR = "Internal server error.\n";
 
-/** Serves `handler` with `node:http` and `ws`. Resolves once the server listens. */
+/**
+ * Serves `handler` with `node:http` and `ws`. Resolves once the server listens. From the first
+ * call on, the API's text answers in this process are lazy responses (`node_text_response.ts`).
+ */
 export function serve(handler: ServeHandler, options: ServeOptions = {}): Promise<RunningServer> {
+  useTextResponseBuilder(lazyTextResponse);
   const handshake = createHandshaker();
   let inFlight = 0;
   let closing = false;
