@@ -13,7 +13,6 @@ import { Logger } from "../log.ts";
 import { type AppKeys, Thunderpush } from "../server.ts";
 import { parseAppsFile } from "../apps.ts";
 import type { Hub } from "../hub/hub.ts";
-import { RedisBroker } from "../broker/redis.ts";
 import { VERSION } from "../version.ts";
 
 /** What the command needs from the runtime. */
@@ -103,6 +102,8 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     return 1;
   }
   const redis = options.redis;
+  // Loaded only for a cluster: the Redis client is most of the code a single node never runs.
+  const { RedisBroker } = redis ? await import("../broker/redis.ts") : { RedisBroker: undefined };
   const thunder = new Thunderpush({
     apps,
     maxMessageSize: options.maxMessageSize,
@@ -119,7 +120,7 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     ...(redis
       ? {
         broker: (hub: Hub) =>
-          new RedisBroker(hub, { url: redis, presenceTtl: options.presenceTtl, logger: log }),
+          new RedisBroker!(hub, { url: redis, presenceTtl: options.presenceTtl, logger: log }),
       }
       : {}),
   });
