@@ -6,7 +6,7 @@
  * @module
  */
 
-import client from "npm:prom-client@15.1.3";
+import type client from "npm:prom-client@15.1.3";
 
 /** One label value's observations. */
 interface Series {
@@ -36,27 +36,32 @@ export interface PlainHistogramConfig {
   readonly labelName: string;
   /** The buckets' upper bounds, ascending. */
   readonly buckets: readonly number[];
-  /** Where the histogram is registered. */
-  readonly registry: client.Registry;
 }
 
 /** A one-label histogram counted in plain numbers and rendered by prom-client. */
 export class PlainHistogram {
+  readonly #config: PlainHistogramConfig;
   readonly #bounds: readonly number[];
   /** By label value, in the order of each value's first observation (as prom-client keeps them). */
   readonly #series = new Map<string, Series>();
 
-  /** Creates the histogram and registers it. */
+  /** Creates the histogram; it counts at once, and renders once registered (`register`). */
   constructor(config: PlainHistogramConfig) {
-    const bounds = this.#bounds = [...config.buckets];
+    this.#config = config;
+    this.#bounds = [...config.buckets];
+  }
+
+  /** Registers the histogram in a prom-client registry, `prom` being the prom-client module. */
+  register(prom: typeof client, registry: client.Registry): void {
+    const { name, help, labelName } = this.#config;
+    const bounds = this.#bounds;
     const series = this.#series;
-    const labelName = config.labelName;
-    new client.Histogram({
-      name: config.name,
-      help: config.help,
+    new prom.Histogram({
+      name,
+      help,
       labelNames: [labelName],
       buckets: [...bounds],
-      registers: [config.registry],
+      registers: [registry],
       collect() {
         // prom-client's state: per label set (keyed `name:value`), the label values, the count
         // per upper bound, the sum and the count. Its renderer makes the buckets cumulative and

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import client from "npm:prom-client@15.1.3";
 import { PlainHistogram } from "../lib/metrics_histogram.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "../lib/metrics.ts";
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 const CONFIG = { name: "latency_seconds", help: "Latency." };
@@ -23,8 +24,8 @@ Deno.test("PlainHistogram renders exactly what prom-client's Histogram renders",
     ...CONFIG,
     labelName: "kind",
     buckets: BUCKETS,
-    registry: plainRegistry,
   });
+  plain.register(client, plainRegistry);
   assert.equal(await plainRegistry.metrics(), await promRegistry.metrics());
   // Bounds themselves, values between and beyond them, zero, in both label values.
   const values = [...BUCKETS, 0, 2, 1e-9, 0.003, ...BUCKETS.map((b) => b * 1.0001)];
@@ -41,4 +42,8 @@ Deno.test("PlainHistogram renders exactly what prom-client's Histogram renders",
   }
   assert.equal(await plainRegistry.metrics(), await promRegistry.metrics());
   assert.throws(() => plain.observe("user", NaN), TypeError);
+});
+
+Deno.test("Metrics: the content type is prom-client's", () => {
+  assert.equal(PROMETHEUS_CONTENT_TYPE, client.Registry.PROMETHEUS_CONTENT_TYPE);
 });
