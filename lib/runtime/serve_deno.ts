@@ -40,7 +40,7 @@ const INNER_REQUEST: symbol | undefined = Object.getOwnPropertySymbols(
  * With an idle timeout, Deno 2.9's `upgradeWebSocket` adds a `close` listener to the socket whose
  * closure keeps the request it was given for as long as the socket lives: its header list, its
  * inner request and the signal aborted when the handshake's response was sent (a `DOMException`
- * with its stack), about 0.8 KB a client in a heap snapshot, more for a browser's headers and
+ * with its stack), about 1 KB a client in a heap snapshot, more for a browser's headers and
  * cookies. It reads only the inner request, the headers (at once) and the URL (once the socket
  * opens), so a stand-in that lets go of the first two after the call is all it keeps.
  */
