@@ -117,10 +117,10 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     metricsOnMainPort: options.metricsPort === null,
     memory: platform.memory,
     logger: log,
-    ...(redis
+    ...(redis && RedisBroker
       ? {
         broker: (hub: Hub) =>
-          new RedisBroker!(hub, { url: redis, presenceTtl: options.presenceTtl, logger: log }),
+          new RedisBroker(hub, { url: redis, presenceTtl: options.presenceTtl, logger: log }),
       }
       : {}),
   });

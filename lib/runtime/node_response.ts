@@ -143,26 +143,22 @@ export async function writeResponse(
 ): Promise<void> {
   const parts = untouchedText(response);
   if (parts) {
-    const sized = parts.headers.some(([name]) => name.toLowerCase() === "content-length");
+    const sized = parts.headers.some(([name]) =>
+      name.length === 14 && name.toLowerCase() === "content-length"
+    );
     return writeHead(res, parts.status, textHead(parts), textBody(parts), sized, options);
   }
   response = realOf(response);
   const status = response.status;
   const head = headerLines(response);
-  const noBody = status < 200 || status === 204 || status === 304;
+  const noBody = bodiless(status);
   const fixed = noBody
     ? null
     : response.body === null
     ? { data: "", length: 0 }
     : staticBody(response);
   const sized = response.headers.has("content-length");
-  // Deno answers a 200 with a string or bytes body and no header but `Content-Type` through a
-  // fast path that writes that name in lower case; do the same, for identical bytes.
-  if (
-    status === 200 && fixed && response.body && head.length === 2 && /^content-type$/i.test(head[0])
-  ) {
-    head[0] = "content-type";
-  }
+  if (fixed && response.body) lowerLoneContentType(status, head);
   if (noBody || options.method === "HEAD" || fixed) {
     if (!fixed) await response.body?.cancel().catch(() => {});
     return writeHead(res, status, head, noBody ? null : fixed, sized, options);
@@ -195,11 +191,24 @@ export async function writeResponse(
 function textHead(parts: TextParts): string[] {
   const head: string[] = [];
   for (const [name, value] of parts.headers) head.push(name, value);
-  // As for a real one (see writeResponse): Deno writes a lone content type in lower case.
-  if (parts.status === 200 && head.length === 2 && /^content-type$/i.test(head[0])) {
+  lowerLoneContentType(parts.status, head);
+  return head;
+}
+
+/** Whether a status has no body (1xx, 204, 304): no framing headers, nothing written after. */
+function bodiless(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
+}
+
+/**
+ * Deno answers a 200 with a string or bytes body and no header but `Content-Type` through a fast
+ * path that writes that name in lower case; `head` (of such a body) gets the same, for identical
+ * bytes.
+ */
+function lowerLoneContentType(status: number, head: string[]): void {
+  if (status === 200 && head.length === 2 && /^content-type$/i.test(head[0])) {
     head[0] = "content-type";
   }
-  return head;
 }
 
 /** The body of a lazy text response with its length in bytes. */
@@ -221,7 +230,7 @@ function writeHead(
   sized: boolean,
   options: WriteOptions,
 ): void {
-  const noBody = status < 200 || status === 204 || status === 304;
+  const noBody = bodiless(status);
   if (!noBody && !sized) {
     if (fixed) head.push("content-length", String(fixed.length));
     else if (!options.http10) head.push("transfer-encoding", "chunked");

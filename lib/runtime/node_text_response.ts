@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { HeaderPairs } from "../api/responses.ts";
+import { type HeaderPairs, standardTextResponse } from "../api/responses.ts";
 import { lazyPrototype } from "./node_lazy.ts";
 
 const STATE = Symbol("text response");
@@ -87,9 +87,10 @@ const LAZY_PROTOTYPE: Response = lazyPrototype(Response.prototype, {
  */
 export function lazyTextResponse(status: number, text: string, headers: HeaderPairs): Response {
   if (
-    !Number.isInteger(status) || status < 200 || status > 599 || [204, 205, 304].includes(status)
+    !Number.isInteger(status) || status < 200 || status > 599 || status === 204 ||
+    status === 205 || status === 304
   ) {
-    return new Response(text, { status, headers: headers as [string, string][] }); // its error
+    return standardTextResponse(status, text, headers); // throws the error `Response` throws
   }
   const lazy = Object.create(LAZY_PROTOTYPE) as { [STATE]: TextParts };
   lazy[STATE] = { status, text, headers };

@@ -130,7 +130,7 @@ export class Session implements SockjsConnection, Beating {
   #options: SessionOptions;
   #receiver: Receiver | null = null;
   // The messages waiting for a receiver; most sessions never queue, so they share one empty
-  // array until they do (`#queued` gives them their own).
+  // array until they do (`#ownQueue` gives them their own).
   #queue: string[] = NO_MESSAGES;
   #closeReason: CloseReason | null = null;
   #closeDelivered = false;
