@@ -14,7 +14,7 @@
 
 import { Hub } from "./hub/hub.ts";
 import { type ApiResponder, createApiResponder, notFound } from "./api/handler.ts";
-import { API_PREFIX, isApiPath, plainPathname, routeOf } from "./api/routes.ts";
+import { ApiUrls, isApiPath, routeOf } from "./api/routes.ts";
 import { Metrics } from "./metrics.ts";
 import type { Message } from "./hub/message.ts";
 import { SessionState, type SockjsConnection } from "./sockjs/session.ts";
@@ -109,6 +109,7 @@ export class Thunderpush {
   /** What the server counts, for `/metrics`. */
   readonly metrics: Metrics;
   readonly #api: ApiResponder;
+  readonly #apiUrls = new ApiUrls();
   readonly #serveMetrics: boolean;
   #draining = false;
 
@@ -189,28 +190,29 @@ export class Thunderpush {
     const started = req.method === "POST" || this.log.verboseEnabled
       ? performance.now()
       : undefined;
-    // API paths are plain: found without parsing the URL (see `plainPathname`).
-    const plain = plainPathname(req.url, API_PREFIX);
-    if (plain !== undefined) return this.#answerApi(req, plain, ctx, started);
+    // API paths are plain: found without parsing the URL, and remembered (see `ApiUrls`).
+    const api = this.#apiUrls.find(req.url);
+    if (api !== undefined) return this.#answerApi(req, api.path, api.route, ctx, started);
     const url = new URL(req.url);
     const path = url.pathname;
     // No asset, SockJS or operations path starts with `/api/`.
-    if (isApiPath(path)) return this.#answerApi(req, path, ctx, started);
+    if (isApiPath(path)) return this.#answerApi(req, path, routeOf(path), ctx, started);
     return this.#answerOther(req, url, ctx);
   };
 
   /**
-   * Answers an API request, counts it and writes its access line. `started` is when it came in
-   * (undefined when neither the publish histogram nor the access line needs its duration).
+   * Answers an API request for the endpoint `route` (found in `path`), counts it and writes its
+   * access line. `started` is when it came in (undefined when neither the publish histogram nor
+   * the access line needs its duration).
    */
   #answerApi(
     req: Request,
     path: string,
+    route: ReturnType<typeof routeOf>,
     ctx: RequestContext,
     started: number | undefined,
   ): Response | Promise<Response> {
     try {
-      const route = routeOf(path);
       const answered = this.#api(req, route);
       if (!(answered instanceof Promise)) {
         return this.#counted(req, path, ctx, started, route, answered);

@@ -2,12 +2,14 @@
  * `plainPathname`, the API's way to a request's path without parsing its URL: whenever it answers,
  * it answers what the WHATWG URL parser does, for generated URLs full of the cases the parser
  * rewrites (dot segments, percent-encoded dots, backslashes, characters it escapes, hosts it
- * refuses).
+ * refuses). `ApiUrls`, which remembers what it and the route matcher found, answers the same,
+ * the first time and again.
  */
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { plainPathname } from "../lib/api/routes.ts";
+import { ApiUrls, plainPathname, routeOf } from "../lib/api/routes.ts";
+import { HttpError } from "../lib/api/errors.ts";
 
 const HOSTS = [
   "127.0.0.1:8080",
@@ -109,4 +111,56 @@ Deno.test("plainPathname finds the paths of plain API URLs, and leaves the rest 
   ) {
     assert.equal(plainPathname(text), undefined, text);
   }
+});
+
+/** What `ApiUrls.find` must answer: `plainPathname` under `/api/` and `routeOf` of its path. */
+function expectedApiUrl(text: string) {
+  const path = plainPathname(text, "/api/");
+  return path === undefined ? undefined : { path, route: routeOf(path) };
+}
+
+const API_URLS = [
+  "http://127.0.0.1:8080/api/1.0.0/key/channels/news/?x=1",
+  "http://127.0.0.1:8080/api/1.0.0/key/channels/news/",
+  "http://h/api/1.0.0/k/users/",
+  "http://h/api/1.0.0/k/users/a%2Fb/",
+  "http://h/api/1.0.0/k/users/u/users/",
+  "http://h/api/1.0.0/k/channels/a/channels/b/",
+  "http://h/api/1.0.0/k/channels/%FF/", // not UTF-8: 400
+  "http://h/api/1.0.0/k/nothing/", // no endpoint: 404
+  "http://h/api/1.0.0/k/channels/../users/", // left to the parser
+  "http://h/index.html",
+];
+
+Deno.test("ApiUrls answers what plainPathname and routeOf do, first and again", () => {
+  const urls = new ApiUrls();
+  for (let round = 0; round < 2; round++) {
+    for (const text of API_URLS) assert.deepEqual(urls.find(text), expectedApiUrl(text), text);
+  }
+  fc.assert(
+    fc.property(url, (text) => {
+      const api = text.replace(/^([^/]*\/\/[^/]*)\//, "$1/api/1.0.0/");
+      for (const candidate of [text, api, api]) {
+        assert.deepEqual(urls.find(candidate), expectedApiUrl(candidate), candidate);
+      }
+    }),
+    { numRuns: 5_000 },
+  );
+});
+
+Deno.test("ApiUrls keeps only URLs that name an endpoint, short ones, up to its capacity", () => {
+  const urls = new ApiUrls(3, 60);
+  urls.find("http://h/api/1.0.0/k/nothing/");
+  assert.ok(urls.find("http://h/api/1.0.0/k/channels/%FF/")?.route instanceof HttpError);
+  urls.find("http://h/index.html");
+  urls.find(`http://h/api/1.0.0/k/channels/${"x".repeat(60)}/`);
+  assert.equal(urls.size, 0);
+  for (let i = 0; i < 3; i++) urls.find(`http://h/api/1.0.0/k/channels/c${i}/`);
+  assert.equal(urls.size, 3);
+  // Full: it starts over with the next URL.
+  const next = urls.find("http://h/api/1.0.0/k/users/");
+  assert.deepEqual(next, { path: "/api/1.0.0/k/users/", route: { kind: "users", publicKey: "k" } });
+  assert.equal(urls.size, 1);
+  // What is kept is what was found.
+  assert.equal(urls.find("http://h/api/1.0.0/k/users/"), next);
 });

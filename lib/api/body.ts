@@ -10,12 +10,39 @@ import { HttpError } from "./errors.ts";
 export const TOO_LARGE_MESSAGE = "Request body is too large.";
 
 /**
- * Reads a request body up to `maxBytes`. A `Content-Length` over the limit is refused before
- * anything is read; a body that grows past it while streaming is cut off.
- *
- * @throws {HttpError} 413 when the body is larger than `maxBytes`.
+ * Hands over, at once, a request body the runtime already holds in full, and marks it read (as
+ * `arrayBuffer()` would); undefined when it holds none (a body still arriving, or a runtime that
+ * cannot tell), and the body is then read as it arrives.
  */
-export function readBody(req: Request, maxBytes: number): Promise<Uint8Array> {
+export type HeldBodyTaker = (req: Request) => Uint8Array | undefined;
+
+const holdsNone: HeldBodyTaker = () => undefined;
+let takeHeld: HeldBodyTaker = holdsNone;
+
+/**
+ * Installs the way every later `readBody` takes a body the runtime holds in full, for the whole
+ * process (the Deno adapter installs one); null puts back the default, which takes none.
+ */
+export function useHeldBodyTaker(next: HeldBodyTaker | null): void {
+  takeHeld = next ?? holdsNone;
+}
+
+/**
+ * Reads a request body up to `maxBytes`: at once, without a promise, when the runtime holds it
+ * in full already (see `useHeldBodyTaker`), else as a promise. A `Content-Length` over the limit
+ * is refused before anything is read; a body that grows past it while streaming is cut off.
+ * Errors always come as a rejected promise.
+ *
+ * @returns The bytes, or a promise of them that rejects with an `HttpError` 413 when the body
+ * is larger than `maxBytes`.
+ */
+export function readBody(req: Request, maxBytes: number): Uint8Array | Promise<Uint8Array> {
+  // A body that came whole with its request (nearly every API call) costs no header lookups and
+  // no promise round: its size is known.
+  const held = takeHeld(req);
+  if (held !== undefined) {
+    return held.length > maxBytes ? Promise.reject(new HttpError(413, TOO_LARGE_MESSAGE)) : held;
+  }
   const length = req.headers.get("Content-Length");
   const declared = Number(length ?? "0");
   if (declared > maxBytes) return Promise.reject(new HttpError(413, TOO_LARGE_MESSAGE));

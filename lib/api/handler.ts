@@ -139,16 +139,24 @@ export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiRespo
   function publish(
     req: Request,
     send: (payload: string) => number | Promise<number>,
-  ): Promise<Response> {
+  ): Response | Promise<Response> {
+    const body = readBody(req, maxMessageSize);
+    if (body instanceof Uint8Array) return published(body, send);
     // One promise job once the body is read: a payload refused, a broker that throws or one
     // that answers at once are all answered in it.
-    return readBody(req, maxMessageSize).then((bytes) => {
-      try {
-        return then(send(jsonPayload(bytes)), countResponse);
-      } catch (error) {
-        return errorAnswer(error);
-      }
-    }, errorAnswer);
+    return body.then((bytes) => published(bytes, send), errorAnswer);
+  }
+
+  /** Publishes a payload read and answers the count, or the error met. */
+  function published(
+    bytes: Uint8Array,
+    send: (payload: string) => number | Promise<number>,
+  ): Response | Promise<Response> {
+    try {
+      return then(send(jsonPayload(bytes)), countResponse);
+    } catch (error) {
+      return errorAnswer(error);
+    }
   }
 
   return (req, route) => {

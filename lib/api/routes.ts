@@ -164,3 +164,63 @@ export function routeOf(path: string): ApiRoute | HttpError | undefined {
     throw error;
   }
 }
+
+/** An API request URL's path (as `plainPathname` finds it) and the endpoint it names. */
+export interface ApiUrl {
+  /** The path. */
+  readonly path: string;
+  /** The endpoint, as `routeOf` finds it. */
+  readonly route: ApiRoute | HttpError | undefined;
+}
+
+/**
+ * The paths and endpoints of the API URLs seen last, so that a URL seen again (an application
+ * publishes to the same channels and asks about the same users over and over) is neither scanned
+ * nor matched again: a lookup costs a hash of the URL, where scanning and matching cost about
+ * 0.9 µs on Deno for a short URL. Only URLs that name an endpoint are kept, up to `capacity`
+ * URLs of at most `maxLength` characters; once full, it starts over.
+ *
+ * @example
+ * ```ts
+ * import { ApiUrls } from "./routes.ts";
+ * const urls = new ApiUrls();
+ * urls.find("http://h/api/1.0.0/key/channels/news/")?.route; // { kind: "channel", ... }
+ * urls.find("http://h/index.html"); // undefined: not an API path
+ * ```
+ */
+export class ApiUrls {
+  readonly #known = new Map<string, ApiUrl>();
+  readonly #capacity: number;
+  readonly #maxLength: number;
+
+  /** An empty cache of `capacity` URLs at most, each of `maxLength` characters at most. */
+  constructor(capacity = 1_024, maxLength = 512) {
+    this.#capacity = capacity;
+    this.#maxLength = maxLength;
+  }
+
+  /**
+   * The path and endpoint of an absolute URL under `API_PREFIX` whose path is plain (see
+   * `plainPathname`); undefined for any other URL, which the caller parses.
+   */
+  find(url: string): ApiUrl | undefined {
+    const known = this.#known.get(url);
+    if (known !== undefined) return known;
+    const path = plainPathname(url, API_PREFIX);
+    if (path === undefined) return undefined;
+    const found: ApiUrl = { path, route: routeOf(path) };
+    if (
+      url.length <= this.#maxLength && found.route !== undefined &&
+      !(found.route instanceof HttpError)
+    ) {
+      if (this.#known.size >= this.#capacity) this.#known.clear();
+      this.#known.set(url, found);
+    }
+    return found;
+  }
+
+  /** How many URLs are kept. */
+  get size(): number {
+    return this.#known.size;
+  }
+}
