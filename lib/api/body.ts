@@ -5,6 +5,7 @@
  */
 
 import { HttpError } from "./errors.ts";
+import { requestHeader } from "./request_header.ts";
 
 /** The message of the 413 answer. */
 export const TOO_LARGE_MESSAGE = "Request body is too large.";
@@ -43,11 +44,10 @@ export function readBody(req: Request, maxBytes: number): Uint8Array | Promise<U
   if (held !== undefined) {
     return held.length > maxBytes ? Promise.reject(new HttpError(413, TOO_LARGE_MESSAGE)) : held;
   }
-  const length = req.headers.get("Content-Length");
+  const length = requestHeader(req, "Content-Length");
   const declared = Number(length ?? "0");
   if (declared > maxBytes) return Promise.reject(new HttpError(413, TOO_LARGE_MESSAGE));
-  // `get`, not `has`: on Deno `has` copies the whole header list, `get` asks for one header.
-  if (length !== null && req.headers.get("Transfer-Encoding") === null) {
+  if (length !== null && requestHeader(req, "Transfer-Encoding") === null) {
     // The server framed the body by its declared length, within the limit: read it whole, which
     // costs far less than a stream reader (and than `req.body`, which makes one). The limit
     // still holds should the header lie.

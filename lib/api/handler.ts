@@ -19,6 +19,7 @@ import { BrokerUnavailableError } from "../broker/broker.ts";
 import { MemoryBroker } from "../broker/memory.ts";
 import { timingSafeEqual } from "./auth.ts";
 import { readBody } from "./body.ts";
+import { requestHeader } from "./request_header.ts";
 import {
   API_CORS_HEADERS,
   errorResponse,
@@ -114,7 +115,7 @@ export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiRespo
       return new Response(null, { status: 200, headers: API_CORS_HEADERS });
     }
     const app = hub.app(route.publicKey);
-    const given = req.headers.get("X-Thunder-Secret-Key");
+    const given = requestHeader(req, "X-Thunder-Secret-Key");
     if (!app || given === null || !timingSafeEqual(given, app.secret)) {
       throw new HttpError(401, WRONG_KEY_MESSAGE);
     }

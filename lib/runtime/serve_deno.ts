@@ -17,6 +17,7 @@
 
 import type { RequestContext } from "../sockjs/socket.ts";
 import { useHeldBodyTaker } from "../api/body.ts";
+import { useRequestHeaderReader } from "../api/request_header.ts";
 import {
   describeAddress,
   type RunningServer,
@@ -34,9 +35,32 @@ const INNER_REQUEST: symbol | undefined = Object.getOwnPropertySymbols(
   new Request("http://localhost/"),
 ).find((key) => key.description === "request");
 
-/** The parts of Deno 2's inner request that `heldBody` reads. */
-interface InnerRequestBody {
+/** The parts of Deno 2's inner request that `heldBody` and `innerRequestHeader` read. */
+interface InnerRequestParts {
   readonly body?: { readonly streamOrStatic?: { body?: unknown; consumed?: boolean } } | null;
+  readonly header?: (name: string) => string | null;
+}
+
+/** A request's inner request, when Deno keeps one where `INNER_REQUEST` says. */
+function innerOf(req: Request): InnerRequestParts | undefined {
+  if (INNER_REQUEST === undefined) return undefined;
+  return (req as unknown as Record<symbol, InnerRequestParts | undefined>)[INNER_REQUEST];
+}
+
+/**
+ * One header of a request, as `req.headers.get(name)` answers it, read without making the
+ * request's `Headers` when it came from `Deno.serve`.
+ *
+ * Once a handler has made a request's `Headers`, Deno copies every header of the request when
+ * the answer goes out, so that they stay readable afterwards: more than the rest of an API call
+ * on Deno's side. `Deno.serve`'s inner request answers one header by itself, as `Headers.get`
+ * does when it asks it (repeated headers joined by ", "). Other requests (one made with
+ * `new Request`, say) are asked through their `Headers`. `name` must be a valid header name.
+ */
+export function innerRequestHeader(req: Request, name: string): string | null {
+  const inner = innerOf(req);
+  if (typeof inner?.header === "function") return inner.header(name);
+  return req.headers.get(name);
 }
 
 /**
@@ -51,9 +75,7 @@ interface InnerRequestBody {
  * read already) is left to the standard way.
  */
 export function heldBody(req: Request): Uint8Array | undefined {
-  if (INNER_REQUEST === undefined) return undefined;
-  const inner = (req as unknown as Record<symbol, InnerRequestBody | undefined>)[INNER_REQUEST];
-  const held = inner?.body?.streamOrStatic;
+  const held = innerOf(req)?.body?.streamOrStatic;
   if (held?.consumed !== false || !(held.body instanceof Uint8Array)) return undefined;
   held.consumed = true;
   return held.body;
@@ -125,10 +147,12 @@ class DenoContext implements RequestContext {
 
 /**
  * Serves `handler` with `Deno.serve`. Returns once the server listens; throws if it cannot.
- * Installs `heldBody` as the process's way to bodies Deno holds in full (`useHeldBodyTaker`).
+ * Installs `heldBody` as the process's way to bodies Deno holds in full (`useHeldBodyTaker`) and
+ * `innerRequestHeader` as its way to request headers (`useRequestHeaderReader`).
  */
 export function serve(handler: ServeHandler, options: ServeOptions = {}): RunningServer {
   useHeldBodyTaker(heldBody);
+  useRequestHeaderReader(innerRequestHeader);
   const requested = options.hostname ?? "";
   // Deno pings a socket silent for half its idleTimeout (in seconds) and drops it when no answer
   // comes in the other half: twice ours gives the documented schedule, as on Node (ping after

@@ -1,11 +1,13 @@
 /**
- * Bodies Deno holds in full are read at once: the Deno adapter's `heldBody`, installed by its
- * `serve` for `readBody`, over real sockets. The requests are written by hand, so that a body can
- * come with its request or well after it.
+ * How the Deno adapter reads API requests for less, over real sockets: bodies Deno holds in full
+ * are read at once (`heldBody`, installed by its `serve` for `readBody`), and headers are read
+ * without making the request's `Headers` (`innerRequestHeader`, for `requestHeader`). The
+ * requests are written by hand, so that a body can come with its request or well after it.
  */
 
 import assert from "node:assert/strict";
-import { heldBody, serve } from "../lib/runtime/serve_deno.ts";
+import { heldBody, innerRequestHeader, serve } from "../lib/runtime/serve_deno.ts";
+import { requestHeader } from "../lib/api/request_header.ts";
 import { readBody } from "../lib/api/body.ts";
 import { HttpError } from "../lib/api/errors.ts";
 
@@ -110,4 +112,31 @@ Deno.test("serve installs heldBody: readBody answers at once, and refuses a body
     "promise: HttpError 413",
     "promise: 0123456789",
   ]);
+});
+
+Deno.test("innerRequestHeader answers what Headers.get does, without making the Headers", async () => {
+  const answers: unknown[] = [];
+  const kept: Request[] = [];
+  const handle = (req: Request) => {
+    const names = ["X-Thunder-Secret-Key", "x-thunder-secret-key", "X-Spaced", "X-Missing"];
+    answers.push(names.map((name) => innerRequestHeader(req, name)));
+    answers.push(names.map((name) => requestHeader(req, name))); // serve installed it
+    kept.push(req);
+    return new Response("done\n");
+  };
+  await exchange(handle, [
+    "GET /x HTTP/1.1\r\nHost: h\r\nX-Thunder-Secret-Key: one\r\nX-Spaced:  a b  \r\n" +
+    "x-thunder-secret-key: two\r\nConnection: close\r\n\r\n",
+  ]);
+  const expected = ["one, two", "one, two", "a b", null];
+  assert.deepEqual(answers, [expected, expected]);
+  // Deno keeps a request's headers readable after its answer only when the handler made them:
+  // these were never made, so the closed request cannot tell them any more.
+  assert.throws(() => kept[0].headers.get("X-Spaced"), /closed/);
+});
+
+Deno.test("innerRequestHeader asks the Headers of a request not from Deno.serve", () => {
+  const req = new Request("http://h/", { headers: [["X-A", "1"], ["x-a", "2"]] });
+  assert.equal(innerRequestHeader(req, "X-A"), "1, 2");
+  assert.equal(innerRequestHeader(req, "X-B"), null);
 });
