@@ -3,6 +3,11 @@
  * and `GET /users/`, against each server in its own process; the anchor is a bare `Deno.serve`
  * answering the same bytes.
  *
+ * The servers are measured side by side: all are started once and warmed up, then measured in
+ * turn, round after round, the order reversed every round. What other processes on the machine
+ * do then weighs on every server alike within a round, and the medians over the rounds, and the
+ * median of each round's ratio between two servers, leave the disturbed rounds out.
+ *
  * @module
  */
 
@@ -11,12 +16,14 @@ import { KEY, SECRET, startTarget, type Target } from "./targets.ts";
 
 const POST_SCRIPT = new URL("./wrk/post.lua", import.meta.url).pathname;
 
-/** Settings of a wrk run. */
+/** Settings of the wrk runs. */
 export interface ApiPlan {
-  /** Seconds of each measured run (a 1 s warm-up run comes first). */
+  /** Seconds of each measured run (each server is warmed up with a 1 s run first). */
   readonly seconds: number;
   /** Open connections. */
   readonly connections: number;
+  /** Measured runs per server and request, one per round. */
+  readonly rounds: number;
 }
 
 /** One wrk measurement. */
@@ -37,13 +44,18 @@ export interface ApiFigures {
 export interface ApiResult {
   /** Target id. */
   readonly target: string;
-  /** `POST /channels/x/` with no subscribers. */
+  /** `POST /channels/x/` with no subscribers: the medians over the rounds (errors: the sum). */
   readonly post: ApiFigures | null;
-  /** `GET /users/`. */
+  /** `GET /users/`, likewise. */
   readonly users: ApiFigures | null;
-  /** Why it did not run, if it did not. */
+  /** Every round's figures, in round order. */
+  readonly rounds: { readonly post: ApiFigures[]; readonly users: ApiFigures[] };
+  /** Why it did not run (or stopped), if it did not. */
   readonly error: string | null;
 }
+
+/** The two requests measured. */
+export type ApiKind = "post" | "users";
 
 /** Whether `wrk` is installed. */
 export async function hasWrk(): Promise<boolean> {
@@ -95,30 +107,122 @@ export async function wrk(
   return parseWrk(text);
 }
 
-/** Runs wrk against one server (fresh process) and stops it. */
-export async function runApi(target: Target, plan: ApiPlan): Promise<ApiResult> {
-  let server;
-  try {
-    server = await startTarget(target);
-  } catch (error) {
-    return { target: target.id, post: null, users: null, error: (error as Error).message };
+/** The middle value (the mean of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The medians of a server's rounds, errors summed; null for no rounds. */
+export function medianFigures(rounds: readonly ApiFigures[]): ApiFigures | null {
+  if (rounds.length === 0) return null;
+  const of = (key: Exclude<keyof ApiFigures, "errors">) => median(rounds.map((f) => f[key]));
+  return {
+    rps: of("rps"),
+    p50Ms: of("p50Ms"),
+    p99Ms: of("p99Ms"),
+    usPerReq: of("usPerReq"),
+    errors: rounds.reduce((n, f) => n + f.errors, 0),
+  };
+}
+
+/**
+ * The median over the rounds both servers ran of `a`'s figure over `b`'s (`key` of `kind`): a
+ * ratio measured side by side, round by round. Undefined when they share no round.
+ */
+export function pairedRatio(
+  a: ApiResult | undefined,
+  b: ApiResult | undefined,
+  kind: ApiKind,
+  key: "rps" | "usPerReq",
+): number | undefined {
+  if (!a || !b) return undefined;
+  // Results written before the rounds were kept hold only one figure each.
+  const roundsOf = (result: ApiResult) => {
+    const figures = result[kind];
+    return result.rounds?.[kind] ?? (figures ? [figures] : []);
+  };
+  const [as, bs] = [roundsOf(a), roundsOf(b)];
+  const ratios: number[] = [];
+  for (let r = 0; r < Math.min(as.length, bs.length); r++) {
+    const x = as[r][key];
+    const y = bs[r][key];
+    if (Number.isFinite(x) && Number.isFinite(y) && y > 0) ratios.push(x / y);
   }
-  const base = `http://127.0.0.1:${server.port}/api/1.0.0/${KEY}`;
-  const measure = async (url: string, post: boolean): Promise<ApiFigures> => {
-    await wrk(url, plan, 1, post);
+  return ratios.length ? median(ratios) : undefined;
+}
+
+/**
+ * Runs wrk against every server side by side: starts them all, warms each up, then measures
+ * each in turn for `plan.rounds` rounds (the order reversed every other round), and stops them.
+ * A server that fails to start, or whose run fails, keeps the rounds it ran and its error.
+ */
+export async function runApiSideBySide(
+  targets: readonly Target[],
+  plan: ApiPlan,
+  say: (line: string) => void = () => {},
+): Promise<ApiResult[]> {
+  interface Entry {
+    target: Target;
+    server: Awaited<ReturnType<typeof startTarget>> | null;
+    post: ApiFigures[];
+    users: ApiFigures[];
+    error: string | null;
+  }
+  const entries: Entry[] = [];
+  for (const target of targets) {
+    const entry: Entry = { target, server: null, post: [], users: [], error: null };
+    entries.push(entry);
+    try {
+      entry.server = await startTarget(target);
+    } catch (error) {
+      entry.error = (error as Error).message;
+    }
+  }
+  const urls = (entry: Entry) => {
+    const base = `http://127.0.0.1:${entry.server!.port}/api/1.0.0/${KEY}`;
+    return { post: `${base}/channels/x/`, users: `${base}/users/` };
+  };
+  const measure = async (entry: Entry, kind: ApiKind): Promise<ApiFigures> => {
+    const server = entry.server!;
     const cpu0 = cpuMicros(server.pid);
-    const figures = await wrk(url, plan, plan.seconds, post);
+    const figures = await wrk(urls(entry)[kind], plan, plan.seconds, kind === "post");
     const cpu = cpuMicros(server.pid) - cpu0;
     const { requests: _, ...rest } = figures;
     return { ...rest, usPerReq: cpu / figures.requests };
   };
+  const live = () => entries.filter((e) => e.server !== null && e.error === null);
   try {
-    const post = await measure(`${base}/channels/x/`, true);
-    const users = await measure(`${base}/users/`, false);
-    return { target: target.id, post, users, error: null };
-  } catch (error) {
-    return { target: target.id, post: null, users: null, error: (error as Error).message };
+    for (const entry of live()) {
+      try {
+        await wrk(urls(entry).post, plan, 1, true);
+        await wrk(urls(entry).users, plan, 1, false);
+      } catch (error) {
+        entry.error = (error as Error).message;
+      }
+    }
+    for (let r = 0; r < plan.rounds; r++) {
+      const order = r % 2 === 0 ? live() : live().reverse();
+      say(`wrk round ${r + 1} of ${plan.rounds}: ${order.map((e) => e.target.id).join(", ")}`);
+      for (const entry of order) {
+        try {
+          entry.post.push(await measure(entry, "post"));
+          entry.users.push(await measure(entry, "users"));
+        } catch (error) {
+          entry.error = (error as Error).message;
+        }
+      }
+    }
   } finally {
-    await server.stop();
+    await Promise.all(entries.map((e) => e.server?.stop()));
   }
+  return entries.map((e) => ({
+    target: e.target.id,
+    post: medianFigures(e.post),
+    users: medianFigures(e.users),
+    rounds: { post: e.post, users: e.users },
+    error: e.error,
+  }));
 }

@@ -58,7 +58,7 @@ export const FULL: RunConfig = {
     settleMs: 3_000,
     publishTimeoutMs: 20_000,
   },
-  api: { seconds: 5, connections: 50 },
+  api: { seconds: 3, connections: 50, rounds: 5 },
   rounds: 2,
   targets: null,
   deadlineSeconds: 40 * 60,
@@ -89,7 +89,7 @@ export const QUICK: RunConfig = {
     settleMs: 300,
     publishTimeoutMs: 5_000,
   },
-  api: { seconds: 1, connections: 16 },
+  api: { seconds: 1, connections: 16, rounds: 1 },
   rounds: 1,
   targets: ["bare-deno", "sockjs-node", "thunder-deno", "thunder-cluster"],
   deadlineSeconds: 50,
@@ -137,8 +137,15 @@ export function describeManyChannels(config: RunConfig): string {
 }
 
 /** The plan of the wrk runs, as a sentence for the report. */
-export function describeApi(config: RunConfig): string {
-  return `\`wrk -t1 -c${config.api.connections} -d${config.api.seconds}s --latency\` after a 1 s ` +
-    "warm-up run; POST sends a 58-byte JSON body to a channel nobody is in (bench/wrk/post.lua). " +
-    "µs/req = server CPU time / requests.";
+export function describeApi(config: RunConfig, rounds = config.api.rounds): string {
+  return `\`wrk -t1 -c${config.api.connections} -d${config.api.seconds}s --latency\`, side by side: ` +
+    "every server started once and warmed up (1 s of each request), then measured in turn, " +
+    `${rounds === 1 ? "once" : `${rounds} rounds, the order reversed every other round`}. ` +
+    "POST sends a 58-byte JSON body to a channel nobody is in (bench/wrk/post.lua). " +
+    "µs/req = server CPU time / requests. " +
+    (rounds === 1
+      ? ""
+      : "Each figure is the median over the rounds (errors: the sum), and each ratio in the " +
+        "targets the median of the rounds' ratios, so that a round disturbed by other processes " +
+        "weighs on neither. ");
 }

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { type ApiResult, hasWrk, runApi } from "./api.ts";
+import { type ApiResult, hasWrk, runApiSideBySide } from "./api.ts";
 import { growthSvg } from "./chart.ts";
 import {
   describeApi,
@@ -50,8 +50,8 @@ function say(line: string): void {
 }
 
 const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--sizes N,N] [--rounds N]
-                       [--paced N] [--out DIR] [--no-fanout] [--no-many] [--no-api]
-                       [--thunder-root DIR]
+                       [--api-rounds N] [--paced N] [--out DIR] [--no-fanout] [--no-many]
+                       [--no-api] [--thunder-root DIR]
 
   --quick       small smoke run (CI): two small client counts, three servers and the cluster
                 (at the smaller count), under a minute
@@ -63,7 +63,10 @@ const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--size
                 nodes on one redis-server, runs in the fan-out only)
   --sizes N,N   fan-out client counts (default 1000,5000,10000,15000, the cluster too;
                 quick: 100,300, the cluster 100); given sizes apply to the cluster as well
-  --rounds N    run everything N times, report the least disturbed round (default 2; quick: 1)
+  --rounds N    run the fan-out and many-channel scenarios N times, report the least disturbed
+                round (default 2; quick: 1)
+  --api-rounds N  wrk rounds: every API server measured once a round, side by side with the
+                others; figures are medians over the rounds (default 5; quick: 1)
   --paced N     paced publishes per fan-out phase (default 20; quick: fewer): more give steadier
                 figures at small client counts
   --out DIR     where results go (default bench/results, or bench/results/quick with --quick)
@@ -201,28 +204,23 @@ async function run(args: Args): Promise<number> {
       allMany.push(await runPush(target, config.manyChannels, say));
     }
   }
-  const allApi: ApiResult[] = [];
+  let api: ApiResult[] = [];
+  const apiRounds = args["api-rounds"]
+    ? count(args["api-rounds"], "--api-rounds")
+    : config.api.rounds;
   if (!args["no-api"]) {
     if (await hasWrk()) {
-      for (let r = 0; r < rounds; r++) {
-        const single = runnable.filter((t) => !t.nodes);
-        for (const target of inRound([...API_ANCHORS, ...single], r)) {
-          say(`wrk ${target.id}`);
-          allApi.push(await runApi(target, config.api));
-        }
-      }
+      const single = runnable.filter((t) => !t.nodes);
+      api = await runApiSideBySide([...API_ANCHORS, ...single], {
+        ...config.api,
+        rounds: apiRounds,
+      }, say);
     } else say("wrk is not installed (apt-get install -y wrk): API throughput skipped");
   }
   clearInterval(sampler);
   const order = [...API_ANCHORS, ...TARGETS].map((t) => t.id);
   const fanout = bestRows(allFanout, order);
   const manyChannels = bestRows(allMany, order);
-  const api = order.flatMap((id) => {
-    const rows = allApi.filter((a) => a.target === id);
-    return rows.length
-      ? [rows.reduce((a, b) => ((b.post?.rps ?? 0) > (a.post?.rps ?? 0) ? b : a))]
-      : [];
-  });
   const command = ["deno task bench", ...Deno.args].join(" ");
   const results: BenchResults = {
     command,
@@ -239,7 +237,7 @@ async function run(args: Args): Promise<number> {
     plans: {
       fanout: describeFanout(config),
       manyChannels: describeManyChannels(config),
-      api: describeApi(config),
+      api: describeApi(config, apiRounds),
       ...(runnable.some((t) => t.nodes) ? { cluster: describeCluster(config) } : {}),
     },
     rounds,
@@ -250,7 +248,7 @@ async function run(args: Args): Promise<number> {
     loadDuring: load.length
       ? [Math.min(...load), load.reduce((a, b) => a + b, 0) / load.length, Math.max(...load)]
       : [],
-    allRounds: rounds > 1 ? { fanout: allFanout, manyChannels: allMany, api: allApi } : null,
+    allRounds: rounds > 1 ? { fanout: allFanout, manyChannels: allMany } : null,
   };
   await Deno.writeTextFile(`${out}/results.json`, JSON.stringify(results, null, 2) + "\n");
   await writeReport(out, results);
@@ -280,6 +278,7 @@ interface Args {
   sizes: string | undefined;
   "thunder-root": string | undefined;
   rounds: string | undefined;
+  "api-rounds": string | undefined;
   paced: string | undefined;
   render: boolean;
 }
@@ -305,6 +304,7 @@ function parse(argv: readonly string[]): Args {
     sizes: undefined,
     "thunder-root": undefined,
     rounds: undefined,
+    "api-rounds": undefined,
     paced: undefined,
     render: false,
   };
@@ -336,12 +336,21 @@ function parse(argv: readonly string[]): Args {
       case "--out":
       case "--sizes":
       case "--rounds":
+      case "--api-rounds":
       case "--paced":
       case "--thunder-root": {
         const value = inline ?? argv[++i];
         if (value === undefined) throw new Error(`${flag} needs a value`);
-        args[flag.slice(2) as "only" | "out" | "sizes" | "rounds" | "paced" | "thunder-root"] =
-          value;
+        args[
+          flag.slice(2) as
+            | "only"
+            | "out"
+            | "sizes"
+            | "rounds"
+            | "api-rounds"
+            | "paced"
+            | "thunder-root"
+        ] = value;
         break;
       }
       default:

@@ -46,6 +46,7 @@ interface Results {
     target: string;
     post: { rps: number; errors: number } | null;
     users: { rps: number } | null;
+    rounds: { post: unknown[]; users: unknown[] };
   }[];
   machine: { wrk: string };
 }
@@ -157,6 +158,7 @@ Deno.test("deno task bench --quick runs every scenario and reports sane figures"
       const api = results.api.find((r) => r.target === "thunder-deno");
       assert(api?.post && api.post.rps > 0, "API POST figures");
       assert(api?.users && api.users.rps > 0, "API GET figures");
+      assert.equal(api.rounds.post.length, 1, "one wrk round in the quick run");
       for (const anchor of ["bare-deno-http", "bare-deno-http-read"]) {
         const row = results.api.find((r) => r.target === anchor);
         assert(row?.post && row.post.rps > 0 && row.post.errors === 0, `${anchor} measured`);
