@@ -3,6 +3,7 @@
  * URL, and a few headers that say who the client is. Like sockjs-node's `conn.headers`, only the
  * headers in `KEPT_HEADERS` are kept: a session lives for hours, and the rest of a request's
  * headers (cookies, caching, WebSocket handshake) would cost memory for every connected client.
+ * What is kept is shared between sessions where it is the same (`KeptHeaders`).
  *
  * @module
  */
@@ -29,22 +30,78 @@ export const KEPT_HEADERS: readonly string[] = [
   "accept-language",
 ];
 
-/** The kept headers of `headers` that are present, by lower-case name. */
-export function keptHeaders(headers: Headers): Record<string, string> {
-  const kept: Record<string, string> = {};
-  for (const name of KEPT_HEADERS) {
-    const value = headers.get(name);
-    if (value !== null) kept[name] = value;
+/**
+ * The kept headers of requests, shared: sessions whose kept headers are the same (the clients of
+ * one page in one browser, say) share one frozen object, and a value seen before (a `Host`, a
+ * `User-Agent`) is kept once however many sessions carry it. At most `capacity` header sets and
+ * as many values are remembered; once full, each starts over (what sessions hold stays theirs).
+ *
+ * @example
+ * ```ts
+ * import { KeptHeaders } from "./request_info.ts";
+ * const kept = new KeptHeaders();
+ * const a = kept.of(new Headers({ Host: "h", Cookie: "c" })); // { host: "h" }
+ * a === kept.of(new Headers({ host: "h" })); // true
+ * ```
+ */
+export class KeptHeaders {
+  readonly #sets = new Map<string, Readonly<Record<string, string>>>();
+  readonly #values = new Map<string, string>();
+  readonly #capacity: number;
+
+  /** An empty pool remembering up to `capacity` header sets and as many values. */
+  constructor(capacity = 4_096) {
+    this.#capacity = capacity;
   }
-  return kept;
+
+  /** The kept headers of `headers` that are present, by lower-case name, frozen and shared. */
+  of(headers: Headers): Readonly<Record<string, string>> {
+    // Header values hold no line breaks: "name: value" lines name one set of headers.
+    let key = "";
+    for (const name of KEPT_HEADERS) {
+      const value = headers.get(name);
+      if (value !== null) key += `${name}: ${value}\n`;
+    }
+    const known = this.#sets.get(key);
+    if (known !== undefined) return known;
+    const kept: Record<string, string> = {};
+    for (const name of KEPT_HEADERS) {
+      const value = headers.get(name);
+      if (value !== null) kept[name] = this.shared(value);
+    }
+    Object.freeze(kept);
+    if (this.#sets.size >= this.#capacity) this.#sets.clear();
+    this.#sets.set(key, kept);
+    return kept;
+  }
+
+  /** How many header sets are remembered. */
+  get size(): number {
+    return this.#sets.size;
+  }
+
+  /**
+   * One copy of a string for every session that carries it: a header value, or the address of
+   * the proxy every client comes through.
+   */
+  shared(value: string): string {
+    const known = this.#values.get(value);
+    if (known !== undefined) return known;
+    if (this.#values.size >= this.#capacity) this.#values.clear();
+    this.#values.set(value, value);
+    return value;
+  }
 }
+
+/** The pool every session's kept headers come from. */
+const keptHeaders = new KeptHeaders();
 
 /** The information a session created by this request keeps, for the given transport. */
 export function requestInfo(t: TransportRequest, protocol: string): SessionRequestInfo {
   return {
     protocol,
-    remoteAddress: t.ctx.remoteAddress ?? "",
+    remoteAddress: keptHeaders.shared(t.ctx.remoteAddress ?? ""),
     url: t.req.url,
-    headers: keptHeaders(t.req.headers),
+    headers: keptHeaders.of(t.req.headers),
   };
 }

@@ -65,7 +65,7 @@ export interface SessionRequestInfo {
   /**
    * The headers of the request that created the session that identify the client, by lower-case
    * name: only those in `KEPT_HEADERS` (`host`, `user-agent`, `x-forwarded-for`, ...), as
-   * sockjs-node keeps them.
+   * sockjs-node keeps them. Frozen: sessions with the same kept headers share one object.
    */
   readonly headers: Readonly<Record<string, string>>;
 }
