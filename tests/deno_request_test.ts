@@ -88,7 +88,7 @@ Deno.test("heldBody takes nothing from a request without a body", async () => {
   assert.deepEqual(seen, [{ held: undefined, bodyUsed: false, readAgain: "read: " }]);
 });
 
-Deno.test("serve installs heldBody: readBody answers at once, and refuses a body over the limit", async () => {
+Deno.test("serve installs heldBody: readBody answers at once, and refuses a body over the limit unread", async () => {
   const results: string[] = [];
   const handle = async (req: Request) => {
     const limit = Number(new URL(req.url).searchParams.get("limit"));
@@ -98,7 +98,7 @@ Deno.test("serve installs heldBody: readBody answers at once, and refuses a body
       (bytes) => new TextDecoder().decode(bytes),
       (error) => error instanceof HttpError ? `HttpError ${error.status}` : String(error),
     );
-    results.push(`${kind}: ${outcome}`);
+    results.push(`${kind}: ${outcome}${req.bodyUsed ? "" : " (left unread)"}`);
     return new Response("done\n");
   };
   const body = "0123456789";
@@ -109,7 +109,7 @@ Deno.test("serve installs heldBody: readBody answers at once, and refuses a body
   await exchange(handle, [request(10), body], 200);
   assert.deepEqual(results, [
     "at once: 0123456789",
-    "promise: HttpError 413",
+    "promise: HttpError 413 (left unread)",
     "promise: 0123456789",
   ]);
 });

@@ -11,11 +11,12 @@ import { requestHeader } from "./request_header.ts";
 export const TOO_LARGE_MESSAGE = "Request body is too large.";
 
 /**
- * Hands over, at once, a request body the runtime already holds in full, and marks it read (as
- * `arrayBuffer()` would); undefined when it holds none (a body still arriving, or a runtime that
- * cannot tell), and the body is then read as it arrives.
+ * Hands over, at once, a request body of at most `maxBytes` that the runtime already holds in
+ * full, and marks it read (as `arrayBuffer()` would); undefined, leaving the body untouched, when
+ * it holds none (a body still arriving, or a runtime that cannot tell) or a larger one: the body is
+ * then read, or refused, as it would be without a taker.
  */
-export type HeldBodyTaker = (req: Request) => Uint8Array | undefined;
+export type HeldBodyTaker = (req: Request, maxBytes: number) => Uint8Array | undefined;
 
 const holdsNone: HeldBodyTaker = () => undefined;
 let takeHeld: HeldBodyTaker = holdsNone;
@@ -38,15 +39,15 @@ export function useHeldBodyTaker(next: HeldBodyTaker | null): void {
  * is larger than `maxBytes`.
  */
 export function readBody(req: Request, maxBytes: number): Uint8Array | Promise<Uint8Array> {
-  // A body that came whole with its request (nearly every API call) costs no header lookups and
-  // no promise round: its size is known.
-  const held = takeHeld(req);
-  if (held !== undefined) {
-    return held.length > maxBytes ? Promise.reject(new HttpError(413, TOO_LARGE_MESSAGE)) : held;
-  }
   const length = requestHeader(req, "Content-Length");
   const declared = Number(length ?? "0");
+  // Refused before the body is touched, so that the runtime closes the connection rather than
+  // read what was declared.
   if (declared > maxBytes) return Promise.reject(new HttpError(413, TOO_LARGE_MESSAGE));
+  // A body that came whole with its request (nearly every API call) costs no promise round and
+  // no more header lookups. One over the limit is left unread, and refused below as any other.
+  const held = takeHeld(req, maxBytes);
+  if (held !== undefined) return held;
   if (length !== null && requestHeader(req, "Transfer-Encoding") === null) {
     // The server framed the body by its declared length, within the limit: read it whole, which
     // costs far less than a stream reader (and than `req.body`, which makes one). The limit

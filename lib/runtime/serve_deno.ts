@@ -65,18 +65,22 @@ export function innerRequestHeader(req: Request, name: string): string | null {
 
 /**
  * The body of a request whose body Deno already holds in full, taken at once and marked read
- * (`bodyUsed` is then true, as after `arrayBuffer()`); undefined when it holds none.
+ * (`bodyUsed` is then true, as after `arrayBuffer()`); undefined, the body left untouched, when
+ * it holds none or one of more than `maxBytes` (default: no limit).
  *
  * `Deno.serve` takes a body that came whole with its request (a small POST, nearly every API
  * call) from the connection as bytes, kept in the inner request's body as a static body
  * (`streamOrStatic` holding a `Uint8Array`); a body still arriving is a stream there instead.
- * Reading the bytes from there costs no promise round and no header lookups, where
- * `arrayBuffer()` costs both. Anything of another shape (another Deno, a string body, a body
- * read already) is left to the standard way.
+ * Reading the bytes from there costs no promise round, where `arrayBuffer()` costs one and a
+ * stream. Anything of another shape (another Deno, a string body, a body read already) is left
+ * to the standard way.
  */
-export function heldBody(req: Request): Uint8Array | undefined {
+export function heldBody(req: Request, maxBytes = Infinity): Uint8Array | undefined {
   const held = innerOf(req)?.body?.streamOrStatic;
   if (held?.consumed !== false || !(held.body instanceof Uint8Array)) return undefined;
+  // Left unread, a body over the limit is refused as it would be without this (and Deno then
+  // closes the connection, as Node does).
+  if (held.body.length > maxBytes) return undefined;
   held.consumed = true;
   return held.body;
 }
