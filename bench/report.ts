@@ -308,11 +308,26 @@ export interface Check {
 }
 
 function ratioCheck(what: string, a: number | undefined, b: number | undefined, max: number) {
-  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b <= 0) {
-    return { what, value: DASH, goal: `≤ ${max}x`, met: null };
-  }
-  const r = a / b;
-  return { what, value: `${fmt(r, 2)}x`, goal: `≤ ${max}x`, met: r <= max };
+  const valid = a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) &&
+    b > 0;
+  return boundCheck(what, valid ? a / b : undefined, "≤", max);
+}
+
+/** A check of a ratio against a bound it must not pass (`≤`) or must reach (`≥`). */
+function boundCheck(
+  what: string,
+  ratio: number | undefined,
+  sense: "≤" | "≥",
+  bound: number,
+): Check {
+  const goal = `${sense} ${bound}x`;
+  if (ratio === undefined) return { what, value: DASH, goal, met: null };
+  return {
+    what,
+    value: `${fmt(ratio, 2)}x`,
+    goal,
+    met: sense === "≤" ? ratio <= bound : ratio >= bound,
+  };
 }
 
 /** The targets of issue 6, for the project on Deno against bare Deno. */
@@ -368,26 +383,24 @@ export function checks(results: BenchResults, project = "thunder-deno"): Check[]
   for (const anchor of anchors) {
     for (const kind of ["post", "users"] as const) {
       // Measured side by side, round by round: the median of the rounds' ratios.
-      const ratio = pairedRatio(api(project), api(anchor.id), kind, "rps");
-      out.push({
-        what: `API ${
-          kind === "post" ? "POST /channels/x/" : "GET /users/"
-        } req/s vs bare Deno.serve${anchor[kind]}`,
-        value: ratio === undefined ? DASH : `${fmt(ratio, 2)}x`,
-        goal: "≥ 0.8x",
-        met: ratio === undefined ? null : ratio >= 0.8,
-      });
+      out.push(boundCheck(
+        `API ${kind === "post" ? "POST /channels/x/" : "GET /users/"} req/s vs bare Deno.serve${
+          anchor[kind]
+        }`,
+        pairedRatio(api(project), api(anchor.id), kind, "rps"),
+        "≥",
+        0.8,
+      ));
     }
   }
   for (const kind of ["post", "users"] as const) {
     // Requests per second swing with whatever else runs on the machine; CPU per request much less.
-    const ratio = pairedRatio(api(project), api("bare-deno-http"), kind, "usPerReq");
-    out.push({
-      what: `API ${kind === "post" ? "POST" : "GET"} server CPU/request vs bare Deno.serve`,
-      value: ratio === undefined ? DASH : `${fmt(ratio, 2)}x`,
-      goal: "≤ 1.25x",
-      met: ratio === undefined ? null : ratio <= 1.25,
-    });
+    out.push(boundCheck(
+      `API ${kind === "post" ? "POST" : "GET"} server CPU/request vs bare Deno.serve`,
+      pairedRatio(api(project), api("bare-deno-http"), kind, "usPerReq"),
+      "≤",
+      1.25,
+    ));
   }
   const largest = sizes[sizes.length - 1];
   const big = find(project, largest);

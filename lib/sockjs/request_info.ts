@@ -58,17 +58,17 @@ export class KeptHeaders {
   of(headers: Headers): Readonly<Record<string, string>> {
     // Header values hold no line breaks: "name: value" lines name one set of headers.
     let key = "";
+    const present: [string, string][] = [];
     for (const name of KEPT_HEADERS) {
       const value = headers.get(name);
-      if (value !== null) key += `${name}: ${value}\n`;
+      if (value === null) continue;
+      key += `${name}: ${value}\n`;
+      present.push([name, value]);
     }
     const known = this.#sets.get(key);
     if (known !== undefined) return known;
     const kept: Record<string, string> = {};
-    for (const name of KEPT_HEADERS) {
-      const value = headers.get(name);
-      if (value !== null) kept[name] = this.shared(value);
-    }
+    for (const [name, value] of present) kept[name] = this.shared(value);
     Object.freeze(kept);
     if (this.#sets.size >= this.#capacity) this.#sets.clear();
     this.#sets.set(key, kept);
