@@ -1,0 +1,40 @@
+/**
+ * How the bench grows the fan-out's publish counts at small client counts (bench/config.ts).
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { describeFanout, fanoutPlan, FULL, QUICK, type RunConfig } from "../bench/config.ts";
+
+Deno.test("fanoutPlan grows the warm-up and the paced phase until they bring enough messages", () => {
+  const at = (clients: number) => {
+    const { warmup, paced, burst } = fanoutPlan(FULL, clients);
+    return { warmup, paced, burst };
+  };
+  // 20,000 and 100,000 deliveries at least; never fewer publishes than the plan's own counts.
+  assert.deepEqual(at(1_000), { warmup: 20, paced: 100, burst: 20 });
+  assert.deepEqual(at(3_000), { warmup: 7, paced: 34, burst: 20 });
+  assert.deepEqual(at(5_000), { warmup: 4, paced: 20, burst: 20 });
+  assert.deepEqual(at(10_000), { warmup: 3, paced: 20, burst: 20 });
+  assert.deepEqual(at(15_000), { warmup: 3, paced: 20, burst: 20 });
+  assert.equal(fanoutPlan(FULL, 1_000).clients, 1_000);
+});
+
+Deno.test("fanoutPlan counts the messages of clients in several channels", () => {
+  const config: RunConfig = { ...FULL, fanout: { ...FULL.fanout, perClient: 4 } };
+  assert.equal(fanoutPlan(config, 1_000).paced, 25);
+});
+
+Deno.test("without scaling the plan is the same at every size", () => {
+  for (const clients of [1, 100, 300, 50_000]) {
+    assert.deepEqual(fanoutPlan(QUICK, clients), { ...QUICK.fanout, clients });
+  }
+});
+
+Deno.test("the report's sentence gives the grown counts where they differ", () => {
+  const text = describeFanout(FULL);
+  assert.match(text, /20 and 100 at 1,000 clients, 4 and 20 at 5,000 clients/);
+  assert.doesNotMatch(text, /at 10,000 clients/);
+  assert.doesNotMatch(describeFanout(QUICK), /grow/);
+});
