@@ -6,6 +6,7 @@
 
 import type { ApiPlan } from "./api.ts";
 import type { PushPlan } from "./push.ts";
+import { fmt } from "./report.ts";
 
 /** Everything a run does. */
 export interface RunConfig {
@@ -162,13 +163,10 @@ function scalingNote(config: RunConfig): string {
     .filter(({ plan }) =>
       plan.warmup !== config.fanout.warmup || plan.paced !== config.fanout.paced
     )
-    .map(({ clients, plan }) =>
-      `${plan.warmup} and ${plan.paced} at ${clients.toLocaleString("en-US")} clients`
-    );
+    .map(({ clients, plan }) => `${plan.warmup} and ${plan.paced} at ${fmt(clients)} clients`);
   if (grown.length === 0) return "";
-  const n = (x: number) => x.toLocaleString("en-US");
-  return `; at small sizes both grow until the warm-up brings ${n(scale.warmupDeliveries)} ` +
-    `messages and the paced phase ${n(scale.pacedDeliveries)}, so that the work that comes ` +
+  return `; at small sizes both grow until the warm-up brings ${fmt(scale.warmupDeliveries)} ` +
+    `messages and the paced phase ${fmt(scale.pacedDeliveries)}, so that the work that comes ` +
     `once per phase (V8 compiling and collecting) weighs less: ${grown.join(", ")}`;
 }
 
@@ -186,15 +184,15 @@ export function describeCluster(config: RunConfig): string {
     "client subscribed and nothing published, over the settle time: the nodes' presence " +
     "heartbeats); CPU servers / loadgen: the three nodes' CPU added up, of one core." +
     (Number.isFinite(config.clusterMaxClients)
-      ? ` Run at up to ${config.clusterMaxClients.toLocaleString("en-US")} clients.`
+      ? ` Run at up to ${fmt(config.clusterMaxClients)} clients.`
       : "");
 }
 
 /** The plan of the many-channels run, as a sentence for the report. */
 export function describeManyChannels(config: RunConfig): string {
   const m = config.manyChannels;
-  return `${m.clients.toLocaleString("en-US")} clients, each in ${m.perClient} of ` +
-    `${m.channels.toLocaleString("en-US")} channels (${
+  return `${fmt(m.clients)} clients, each in ${m.perClient} of ` +
+    `${fmt(m.channels)} channels (${
       Math.round(m.clients * m.perClient / m.channels)
     } per channel); publishes go round-robin over the channels: ${m.paced} paced, then ` +
     `${m.burst} with ${m.burstConcurrency} requests in flight. The bare anchors broadcast to ` +
