@@ -5,7 +5,7 @@
  */
 
 import type { ApiPlan } from "./api.ts";
-import type { PushPlan } from "./push.ts";
+import { pacedPublishes, type PushPlan } from "./push.ts";
 import { fmt } from "./report.ts";
 
 /** Everything a run does. */
@@ -29,8 +29,10 @@ export interface RunConfig {
   /** The wrk runs. */
   readonly api: ApiPlan;
   /**
-   * Each scenario runs this many times (alternating the order of the servers); a row reports the
-   * round with the lowest server CPU per message, the least disturbed by other processes.
+   * Each scenario runs this many times (alternating the order of the servers and of the groups);
+   * a row reports the round with the lowest paced server CPU per message. Within a round the
+   * servers of one runtime already run side by side, their paced rounds in turn
+   * (`PushPlan.pacedRounds`), which is what the targets' CPU ratios are taken from.
    */
   readonly rounds: number;
   /** Servers to run when `--only` is not given (null: every available one). */
@@ -59,8 +61,8 @@ export interface FanoutScaling {
  * @example
  * ```ts
  * import { FULL, fanoutPlan } from "./config.ts";
- * fanoutPlan(FULL, 1_000).paced; // 100
- * fanoutPlan(FULL, 10_000).paced; // 20
+ * fanoutPlan(FULL, 1_000).paced; // 300
+ * fanoutPlan(FULL, 10_000).paced; // 30
  * ```
  */
 export function fanoutPlan(config: RunConfig, clients: number): PushPlan {
@@ -86,25 +88,27 @@ export const FULL: RunConfig = {
     perClient: 1,
     warmup: 3,
     paced: 20,
+    pacedRounds: 10,
     burst: 20,
     burstConcurrency: 20,
     settleMs: 3_000,
     publishTimeoutMs: 20_000,
   },
-  fanoutScaling: { warmupDeliveries: 20_000, pacedDeliveries: 100_000 },
+  fanoutScaling: { warmupDeliveries: 20_000, pacedDeliveries: 300_000 },
   manyChannels: {
     clients: 10_000,
     channels: 1_000,
     perClient: 10,
     warmup: 10,
     paced: 200,
+    pacedRounds: 4,
     burst: 1_000,
     burstConcurrency: 32,
     settleMs: 3_000,
     publishTimeoutMs: 20_000,
   },
   api: { seconds: 3, connections: 50, rounds: 5 },
-  rounds: 2,
+  rounds: 1,
   targets: null,
   deadlineSeconds: 40 * 60,
 };
@@ -117,7 +121,8 @@ export const QUICK: RunConfig = {
     channels: 1,
     perClient: 1,
     warmup: 2,
-    paced: 5,
+    paced: 6,
+    pacedRounds: 2,
     burst: 5,
     burstConcurrency: 5,
     settleMs: 300,
@@ -130,6 +135,7 @@ export const QUICK: RunConfig = {
     perClient: 3,
     warmup: 3,
     paced: 20,
+    pacedRounds: 2,
     burst: 30,
     burstConcurrency: 10,
     settleMs: 300,
@@ -144,11 +150,17 @@ export const QUICK: RunConfig = {
 /** The plan of a fan-out run, as a sentence for the report. */
 export function describeFanout(config: RunConfig): string {
   const f = config.fanout;
+  const rounds = Math.max(1, f.pacedRounds);
   return `Clients are spread over Node worker processes (bench/loadgen/worker.mjs, at most ` +
     `3,000 each, at least 2) that speak RFC 6455 and SockJS framing over node:net. ` +
-    `Every client in one channel. After ${f.warmup} warm-up publishes: ${f.paced} paced ` +
-    `publishes (each sent once the previous reached every client)${scalingNote(config)}, ` +
-    `then a burst of ${f.burst} ` +
+    `The servers of one runtime run side by side, each with its own clients (the cluster on ` +
+    `its own). Every client in one channel. After ${f.warmup} warm-up publishes: ` +
+    `${pacedPublishes(f)} paced publishes (each sent once the previous reached every client` +
+    (rounds > 1
+      ? `; taken in ${rounds} rounds, every server of the group taking each round in turn, ` +
+        `the order reversed every other round`
+      : "") +
+    `)${scalingNote(config)}, then a burst of ${f.burst} ` +
     `sent at once (${f.burstConcurrency} requests in flight). µs/msg = server CPU time ` +
     `(user + system, every thread) / messages delivered; msgs/s = messages delivered / time from the first POST ` +
     `to the last delivery; p50/p99 = time from sending a POST to the last client receiving it.`;
@@ -163,7 +175,9 @@ function scalingNote(config: RunConfig): string {
     .filter(({ plan }) =>
       plan.warmup !== config.fanout.warmup || plan.paced !== config.fanout.paced
     )
-    .map(({ clients, plan }) => `${plan.warmup} and ${plan.paced} at ${fmt(clients)} clients`);
+    .map(({ clients, plan }) =>
+      `${plan.warmup} and ${pacedPublishes(plan)} at ${fmt(clients)} clients`
+    );
   if (grown.length === 0) return "";
   return `; at small sizes both grow until the warm-up brings ${fmt(scale.warmupDeliveries)} ` +
     `messages and the paced phase ${fmt(scale.pacedDeliveries)}, so that the work that comes ` +
@@ -194,7 +208,11 @@ export function describeManyChannels(config: RunConfig): string {
   return `${fmt(m.clients)} clients, each in ${m.perClient} of ` +
     `${fmt(m.channels)} channels (${
       Math.round(m.clients * m.perClient / m.channels)
-    } per channel); publishes go round-robin over the channels: ${m.paced} paced, then ` +
+    } per channel); publishes go round-robin over the channels: ${pacedPublishes(m)} paced` +
+    (m.pacedRounds > 1
+      ? ` in ${m.pacedRounds} rounds taken in turn by the servers of a runtime`
+      : "") +
+    `, then ` +
     `${m.burst} with ${m.burstConcurrency} requests in flight. The bare anchors broadcast to ` +
     `every socket and are left out.`;
 }

@@ -31,7 +31,7 @@ import {
 } from "./config.ts";
 import { commandOutput, killAllChildren, loadAverage } from "./proc.ts";
 import { runProfile } from "./profile.ts";
-import { type PushResult, runPush } from "./push.ts";
+import { type PushResult, runGroup } from "./push.ts";
 import {
   type BenchResults,
   checks,
@@ -40,7 +40,7 @@ import {
   type MachineInfo,
   renderReport,
 } from "./report.ts";
-import { API_ANCHORS, setThunderRoot, type Target, TARGETS } from "./targets.ts";
+import { API_ANCHORS, setThunderRoot, sideBySide, type Target, TARGETS } from "./targets.ts";
 
 const HERE = new URL("./", import.meta.url).pathname;
 const encoder = new TextEncoder();
@@ -51,7 +51,8 @@ function say(line: string): void {
 }
 
 const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--sizes N,N] [--rounds N]
-                       [--api-rounds N] [--paced N] [--out DIR] [--no-fanout] [--no-many]
+                       [--api-rounds N] [--paced N] [--paced-rounds N] [--out DIR] [--no-fanout]
+                       [--no-many]
                        [--no-api] [--thunder-root DIR]
 
   --quick       small smoke run (CI): two small client counts, three servers and the cluster
@@ -65,11 +66,15 @@ const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--size
   --sizes N,N   fan-out client counts (default 1000,5000,10000,15000, the cluster too;
                 quick: 100,300, the cluster 100); given sizes apply to the cluster as well
   --rounds N    run the fan-out and many-channel scenarios N times, report the least disturbed
-                round (default 2; quick: 1)
+                round (default 1); within one, the servers of a runtime run side by side
+  --paced-rounds N  the fan-out's paced publishes are taken in N rounds, every server of a
+                runtime taking each round in turn; the CPU targets are the median of the
+                rounds' ratios (default 10; quick: 2)
   --api-rounds N  wrk rounds: every API server measured once a round, side by side with the
                 others; figures are medians over the rounds (default 5; quick: 1)
-  --paced N     paced publishes per fan-out phase, at every size (default 20, or at small sizes
-                as many as bring 100,000 messages: 100 at 1,000 clients; quick: 5)
+  --paced N     paced publishes per fan-out phase, at every size, rounded up to a multiple of
+                the paced rounds (default 20, or at small sizes as many as bring 300,000
+                messages: 300 at 1,000 clients; quick: 6)
   --out DIR     where results go (default bench/results, or bench/results/quick with --quick)
   --no-fanout   skip the fan-out scenario (and so the cluster row)
   --no-many     skip the many-channels scenario
@@ -150,7 +155,13 @@ async function run(args: Args): Promise<number> {
     ...base,
     fanoutSizes: sizes ?? base.fanoutSizes,
     clusterMaxClients: sizes ? Infinity : base.clusterMaxClients,
-    fanout: args.paced ? { ...base.fanout, paced: count(args.paced, "--paced") } : base.fanout,
+    fanout: {
+      ...base.fanout,
+      ...(args.paced ? { paced: count(args.paced, "--paced") } : {}),
+      ...(args["paced-rounds"]
+        ? { pacedRounds: count(args["paced-rounds"], "--paced-rounds") }
+        : {}),
+    },
     // A paced count given on the command line is the count at every size.
     fanoutScaling: args.paced && base.fanoutScaling
       ? { ...base.fanoutScaling, pacedDeliveries: 0 }
@@ -184,29 +195,33 @@ async function run(args: Args): Promise<number> {
     list: readonly T[],
     r: number,
   ) => (r % 2 === 0 ? [...list] : [...list].reverse());
+  const ids = (group: readonly Target[]) => group.map((t) => t.id).join(" + ");
   const allFanout: PushResult[] = [];
   for (const clients of args["no-fanout"] ? [] : config.fanoutSizes) {
     for (let r = 0; r < rounds; r++) {
-      for (const target of inRound(runnable.filter((t) => t.websocket), r)) {
-        if (target.nodes && clients > config.clusterMaxClients) {
-          if (r === 0) {
+      for (const group of inRound(sideBySide(runnable.filter((t) => t.websocket)), r)) {
+        const members = group.filter((target) => {
+          const skip = target.nodes !== undefined && clients > config.clusterMaxClients;
+          if (skip && r === 0) {
             say(
               `fan-out ${target.id} ${clients} clients: skipped (runs up to ${config.clusterMaxClients} ` +
                 "clients: its nodes, Redis and the load generator share the machine's cores)",
             );
           }
-          continue;
-        }
-        say(`fan-out ${target.id} ${clients} clients${rounds > 1 ? `, round ${r + 1}` : ""}`);
-        allFanout.push(await runPush(target, fanoutPlan(config, clients), say));
+          return !skip;
+        });
+        if (members.length === 0) continue;
+        say(`fan-out ${ids(members)} ${clients} clients${rounds > 1 ? `, round ${r + 1}` : ""}`);
+        allFanout.push(...await runGroup(inRound(members, r), fanoutPlan(config, clients), say));
       }
     }
   }
   const allMany: PushResult[] = [];
   for (let r = 0; r < rounds && !args["no-many"]; r++) {
-    for (const target of inRound(runnable.filter((t) => t.channels && !t.nodes), r)) {
-      say(`many channels ${target.id} ${config.manyChannels.clients} clients`);
-      allMany.push(await runPush(target, config.manyChannels, say));
+    const many = runnable.filter((t) => t.channels && !t.nodes);
+    for (const group of inRound(sideBySide(many), r)) {
+      say(`many channels ${ids(group)} ${config.manyChannels.clients} clients`);
+      allMany.push(...await runGroup(inRound(group, r), config.manyChannels, say));
     }
   }
   let api: ApiResult[] = [];
@@ -285,6 +300,7 @@ interface Args {
   rounds: string | undefined;
   "api-rounds": string | undefined;
   paced: string | undefined;
+  "paced-rounds": string | undefined;
   render: boolean;
 }
 
@@ -311,6 +327,7 @@ function parse(argv: readonly string[]): Args {
     rounds: undefined,
     "api-rounds": undefined,
     paced: undefined,
+    "paced-rounds": undefined,
     render: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -343,6 +360,7 @@ function parse(argv: readonly string[]): Args {
       case "--rounds":
       case "--api-rounds":
       case "--paced":
+      case "--paced-rounds":
       case "--thunder-root": {
         const value = inline ?? argv[++i];
         if (value === undefined) throw new Error(`${flag} needs a value`);
@@ -354,6 +372,7 @@ function parse(argv: readonly string[]): Args {
             | "rounds"
             | "api-rounds"
             | "paced"
+            | "paced-rounds"
             | "thunder-root"
         ] = value;
         break;

@@ -1,8 +1,15 @@
 /**
- * One push scenario against one server: connect and subscribe the clients, measure idle memory,
- * then publish paced (each publish waits for the previous one to reach every subscriber: latency
- * without queueing) and in a burst (many publishes at once: throughput, coalescing), measuring the
- * server's CPU time and the time from each POST to its last delivery.
+ * One push scenario against a group of servers side by side: each server gets its own clients,
+ * connected and subscribed, and its idle memory is read; then every server is warmed up and
+ * publishes go paced (each publish waits for the previous one to reach every subscriber: latency
+ * without queueing) in rounds, every server taking each round in turn, the order reversed every
+ * other round; last comes a burst on each (many publishes at once: throughput, coalescing). The
+ * server's CPU time and the time from each POST to its last delivery are measured in each phase.
+ *
+ * Taking the paced rounds in turn puts whatever else the shared machine does on every server of
+ * the group alike, within seconds: the ratio of two servers' figures in one round is measured
+ * side by side, and the median of those ratios leaves a disturbed round out
+ * (`pairedPacedRatio`).
  *
  * A cluster target (three nodes on one Redis) runs the same scenario: the clients are spread
  * evenly over the nodes, the publishes go to the nodes' APIs round-robin, and each phase also
@@ -28,6 +35,11 @@ export interface PushPlan {
   readonly warmup: number;
   /** Paced publishes: each one waits until the previous reached every subscriber. */
   readonly paced: number;
+  /**
+   * The paced publishes are taken in this many rounds of `ceil(paced / pacedRounds)` each (so
+   * `pacedPublishes(plan)` in all); in a group every server takes round k before any takes k + 1.
+   */
+  readonly pacedRounds: number;
   /** Burst publishes: sent at once, `burstConcurrency` requests in flight. */
   readonly burst: number;
   /** Requests in flight during the burst. */
@@ -112,8 +124,15 @@ export interface PushResult {
   readonly rssIdleKiB: number;
   /** (idle - base) / open, bytes. */
   readonly bytesPerClient: number;
-  /** Paced phase. */
+  /** Paced phase: its rounds added up (latency percentiles over every publish of them). */
   readonly paced: PhaseResult | null;
+  /** Each paced round, in order; absent when the plan has one round. */
+  readonly pacedRounds?: PhaseResult[];
+  /**
+   * Which side-by-side group of the run this row was measured in (rows of one group took their
+   * paced rounds in turn); absent in results written before groups.
+   */
+  readonly group?: number;
   /** Burst phase. */
   readonly burst: PhaseResult | null;
   /**
@@ -202,13 +221,26 @@ interface PhaseContext {
 }
 
 /** Fleet counters at the end of a phase, the start of the next. */
-interface Counters {
+export interface Counters {
+  /** Deliveries received so far. */
   readonly received: number;
+  /** `a[...]` frames received so far. */
   readonly frames: number;
+  /** Deliveries received so far by the clients of each node. */
   readonly receivedByNode: readonly number[];
 }
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+/** A phase's figures, the fleet's counters after it, and every publish's latency. */
+export interface Measured {
+  /** The phase's figures. */
+  readonly result: PhaseResult;
+  /** The fleet's counters at the end of the phase. */
+  readonly after: Counters;
+  /** Publish-to-last-delivery latency of each publish that completed, milliseconds. */
+  readonly latencies: readonly number[];
+}
 
 async function phase(
   ctx: PhaseContext,
@@ -216,7 +248,7 @@ async function phase(
   count: number,
   concurrency: number,
   before: Counters,
-): Promise<PhaseResult & { after: Counters }> {
+): Promise<Measured> {
   const { bases, fleet, plan, servers } = ctx;
   const sentAt = new Map<number, number>();
   const lastAt = new Map<number, number | null>();
@@ -283,7 +315,7 @@ async function phase(
       };
     })
     : undefined;
-  return {
+  const result: PhaseResult = {
     publishes: count,
     expected,
     received,
@@ -305,11 +337,65 @@ async function phase(
         redisUsPerPublish: count > 0 ? (redis1 - redis0) / count : NaN,
       }
       : {}),
-    after: {
-      received: stats.received,
-      frames: stats.frames,
-      receivedByNode: stats.receivedByNode,
-    },
+  };
+  const after = {
+    received: stats.received,
+    frames: stats.frames,
+    receivedByNode: stats.receivedByNode,
+  };
+  return { result, after, latencies };
+}
+
+/** Paced publishes of a plan in all: its rounds times the publishes of one round. */
+export function pacedPublishes(plan: Pick<PushPlan, "paced" | "pacedRounds">): number {
+  const rounds = Math.max(1, plan.pacedRounds);
+  return rounds * Math.ceil(plan.paced / rounds);
+}
+
+/**
+ * Phases measured one after the other on the same server, as one: counts, CPU and wall time added
+ * up, µs/msg and msgs/s from the sums, latency percentiles over every publish.
+ */
+export function mergePhases(parts: readonly Measured[]): PhaseResult {
+  if (parts.length === 1) return parts[0].result;
+  const total = (key: "publishes" | "expected" | "received" | "frames" | "incomplete") =>
+    sum(parts.map((p) => p.result[key]));
+  const add = (key: "serverCpuUs" | "serverStatCpuUs" | "loadgenCpuUs" | "wallMs") =>
+    sum(parts.map((p) => p.result[key]));
+  const latencies = parts.flatMap((p) => p.latencies);
+  const received = total("received");
+  const serverCpuUs = add("serverCpuUs");
+  const wallMs = add("wallMs");
+  const publishes = total("publishes");
+  const first = parts[0].result;
+  const nodes = first.nodes?.map((node, i) => {
+    const got = sum(parts.map((p) => p.result.nodes?.[i]?.received ?? 0));
+    const cpuUs = sum(parts.map((p) => p.result.nodes?.[i]?.cpuUs ?? 0));
+    return { clients: node.clients, received: got, cpuUs, usPerMsg: got > 0 ? cpuUs / got : NaN };
+  });
+  const redisCpuUs = first.redisCpuUs === undefined
+    ? undefined
+    : sum(parts.map((p) => p.result.redisCpuUs ?? 0));
+  return {
+    publishes,
+    expected: total("expected"),
+    received,
+    frames: total("frames"),
+    serverCpuUs,
+    serverStatCpuUs: add("serverStatCpuUs"),
+    loadgenCpuUs: add("loadgenCpuUs"),
+    wallMs,
+    usPerMsg: received > 0 ? serverCpuUs / received : NaN,
+    msgsPerSec: wallMs > 0 ? received / (wallMs / 1000) : NaN,
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+    incomplete: total("incomplete"),
+    badAnswers: sum(parts.map((p) => p.result.badAnswers)),
+    ...(nodes ? { nodes } : {}),
+    ...(redisCpuUs === undefined ? {} : {
+      redisCpuUs,
+      redisUsPerPublish: publishes > 0 ? redisCpuUs / publishes : NaN,
+    }),
   };
 }
 
@@ -325,52 +411,79 @@ export interface PushHooks {
   readonly afterMeasure?: (pid: number) => Promise<void>;
 }
 
+/** The row being filled in for one server of a group. */
+type Row = { -readonly [K in keyof PushResult]: PushResult[K] };
+
 /**
- * Runs one push scenario against a fresh server process (or a fresh cluster and its Redis) and
- * stops it.
+ * One server (or cluster) of a group with its clients: started and connected by `open`, then
+ * driven phase by phase; a step after an error does nothing, and `close` always stops it all.
  */
-export async function runPush(
-  target: Target,
-  plan: PushPlan,
-  log: (line: string) => void,
-  hooks: PushHooks = {},
-): Promise<PushResult> {
-  let fleet: Fleet | null = null;
-  const result = {
-    target: target.id,
-    nodes: target.nodes ?? 1,
-    clients: plan.clients,
-    channels: plan.channels,
-    perClient: plan.perClient,
-    open: 0,
-    failed: 0,
-    connectMs: 0,
-    rssBaseKiB: 0,
-    rssIdleKiB: 0,
-    bytesPerClient: NaN,
-    paced: null as PhaseResult | null,
-    burst: null as PhaseResult | null,
-    redisIdleUsPerSec: undefined as number | undefined,
-    closedDuringRun: 0,
-    complaints: [] as string[],
-    crashed: false,
-    error: null as string | null,
-  };
-  let server: RunningServers;
-  try {
-    server = await startServers(target, {
-      runtimeArgs: hooks.runtimeArgs ?? [],
-      onStderr: hooks.onServerLine,
-    });
-  } catch (error) {
-    // A server that cannot start is a row with its error, not the end of the run.
-    result.error = (error as Error).message;
-    log(`  error: ${result.error}`);
-    return result;
+class PushRun {
+  readonly row: Row;
+  #server: RunningServers | null = null;
+  #fleet: Fleet | null = null;
+  #ctx: PhaseContext | null = null;
+  #counters: Counters = { received: 0, frames: 0, receivedByNode: [] };
+  #nextSeq = 0;
+  #paced: Measured[] = [];
+
+  private constructor(
+    readonly target: Target,
+    readonly plan: PushPlan,
+    readonly log: (line: string) => void,
+    readonly hooks: PushHooks,
+    group: number,
+  ) {
+    this.row = {
+      target: target.id,
+      nodes: target.nodes ?? 1,
+      clients: plan.clients,
+      channels: plan.channels,
+      perClient: plan.perClient,
+      open: 0,
+      failed: 0,
+      connectMs: 0,
+      rssBaseKiB: 0,
+      rssIdleKiB: 0,
+      bytesPerClient: NaN,
+      paced: null,
+      burst: null,
+      redisIdleUsPerSec: undefined,
+      group,
+      closedDuringRun: 0,
+      complaints: [],
+      crashed: false,
+      error: null,
+    };
   }
-  const bases = server.ports.map((port) => `http://127.0.0.1:${port}`);
-  const rss = () => sum(server.pids.map(rssKiB));
-  try {
+
+  /**
+   * Starts the server, warms its HTTP path, reads its baseline RSS, connects and subscribes the
+   * clients, waits until the server counts them all and the settle time has passed, and reads
+   * the idle RSS. A server that cannot start gives a row with its error, not the end of the run.
+   */
+  static async open(
+    target: Target,
+    plan: PushPlan,
+    log: (line: string) => void,
+    hooks: PushHooks,
+    group: number,
+  ): Promise<PushRun> {
+    const run = new PushRun(target, plan, log, hooks, group);
+    await run.#step(async () => {
+      run.#server = await startServers(target, {
+        runtimeArgs: hooks.runtimeArgs ?? [],
+        onStderr: hooks.onServerLine,
+      });
+      await run.#connect(run.#server);
+    });
+    return run;
+  }
+
+  async #connect(server: RunningServers): Promise<void> {
+    const { plan, row, log } = this;
+    const bases = server.ports.map((port) => `http://127.0.0.1:${port}`);
+    const rss = () => sum(server.pids.map(rssKiB));
     // Warm the HTTP path, then take the baseline.
     for (let i = 0; i < 3; i++) {
       for (const b of bases) {
@@ -379,9 +492,8 @@ export async function runPush(
       }
     }
     await sleep(Math.min(plan.settleMs, 1_000));
-    result.rssBaseKiB = rss();
-    const maxSeq = plan.warmup + plan.paced + plan.burst;
-    fleet = await Fleet.start({
+    row.rssBaseKiB = rss();
+    const fleet = this.#fleet = await Fleet.start({
       host: "127.0.0.1",
       port: server.ports[0],
       ...(server.ports.length > 1 ? { ports: server.ports } : {}),
@@ -389,63 +501,144 @@ export async function runPush(
       key: KEY,
       channels: plan.channels,
       perClient: plan.perClient,
-      maxSeq,
+      maxSeq: plan.warmup + pacedPublishes(plan) + plan.burst,
     });
-    result.open = fleet.open;
-    result.failed = fleet.failed;
-    result.connectMs = fleet.connectMs;
-    log(`  ${fleet.open} open, ${fleet.failed} failed in ${fleet.connectMs} ms`);
+    row.open = fleet.open;
+    row.failed = fleet.failed;
+    row.connectMs = fleet.connectMs;
+    log(`  ${this.target.id}: ${fleet.open} open, ${fleet.failed} failed in ${fleet.connectMs} ms`);
     // In a cluster every node must see every user (presence goes through Redis).
     for (const b of bases) await waitForUsers(b, fleet.open, 30_000);
     const redisPids = server.redis ? [server.redis.pid] : [];
     const idle0 = { cpu: sum(cpuOf(redisPids)), at: performance.now() };
     await sleep(plan.settleMs);
     if (server.redis) {
-      result.redisIdleUsPerSec = (sum(cpuOf(redisPids)) - idle0.cpu) /
+      row.redisIdleUsPerSec = (sum(cpuOf(redisPids)) - idle0.cpu) /
         ((performance.now() - idle0.at) / 1000);
     }
-    result.rssIdleKiB = rss();
-    result.bytesPerClient = (result.rssIdleKiB - result.rssBaseKiB) * 1024 / fleet.open;
-    const ctx: PhaseContext = { bases, fleet, servers: server, plan };
-    const warm = await phase(ctx, 0, plan.warmup, 1, {
-      received: 0,
-      frames: 0,
-      receivedByNode: [],
-    });
-    if (warm.incomplete > 0) {
-      log(`  warm-up: ${warm.incomplete} of ${plan.warmup} publishes did not reach everybody`);
-    }
-    await hooks.beforeMeasure?.(server.pids[0]);
-    await sleep(200);
-    const { after: afterPaced, ...paced } = await phase(
-      ctx,
-      plan.warmup,
-      plan.paced,
-      1,
-      warm.after,
-    );
-    result.paced = paced;
-    await sleep(200);
-    if (plan.burst > 0) {
-      const { after: _, ...burst } = await phase(
-        ctx,
-        plan.warmup + plan.paced,
-        plan.burst,
-        plan.burstConcurrency,
-        afterPaced,
-      );
-      result.burst = burst;
-    }
-    await hooks.afterMeasure?.(server.pids[0]);
-    result.closedDuringRun = (await fleet.stats()).closed;
-  } catch (error) {
-    result.error = (error as Error).message;
-    log(`  error: ${result.error}`);
-  } finally {
-    result.crashed = server.crashed();
-    result.complaints = server.complaints();
-    await fleet?.close();
-    await server.stop();
+    row.rssIdleKiB = rss();
+    row.bytesPerClient = (row.rssIdleKiB - row.rssBaseKiB) * 1024 / fleet.open;
+    this.#ctx = { bases, fleet, servers: server, plan };
   }
-  return result;
+
+  /** Runs `work` unless an earlier step failed; an error is kept in the row. */
+  async #step(work: () => Promise<void>): Promise<void> {
+    if (this.row.error !== null) return;
+    try {
+      await work();
+    } catch (error) {
+      this.row.error = (error as Error).message;
+      this.log(`  ${this.target.id} error: ${this.row.error}`);
+    }
+  }
+
+  /** Publishes `count` more, `concurrency` in flight (1: paced). */
+  async #phase(count: number, concurrency: number): Promise<Measured> {
+    const measured = await phase(this.#ctx!, this.#nextSeq, count, concurrency, this.#counters);
+    this.#nextSeq += count;
+    this.#counters = measured.after;
+    return measured;
+  }
+
+  /** The warm-up publishes (paced, not reported), then the `beforeMeasure` hook. */
+  warmUp(): Promise<void> {
+    return this.#step(async () => {
+      const warm = await this.#phase(this.plan.warmup, 1);
+      if (warm.result.incomplete > 0) {
+        this.log(
+          `  ${this.target.id} warm-up: ${warm.result.incomplete} of ${this.plan.warmup} ` +
+            "publishes did not reach everybody",
+        );
+      }
+      await this.hooks.beforeMeasure?.(this.#server!.pids[0]);
+    });
+  }
+
+  /** One paced round of `count` publishes. */
+  pacedRound(count: number): Promise<void> {
+    return this.#step(async () => {
+      this.#paced.push(await this.#phase(count, 1));
+    });
+  }
+
+  /** The burst (when the plan has one), then the `afterMeasure` hook. */
+  burst(): Promise<void> {
+    return this.#step(async () => {
+      if (this.plan.burst > 0) {
+        this.row.burst = (await this.#phase(this.plan.burst, this.plan.burstConcurrency)).result;
+      }
+      await this.hooks.afterMeasure?.(this.#server!.pids[0]);
+    });
+  }
+
+  /** Stops the clients and the server, and gives the row. */
+  async close(): Promise<PushResult> {
+    const { row } = this;
+    if (this.#paced.length > 0) {
+      row.paced = mergePhases(this.#paced);
+      if (this.plan.pacedRounds > 1) row.pacedRounds = this.#paced.map((p) => p.result);
+    }
+    try {
+      if (this.#fleet && row.error === null) {
+        row.closedDuringRun = (await this.#fleet.stats()).closed;
+      }
+    } catch (error) {
+      row.error = (error as Error).message;
+    } finally {
+      if (this.#server) {
+        row.crashed = this.#server.crashed();
+        row.complaints = this.#server.complaints();
+      }
+      await this.#fleet?.close();
+      await this.#server?.stop();
+    }
+    return row;
+  }
+}
+
+let groups = 0;
+
+/**
+ * Runs one push scenario against `targets` side by side (see the module's text), each a fresh
+ * server process (or a fresh cluster and its Redis) with its own clients, and stops them. The
+ * rows come in the order of `targets`; they share a `group` number no other call gives.
+ */
+export async function runGroup(
+  targets: readonly Target[],
+  plan: PushPlan,
+  log: (line: string) => void,
+  hooks: PushHooks = {},
+): Promise<PushResult[]> {
+  const group = ++groups;
+  const runs: PushRun[] = [];
+  const rows: PushResult[] = [];
+  try {
+    for (const target of targets) runs.push(await PushRun.open(target, plan, log, hooks, group));
+    for (const run of runs) await run.warmUp();
+    const rounds = Math.max(1, plan.pacedRounds);
+    const perRound = pacedPublishes(plan) / rounds;
+    for (let k = 0; k < rounds; k++) {
+      for (const run of k % 2 === 0 ? runs : [...runs].reverse()) {
+        await sleep(200);
+        await run.pacedRound(perRound);
+      }
+    }
+    for (const run of rounds % 2 === 0 ? runs : [...runs].reverse()) {
+      await sleep(200);
+      await run.burst();
+    }
+  } finally {
+    for (const run of runs) rows.push(await run.close());
+  }
+  return rows;
+}
+
+/** Runs one push scenario against a single server (or cluster): a group of one. */
+export async function runPush(
+  target: Target,
+  plan: PushPlan,
+  log: (line: string) => void,
+  hooks: PushHooks = {},
+): Promise<PushResult> {
+  return (await runGroup([target], plan, log, hooks))[0];
 }

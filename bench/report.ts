@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type ApiResult, pairedRatio } from "./api.ts";
+import { type ApiResult, median, pairedRatio } from "./api.ts";
 import type { PhaseResult, PushResult } from "./push.ts";
 
 /** The machine a run was made on. */
@@ -295,6 +295,48 @@ export function growthTable(results: readonly PushResult[]): string {
   );
 }
 
+/**
+ * The paced phase round by round, for every group of servers that ran side by side: each
+ * server's CPU per message in each round, its figure over all rounds, and for the others the
+ * ratio to the group's first server (the anchor), round by round: median, least and most.
+ */
+export function pacedRoundsTable(results: readonly PushResult[]): string {
+  const rows: string[][] = [];
+  const groups = [...new Set(results.map((r) => r.group))].filter((g) => g !== undefined);
+  for (const g of groups) {
+    const members = results.filter((r) => r.group === g && (r.pacedRounds?.length ?? 0) > 1);
+    if (members.length < 2) continue;
+    const anchor = members.find((r) => !r.target.startsWith("thunder")) ?? members[0];
+    for (const r of members) {
+      const ratios = r === anchor
+        ? []
+        : pacedRoundRatios(members, r.target, anchor.target, r.clients);
+      rows.push([
+        r.target,
+        fmt(r.clients),
+        r.pacedRounds!.map((p) => fmt(p.usPerMsg, 1)).join(" · "),
+        fmt(r.paced?.usPerMsg, 2),
+        ratios.length ? `${fmt(median(ratios), 2)}x` : DASH,
+        ratios.length
+          ? `${fmt(Math.min(...ratios), 2)}x – ${fmt(Math.max(...ratios), 2)}x`
+          : `(anchor)`,
+      ]);
+    }
+  }
+  if (rows.length === 0) return "";
+  return table(
+    [
+      "server",
+      "clients",
+      "µs/msg, round by round",
+      "all rounds µs/msg",
+      "÷ anchor (median of rounds)",
+      "range",
+    ],
+    rows,
+  );
+}
+
 /** One checked target of issue 6. */
 export interface Check {
   /** What is compared. */
@@ -330,21 +372,59 @@ function boundCheck(
   };
 }
 
-/** The targets of issue 6, for the project on Deno against bare Deno. */
+/**
+ * The paced rounds' ratios of `project`'s CPU per message to `anchor`'s at `clients` clients,
+ * round k of one to round k of the other, in every group where the two ran side by side
+ * (`rows`: every round's rows of a run). Empty when they never did (results written before
+ * groups, or a run without one of them).
+ */
+export function pacedRoundRatios(
+  rows: readonly PushResult[],
+  project: string,
+  anchor: string,
+  clients: number,
+): number[] {
+  const ratios: number[] = [];
+  const at = (t: string) => rows.filter((r) => r.target === t && r.clients === clients);
+  for (const p of at(project)) {
+    const a = at(anchor).find((r) => r.group !== undefined && r.group === p.group);
+    const mine = p.pacedRounds ?? [];
+    const theirs = a?.pacedRounds ?? [];
+    for (let k = 0; k < Math.min(mine.length, theirs.length); k++) {
+      const x = mine[k].usPerMsg;
+      const y = theirs[k].usPerMsg;
+      if (Number.isFinite(x) && Number.isFinite(y) && y > 0) ratios.push(x / y);
+    }
+  }
+  return ratios;
+}
+
+/** The targets of issue 6, for the project on Deno against bare Deno (and its Node build). */
 export function checks(results: BenchResults, project = "thunder-deno"): Check[] {
   const out: Check[] = [];
   const find = (t: string, n: number) =>
     results.fanout.find((r) => r.target === t && r.clients === n);
   const sizes = [...new Set(results.fanout.map((r) => r.clients))].sort((a, b) => a - b);
+  const everyRound = results.allRounds?.fanout ?? results.fanout;
   for (const n of sizes) {
     const p = find(project, n);
     const b = find("bare-deno", n);
-    out.push(ratioCheck(
-      `CPU/msg paced @${fmt(n)} vs bare-deno`,
-      p?.paced?.usPerMsg,
-      b?.paced?.usPerMsg,
-      1.1,
-    ));
+    const paired = pacedRoundRatios(everyRound, project, "bare-deno", n);
+    out.push(
+      paired.length > 1
+        ? boundCheck(
+          `CPU/msg paced @${fmt(n)} vs bare-deno (median of ${paired.length} paired rounds)`,
+          median(paired),
+          "≤",
+          1.1,
+        )
+        : ratioCheck(
+          `CPU/msg paced @${fmt(n)} vs bare-deno`,
+          p?.paced?.usPerMsg,
+          b?.paced?.usPerMsg,
+          1.1,
+        ),
+    );
     out.push(ratioCheck(
       `CPU/msg burst @${fmt(n)} vs bare-deno`,
       p?.burst?.usPerMsg,
@@ -366,6 +446,18 @@ export function checks(results: BenchResults, project = "thunder-deno"): Check[]
       `memory/client @${fmt(n)} vs bare-deno`,
       find(project, n)?.bytesPerClient,
       find("bare-deno", n)?.bytesPerClient,
+      1.15,
+    ));
+  }
+  // The same server built for Node, against bare Node `ws`, where both ran.
+  for (const n of sizes) {
+    const node = find("thunder-node", n);
+    const bare = find("bare-node", n);
+    if (!node || !bare) continue;
+    out.push(ratioCheck(
+      `memory/client @${fmt(n)}, thunder-node vs bare-node`,
+      node.bytesPerClient,
+      bare.bytesPerClient,
       1.15,
     ));
   }
@@ -494,12 +586,16 @@ export function renderReport(results: BenchResults, chartFile: string | null): s
       }, max ${fmt(results.loadDuring[2], 2)}.`
       : "."),
     "",
-    results.rounds > 1
+    (results.fanout.some((r) => r.group !== undefined)
+      ? "The push scenarios run the servers of one runtime side by side, their paced publishes " +
+        "in rounds taken in turn (see the fan-out section), and the CPU targets are the median " +
+        "of the rounds' ratios; the API's wrk runs go round by round, side by side, too. "
+      : "") +
+    (results.rounds > 1
       ? `Every scenario ran ${results.rounds} times (the servers in alternate order); each row is ` +
         "the round with the lowest paced server CPU per message, the least disturbed by other " +
-        "processes on the machine. The API's wrk runs go round by round, side by side (see its " +
-        "section). results.json keeps every round."
-      : "Every scenario ran once.",
+        "processes on the machine. results.json keeps every round."
+      : "Every scenario ran once."),
     "",
     "Servers:",
     "",
@@ -519,6 +615,17 @@ export function renderReport(results: BenchResults, chartFile: string | null): s
     "",
     results.fanout.length ? fanoutTable(results.fanout) : NO_FANOUT,
     "",
+    ...(pacedRoundsTable(results.fanout)
+      ? [
+        "### Paced, round by round",
+        "",
+        "Server CPU per delivered message in each paced round; the servers of a group took " +
+        "every round in turn, seconds apart, so a round's ratio is measured side by side.",
+        "",
+        pacedRoundsTable(results.fanout),
+        "",
+      ]
+      : []),
     ...(results.fanout.some((r) => (r.nodes ?? 1) > 1)
       ? [
         "## Cluster: three nodes on one Redis",

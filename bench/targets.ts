@@ -36,6 +36,11 @@ export interface Target {
   readonly channels: boolean;
   /** Whether it serves SockJS WebSockets (false for the plain HTTP anchor). */
   readonly websocket: boolean;
+  /**
+   * The runtime it runs on. The push scenarios run the single-process servers of one runtime
+   * side by side (`sideBySide`), so each project row is measured next to its runtime's anchor.
+   */
+  readonly runtime: "deno" | "node";
   /** Why it cannot run here, or null. */
   readonly missing: string | null;
   /**
@@ -109,6 +114,7 @@ function thunderDeno(pidPath: string, flags: string[], redisUrl?: string) {
 export const TARGETS: readonly Target[] = [
   {
     id: "bare-deno",
+    runtime: "deno",
     label: "bare Deno.serve + upgradeWebSocket",
     role: "limit",
     channels: false,
@@ -121,6 +127,7 @@ export const TARGETS: readonly Target[] = [
   },
   {
     id: "thunder-deno",
+    runtime: "deno",
     label: "Thunderpush for Deno (main.ts)",
     role: "project",
     channels: true,
@@ -130,6 +137,7 @@ export const TARGETS: readonly Target[] = [
   },
   {
     id: "thunder-cluster",
+    runtime: "deno",
     label: "Thunderpush for Deno, three nodes on one Redis (main.ts --redis)",
     role: "project",
     channels: true,
@@ -140,6 +148,7 @@ export const TARGETS: readonly Target[] = [
   },
   {
     id: "bare-node",
+    runtime: "node",
     label: "bare node:http + ws",
     role: "limit",
     channels: false,
@@ -152,6 +161,7 @@ export const TARGETS: readonly Target[] = [
   },
   {
     id: "thunder-node",
+    runtime: "node",
     label: "Thunderpush npm build on Node (npm/bin)",
     role: "project",
     channels: true,
@@ -168,6 +178,7 @@ export const TARGETS: readonly Target[] = [
   },
   {
     id: "sockjs-node",
+    runtime: "node",
     label: "npm sockjs 0.3.24 minimal Thunderpush (Node)",
     role: "reference",
     channels: true,
@@ -180,10 +191,41 @@ export const TARGETS: readonly Target[] = [
   },
 ];
 
+/**
+ * The groups of `targets` that the push scenarios run side by side: the single-process servers
+ * of each runtime together, in the order given, and each cluster on its own (its nodes, Redis
+ * and load generator already share the cores).
+ *
+ * @example
+ * ```ts
+ * import { sideBySide, TARGETS } from "./targets.ts";
+ * sideBySide(TARGETS).map((group) => group.map((t) => t.id));
+ * // [["bare-deno", "thunder-deno"], ["thunder-cluster"], ["bare-node", "thunder-node", "sockjs-node"]]
+ * ```
+ */
+export function sideBySide(targets: readonly Target[]): Target[][] {
+  const groups: Target[][] = [];
+  const byRuntime = new Map<string, Target[]>();
+  for (const target of targets) {
+    if (target.nodes) {
+      groups.push([target]);
+      continue;
+    }
+    let group = byRuntime.get(target.runtime);
+    if (!group) {
+      byRuntime.set(target.runtime, group = []);
+      groups.push(group);
+    }
+    group.push(target);
+  }
+  return groups;
+}
+
 /** An API-only anchor: `bench/servers/bare_deno_http.ts` in one of its modes. */
 function apiAnchor(id: string, label: string, mode: "const" | "read"): Target {
   return {
     id,
+    runtime: "deno",
     label,
     role: "limit",
     channels: false,

@@ -6,24 +6,25 @@
 
 import assert from "node:assert/strict";
 import { describeFanout, fanoutPlan, FULL, QUICK, type RunConfig } from "../bench/config.ts";
+import { pacedPublishes } from "../bench/push.ts";
 
 Deno.test("fanoutPlan grows the warm-up and the paced phase until they bring enough messages", () => {
   const at = (clients: number) => {
     const { warmup, paced, burst } = fanoutPlan(FULL, clients);
     return { warmup, paced, burst };
   };
-  // 20,000 and 100,000 deliveries at least; never fewer publishes than the plan's own counts.
-  assert.deepEqual(at(1_000), { warmup: 20, paced: 100, burst: 20 });
-  assert.deepEqual(at(3_000), { warmup: 7, paced: 34, burst: 20 });
-  assert.deepEqual(at(5_000), { warmup: 4, paced: 20, burst: 20 });
-  assert.deepEqual(at(10_000), { warmup: 3, paced: 20, burst: 20 });
+  // 20,000 and 300,000 deliveries at least; never fewer publishes than the plan's own counts.
+  assert.deepEqual(at(1_000), { warmup: 20, paced: 300, burst: 20 });
+  assert.deepEqual(at(3_000), { warmup: 7, paced: 100, burst: 20 });
+  assert.deepEqual(at(5_000), { warmup: 4, paced: 60, burst: 20 });
+  assert.deepEqual(at(10_000), { warmup: 3, paced: 30, burst: 20 });
   assert.deepEqual(at(15_000), { warmup: 3, paced: 20, burst: 20 });
   assert.equal(fanoutPlan(FULL, 1_000).clients, 1_000);
 });
 
 Deno.test("fanoutPlan counts the messages of clients in several channels", () => {
   const config: RunConfig = { ...FULL, fanout: { ...FULL.fanout, perClient: 4 } };
-  assert.equal(fanoutPlan(config, 1_000).paced, 25);
+  assert.equal(fanoutPlan(config, 1_000).paced, 75);
 });
 
 Deno.test("without scaling the plan is the same at every size", () => {
@@ -34,7 +35,25 @@ Deno.test("without scaling the plan is the same at every size", () => {
 
 Deno.test("the report's sentence gives the grown counts where they differ", () => {
   const text = describeFanout(FULL);
-  assert.match(text, /20 and 100 at 1,000 clients, 4 and 20 at 5,000 clients/);
-  assert.doesNotMatch(text, /at 10,000 clients/);
+  assert.match(
+    text,
+    /20 and 300 at 1,000 clients, 4 and 60 at 5,000 clients, 3 and 30 at 10,000 clients,/,
+  );
+  assert.doesNotMatch(text, /at 15,000 clients/);
+  assert.match(text, /taken in 10 rounds/);
   assert.doesNotMatch(describeFanout(QUICK), /grow/);
+});
+
+Deno.test("pacedPublishes rounds the paced count up to whole rounds", () => {
+  const plan = (paced: number, pacedRounds: number) => ({ paced, pacedRounds });
+  assert.equal(pacedPublishes(plan(20, 10)), 20);
+  assert.equal(pacedPublishes(plan(21, 10)), 30);
+  assert.equal(pacedPublishes(plan(5, 2)), 6);
+  assert.equal(pacedPublishes(plan(7, 1)), 7);
+  // Every size of a full run takes whole rounds of its grown count.
+  for (const clients of FULL.fanoutSizes) {
+    const p = fanoutPlan(FULL, clients);
+    assert.equal(pacedPublishes(p) % p.pacedRounds, 0);
+    assert(pacedPublishes(p) >= p.paced);
+  }
 });

@@ -32,6 +32,8 @@ interface Row {
   open: number;
   bytesPerClient: number;
   paced: Phase | null;
+  pacedRounds?: Phase[];
+  group?: number;
   burst: Phase | null;
   crashed: boolean;
   error: string | null;
@@ -144,6 +146,23 @@ Deno.test("deno task bench --quick runs every scenario and reports sane figures"
     }
     assert(results.fanout.length >= 5, "fan-out rows");
     results.fanout.forEach(assertSaneRow);
+    // Bare Deno and Thunderpush on Deno ran side by side: one group, their paced rounds in turn.
+    for (const clients of [100, 300]) {
+      const [bare, thunder] = ["bare-deno", "thunder-deno"].map((id) =>
+        results.fanout.find((r) => r.target === id && r.clients === clients)
+      );
+      assert(bare?.group !== undefined && bare.group === thunder?.group, `one group @${clients}`);
+      for (const r of [bare, thunder]) {
+        assert.equal(r.pacedRounds?.length, 2, `${r.target} @${clients}: two paced rounds`);
+        assert.equal(r.paced?.publishes, 6, `${r.target} @${clients}: 6 paced publishes`);
+        r.pacedRounds.forEach((p, k) => assertSanePhase(`${r.target} @${clients} round ${k}`, p));
+        assert.equal(
+          r.pacedRounds.reduce((n, p) => n + p.received, 0),
+          r.paced.received,
+          `${r.target} @${clients}: the rounds add up to the row`,
+        );
+      }
+    }
     const clusters = results.fanout.filter((r) => r.target === "thunder-cluster");
     assert.equal(clusters.length, 1, "the cluster runs at the smallest size only");
     clusters.forEach(assertSaneCluster);
@@ -169,7 +188,14 @@ Deno.test("deno task bench --quick runs every scenario and reports sane figures"
     assert(svg.startsWith("<svg") && svg.includes("polyline"), "growth chart drawn");
     const report = await Deno.readTextFile(`${out}/results.md`);
     for (
-      const heading of ["## Targets", "## Fan-out", "## Cluster", "## Idle memory", "## Growth"]
+      const heading of [
+        "## Targets",
+        "## Fan-out",
+        "### Paced, round by round",
+        "## Cluster",
+        "## Idle memory",
+        "## Growth",
+      ]
     ) {
       assert(report.includes(heading), `report has ${heading}`);
     }
