@@ -31,9 +31,9 @@ function makeSession(
       heartbeats: new Heartbeats(10_000),
       disconnectDelay: options.disconnectDelay ?? 10_000,
       maxQueuedMessages: options.maxQueuedMessages ?? 100,
+      onOpen: () => events.opened++,
+      onEnd: () => events.ended++,
     },
-    () => events.opened++,
-    () => events.ended++,
   );
   return { session, events };
 }
@@ -183,9 +183,13 @@ Deno.test("Session: a streaming receiver idle for the heartbeat delay gets h; on
   const session = new Session(
     "hb",
     info,
-    { heartbeats: new Heartbeats(60), disconnectDelay: 10_000, maxQueuedMessages: 100 },
-    () => {},
-    () => {},
+    {
+      heartbeats: new Heartbeats(60),
+      disconnectDelay: 10_000,
+      maxQueuedMessages: 100,
+      onOpen: () => {},
+      onEnd: () => {},
+    },
   );
   const recv = new Recv(true);
   session.attach(recv);

@@ -72,13 +72,8 @@ export class SockjsServer {
   #live = new Set<SockjsConnection>();
   #listeners: ((conn: SockjsConnection) => void)[] = [];
   #refusal: CloseReason | null = null;
+  // Shared by every session, with the callbacks (not a pair of closures or fields per session).
   #sessionOptions: SessionOptions;
-  // Shared by every session (not a pair of closures per session).
-  #onOpen = (session: Session) => this.#opened(session);
-  #onEnd = (session: Session) => {
-    this.#live.delete(session);
-    if (this.#sessions.get(session.id) === session) this.#sessions.delete(session.id);
-  };
 
   /** Creates a server; nothing listens until `handle` is called by a runtime adapter. */
   constructor(options: SockjsServerOptions) {
@@ -102,6 +97,11 @@ export class SockjsServer {
       disconnectDelay,
       maxQueuedMessages,
       trace,
+      onOpen: (session) => this.#opened(session),
+      onEnd: (session) => {
+        this.#live.delete(session);
+        if (this.#sessions.get(session.id) === session) this.#sessions.delete(session.id);
+      },
     };
   }
 
@@ -176,7 +176,7 @@ export class SockjsServer {
    * they end; WebSocket sessions are not, so their ids may be reused.
    */
   createSession(id: string, info: SessionRequestInfo, named: boolean): Session {
-    const session = new Session(id, info, this.#sessionOptions, this.#onOpen, this.#onEnd);
+    const session = new Session(id, info, this.#sessionOptions);
     if (named) this.#sessions.set(id, session);
     return session;
   }

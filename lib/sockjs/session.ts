@@ -42,7 +42,10 @@ export const SessionState = {
 /** A session state value. */
 export type SessionState = typeof SessionState[keyof typeof SessionState];
 
-/** Timing and limits of a session. */
+/**
+ * What every session of a server shares: timing, limits, and the server's callbacks (one object
+ * for all its sessions, so that a session keeps one reference instead of a field for each).
+ */
 export interface SessionOptions {
   /** Sends heartbeat frames while a receiver is attached and idle (its delay is the period). */
   readonly heartbeats: Heartbeats;
@@ -52,6 +55,10 @@ export interface SessionOptions {
   readonly maxQueuedMessages: number;
   /** When set, called with every frame in (`<`) and out (`>`), for `-d` logging. */
   readonly trace?: ((direction: "<" | ">", sessionId: string, frame: string) => void) | null;
+  /** Called when a session's open frame went out. */
+  readonly onOpen: (session: Session) => void;
+  /** Called when a session is over and can be forgotten by whoever indexes it. */
+  readonly onEnd: (session: Session) => void;
 }
 
 /** Information about the request that opened a session. */
@@ -141,25 +148,15 @@ export class Session implements SockjsConnection, Beating {
   #onData: Listeners<SessionEvents["data"]> = null;
   #onClose: Listeners<SessionEvents["close"]> = null;
   #handler: SessionHandler | null = null;
-  #onOpen: (session: Session) => void;
-  #onEnd: (session: Session) => void;
 
   /**
-   * Creates a session. `onOpen` runs when the open frame went out, `onEnd` when the session is
-   * over and can be forgotten by whoever indexes it.
+   * Creates a session. The options' `onOpen` runs when the open frame went out, `onEnd` when the
+   * session is over and can be forgotten by whoever indexes it.
    */
-  constructor(
-    id: string,
-    info: SessionRequestInfo,
-    options: SessionOptions,
-    onOpen: (session: Session) => void,
-    onEnd: (session: Session) => void,
-  ) {
+  constructor(id: string, info: SessionRequestInfo, options: SessionOptions) {
     this.id = id;
     this.info = info;
     this.#options = options;
-    this.#onOpen = onOpen;
-    this.#onEnd = onEnd;
     this.#armExpiry();
   }
 
@@ -291,7 +288,7 @@ export class Session implements SockjsConnection, Beating {
       this.#send(receiver, OPEN_FRAME);
       if (!receiver.streaming) this.#release(receiver);
       else this.#armHeartbeat();
-      this.#onOpen(this);
+      this.#options.onOpen(this);
       return;
     }
     this.#flush();
@@ -429,7 +426,7 @@ export class Session implements SockjsConnection, Beating {
     this.#expiry = undefined;
     this.#disarmHeartbeat();
     this.#state = SessionState.CLOSED;
-    this.#onEnd(this);
+    this.#options.onEnd(this);
   }
 }
 
