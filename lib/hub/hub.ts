@@ -12,7 +12,15 @@ import type { CloseReason } from "../sockjs/close_codes.ts";
 import { FORCED_LOGOUT } from "../sockjs/close_codes.ts";
 import { Message } from "./message.ts";
 import { Outbox, type Run } from "./outbox.ts";
-import { addItem, hasItem, itemCount, itemSet, type OneOrMore, removeItem } from "./one_or_more.ts";
+import {
+  addItem,
+  eachItem,
+  hasItem,
+  itemCount,
+  itemSet,
+  type OneOrMore,
+  removeItem,
+} from "./one_or_more.ts";
 
 /** A connection as the hub sees it: a user id and a way to deliver and to close. */
 export interface HubConnection {
@@ -59,7 +67,8 @@ export class App {
   /** The secret the HTTP API expects in `X-Thunder-Secret-Key`. */
   readonly secret: string;
   // A user's connections and a connection's channels are most often one: kept alone, not in a
-  // Set (see one_or_more.ts). A registered connection in no channel maps to null.
+  // Set, and a few in a small list (see one_or_more.ts). A registered connection in no channel
+  // maps to null.
   #users = new Map<string, OneOrMore<HubConnection>>();
   #channels = new Map<string, Subscribers>();
   #subscriptions = new Map<HubConnection, OneOrMore<string> | null>();
@@ -137,11 +146,7 @@ export class App {
     if (!this.#subscriptions.has(conn)) return;
     this.flush();
     const channels = this.#subscriptions.get(conn);
-    if (channels instanceof Set) {
-      for (const channel of channels) this.#leave(conn, channel);
-    } else if (channels) {
-      this.#leave(conn, channels);
-    }
+    for (const channel of eachItem(channels ?? undefined)) this.#leave(conn, channel);
     this.#subscriptions.delete(conn);
     const conns = this.#users.get(conn.userId);
     if (conns !== undefined) {
@@ -181,7 +186,7 @@ export class App {
     this.#leave(conn, channel);
   }
 
-  /** The channels a connection is subscribed to (a copy when it is in one or none). */
+  /** The channels a connection is subscribed to (a copy unless it is in more than 8). */
   subscriptionsOf(conn: HubConnection): ReadonlySet<string> {
     return itemSet(this.#subscriptions.get(conn) ?? undefined);
   }
@@ -197,7 +202,7 @@ export class App {
     return this.#users.has(userId);
   }
 
-  /** The connections of a user (empty when offline; a copy when there is one). */
+  /** The connections of a user (empty when offline; a copy unless there are more than 8). */
   connectionsOf(userId: string): ReadonlySet<HubConnection> {
     return itemSet(this.#users.get(userId));
   }
@@ -287,7 +292,17 @@ export class App {
     if (conns === undefined) return;
     const message = Message.join(run.messages);
     if (conns instanceof Set) deliverAll(conns, message);
-    else conns.deliver(message);
+    else if (Array.isArray(conns)) this.#deliverToList(run.key, conns, message);
+    else (conns as HubConnection).deliver(message);
+  }
+
+  // A user's few connections. A delivery may unregister another of them; the list is not changed
+  // in place, so each one is checked to be still there, and one that left is skipped, as the
+  // iteration of a Set would.
+  #deliverToList(userId: string, conns: readonly HubConnection[], message: Message): void {
+    for (const conn of conns) {
+      if (hasItem(this.#users.get(userId), conn)) conn.deliver(message);
+    }
   }
 
   #leave(conn: HubConnection, channel: string): void {
