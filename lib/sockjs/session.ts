@@ -180,6 +180,11 @@ export class Session implements SockjsConnection, Beating {
     return this.#closeDelivered;
   }
 
+  /** The heartbeat wheel's tick this session waits for, or undefined when it does not wait. */
+  get heartbeatDue(): number | undefined {
+    return this.#heartbeat;
+  }
+
   /** Messages waiting for a receiver. */
   get queuedMessages(): number {
     return this.#queue.length;

@@ -74,7 +74,6 @@ export function parseClientFrame(text: string): string[] | null {
  * session, which matters at tens of thousands of sessions.
  */
 class WebSocketReceiver implements Receiver {
-  readonly streaming = true;
   #socket: WebSocketLike;
   #session: Session;
   #options: ResolvedSockjsOptions;
@@ -84,6 +83,11 @@ class WebSocketReceiver implements Receiver {
     this.#socket = socket;
     this.#session = session;
     this.#options = options;
+  }
+
+  /** Always: a WebSocket carries every frame (a getter, not a field in every receiver). */
+  get streaming(): boolean {
+    return true;
   }
 
   send(frame: string): void {
