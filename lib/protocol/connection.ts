@@ -6,6 +6,7 @@
 
 import type { App, Hub, HubConnection } from "../hub/hub.ts";
 import type { Message } from "../hub/message.ts";
+import type { OneOrMore } from "../hub/one_or_more.ts";
 import type { CloseReason } from "../sockjs/close_codes.ts";
 import { INVALID_API_KEY, NOT_CONNECTED, TOO_MANY_COMMANDS } from "../sockjs/close_codes.ts";
 import type { Logger } from "../log.ts";
@@ -55,6 +56,8 @@ export interface ConnectionContext<T> {
 export class ThunderConnection<T> implements HubConnection {
   #context: ConnectionContext<T>;
   #target: T;
+  /** Where the application this connection joined keeps its channels (see `HubConnection`). */
+  hubChannels: OneOrMore<string> | null | undefined = undefined;
   #app: App | null = null;
   #userId = "";
   #closed = false;
