@@ -163,9 +163,12 @@ export class Thunderpush {
       },
     };
     this.sockjs.onConnection((conn) => {
-      log.verbose(
-        `New ${conn.info.protocol} connection ${conn.id} from ${conn.info.remoteAddress}.`,
-      );
+      // Only when written: reading a WebSocket session's id makes it (see `Session.id`).
+      if (log.verboseEnabled) {
+        log.verbose(
+          `New ${conn.info.protocol} connection ${conn.id} from ${conn.info.remoteAddress}.`,
+        );
+      }
       // Its handle() and closed(), without two closures per client.
       conn.listen(new ThunderConnection(context, conn));
     });

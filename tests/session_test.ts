@@ -1,6 +1,6 @@
 /** The SockJS session state machine, driven through receivers that record frames. */
 
-import { randomId } from "../lib/sockjs/transports/websocket.ts";
+import { randomId } from "../lib/sockjs/random_id.ts";
 import assert from "node:assert/strict";
 import { type Receiver, Session, SessionState } from "../lib/sockjs/session.ts";
 import { Heartbeats, SLOTS } from "../lib/sockjs/heartbeats.ts";
@@ -327,4 +327,22 @@ Deno.test("randomId: a version 4 UUID, different every time", () => {
     ids.add(id);
   }
   assert.equal(ids.size, 1_000);
+});
+
+Deno.test("Session: created without an id, it gets a random one when first read, the same after", () => {
+  const options = {
+    heartbeats: new Heartbeats(10_000),
+    disconnectDelay: 10_000,
+    maxQueuedMessages: 100,
+    onOpen: () => {},
+    onEnd: () => {},
+  };
+  const [a, b] = [new Session(null, info, options), new Session(null, info, options)];
+  const id = a.id;
+  assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(a.id, id);
+  assert.notEqual(b.id, id);
+  const named = new Session("named", info, options);
+  assert.equal(named.id, "named");
+  for (const session of [a, b, named]) session.destroy();
 });

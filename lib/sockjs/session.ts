@@ -13,6 +13,7 @@
 import { asciiJson, closeFrame, HEARTBEAT_FRAME, messageFrame, OPEN_FRAME } from "./frames.ts";
 import { ANOTHER_CONNECTION, type CloseReason, GO_AWAY, SEND_BUFFER_FULL } from "./close_codes.ts";
 import { type Beating, type Heartbeats, type Slot, SLOTS } from "./heartbeats.ts";
+import { randomId } from "./random_id.ts";
 
 /** Where a session writes its frames: one WebSocket, streaming response or polling response. */
 export interface Receiver {
@@ -129,8 +130,8 @@ export interface SockjsConnection {
  * connection).
  */
 export class Session implements SockjsConnection, Beating {
-  /** The session id from the URL (random for WebSocket sessions). */
-  readonly id: string;
+  // The id from the URL; null for a session whose id is random and not read yet (see `id`).
+  #id: string | null;
   /** About the request that created the session. */
   readonly info: SessionRequestInfo;
   #state: SessionState = SessionState.CONNECTING;
@@ -150,14 +151,22 @@ export class Session implements SockjsConnection, Beating {
   #handler: SessionHandler | null = null;
 
   /**
-   * Creates a session. The options' `onOpen` runs when the open frame went out, `onEnd` when the
+   * Creates a session; `id` null gives it a random id when first read. The options' `onOpen` runs when the open frame went out, `onEnd` when the
    * session is over and can be forgotten by whoever indexes it.
    */
-  constructor(id: string, info: SessionRequestInfo, options: SessionOptions) {
-    this.id = id;
+  constructor(id: string | null, info: SessionRequestInfo, options: SessionOptions) {
+    this.#id = id;
     this.info = info;
     this.#options = options;
     this.#armExpiry();
+  }
+
+  /**
+   * The session id from the URL, or for a session created with none (a WebSocket session) a
+   * random one, made when first read: most are never read, and a UUID costs 56 bytes on Node.
+   */
+  get id(): string {
+    return this.#id ??= randomId();
   }
 
   /** The session's state. */
