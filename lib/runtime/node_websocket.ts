@@ -132,6 +132,12 @@ export class OwnedWebSocket extends WebSocket {
   }
 }
 
+/**
+ * The close asked for a socket before its handshake was done (code, reason), done right after
+ * it: rare, so kept here rather than in a field of every socket.
+ */
+const pendingCloses = new WeakMap<NodeWebSocket, [number | undefined, string | undefined]>();
+
 /** A server-side WebSocket handed out before `ws` has completed the handshake. */
 export class NodeWebSocket implements WebSocketLike {
   /** Called once the handshake is done. */
@@ -144,7 +150,6 @@ export class NodeWebSocket implements WebSocketLike {
   onerror: ((event: Event) => void) | null = null;
   #ws: WebSocket | null = null;
   #state = 0;
-  #pendingClose: [number | undefined, string | undefined] | null = null;
   #idleTimeout: number;
   /** Whether a message or a pong came since the last ping round. */
   #heard = true;
@@ -179,7 +184,7 @@ export class NodeWebSocket implements WebSocketLike {
       this.#ws.close(code, reason);
     } else if (this.#state === 0) {
       this.#state = 2;
-      this.#pendingClose = [code, reason];
+      pendingCloses.set(this, [code, reason]);
     }
   }
 
@@ -195,8 +200,10 @@ export class NodeWebSocket implements WebSocketLike {
       if (!rounds) pingRounds.set(this.#idleTimeout, rounds = new PingRounds(this.#idleTimeout));
       rounds.add(this);
     }
-    if (this.#pendingClose) {
-      ws.close(...this.#pendingClose);
+    const pendingClose = this.#state === 2 ? pendingCloses.get(this) : undefined;
+    if (pendingClose) {
+      pendingCloses.delete(this);
+      ws.close(...pendingClose);
     } else {
       this.onopen?.(new Event("open"));
     }

@@ -145,10 +145,9 @@ export class Session implements SockjsConnection, Beating {
   #heartbeat: Slot | undefined;
   #lastSent = 0;
   #expiry: ReturnType<typeof setTimeout> | undefined;
-  // Listeners: most sessions have one of each, kept alone (an array only for several).
-  #onData: Listeners<SessionEvents["data"]> = null;
-  #onClose: Listeners<SessionEvents["close"]> = null;
   #handler: SessionHandler | null = null;
+  // The `on` listeners, made with the first one: applications that use `listen` have none.
+  #listeners: OnListeners | null = null;
 
   /**
    * Creates a session; `id` null gives it a random id when first read. The options' `onOpen` runs when the open frame went out, `onEnd` when the
@@ -201,11 +200,10 @@ export class Session implements SockjsConnection, Beating {
 
   /** Adds a listener for `data` or `close`. */
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): void {
-    if (event === "data") {
-      this.#onData = addListener(this.#onData, listener as SessionEvents["data"]);
-    } else {
-      this.#onClose = addListener(this.#onClose, listener as SessionEvents["close"]);
-    }
+    // New lists, not pushes: an event being told goes on over the listeners it started with.
+    const listeners = this.#listeners ??= { data: [], close: [] };
+    if (event === "data") listeners.data = [...listeners.data, listener as SessionEvents["data"]];
+    else listeners.close = [...listeners.close, listener as SessionEvents["close"]];
   }
 
   /** Sets the handler, told before the `on` listeners; a second call replaces the first. */
@@ -272,9 +270,8 @@ export class Session implements SockjsConnection, Beating {
     if (this.#state !== SessionState.OPEN) return;
     this.#options.trace?.("<", this.id, message);
     this.#handler?.handle(message);
-    const listeners = this.#onData;
-    if (typeof listeners === "function") listeners(message);
-    else if (listeners) { for (const listener of listeners) listener(message); }
+    const listeners = this.#listeners;
+    if (listeners) { for (const listener of listeners.data) listener(message); }
   }
 
   /**
@@ -428,11 +425,10 @@ export class Session implements SockjsConnection, Beating {
   #emitClose(reason: CloseReason): void {
     this.#queue = NO_MESSAGES;
     const handler = this.#handler;
-    const listeners = this.#onClose;
-    this.#onData = this.#onClose = this.#handler = null;
+    const listeners = this.#listeners;
+    this.#listeners = this.#handler = null;
     handler?.closed(reason);
-    if (typeof listeners === "function") listeners(reason);
-    else if (listeners) { for (const listener of listeners) listener(reason); }
+    if (listeners) { for (const listener of listeners.close) listener(reason); }
   }
 
   #end(): void {
@@ -447,14 +443,8 @@ export class Session implements SockjsConnection, Beating {
 /** The queue of every session with nothing queued; frozen, so that nothing adds to it. */
 const NO_MESSAGES: string[] = Object.freeze([]) as unknown as string[];
 
-/** No listener, one, or several in the order they were added. */
-type Listeners<F> = F | F[] | null;
-
-function addListener<F>(listeners: Listeners<F>, listener: F): Listeners<F> {
-  if (listeners === null) return listener;
-  if (Array.isArray(listeners)) {
-    listeners.push(listener);
-    return listeners;
-  }
-  return [listeners, listener];
+/** A session's `on` listeners by event, in the order they were added (lists never changed). */
+interface OnListeners {
+  data: readonly SessionEvents["data"][];
+  close: readonly SessionEvents["close"][];
 }
