@@ -2,17 +2,24 @@
  * The Node adapter's WebSocket (lib/runtime/node_websocket.ts), driven in Node from the npm build
  * with a stand-in for the `ws` socket: a close asked for before the handshake is done is done
  * right after it, with its code and reason, and `onopen` does not fire; otherwise `onopen` fires.
+ * The ping rounds ping each open socket, drop one that did not answer, and leave closed ones.
  */
 
 import assert from "node:assert/strict";
 import { ensureNpmBuild, NPM_DIR } from "./helpers/node_target.ts";
 
 const SCRIPT = `
+import { Buffer } from "node:buffer";
 import { NodeWebSocket } from "file://${NPM_DIR}/esm/lib/runtime/node_websocket.js";
 
 /** A stand-in for the \\\`ws\\\` socket: records its closes. */
 function standIn() {
-  return { owner: null, readyState: 1, closes: [], close(code, reason) { this.closes.push([code, reason]); } };
+  return {
+    owner: null, readyState: 1, closes: [], pings: 0, terminated: 0,
+    close(code, reason) { this.closes.push([code, reason]); },
+    ping() { this.pings++; },
+    terminate() { this.terminated++; },
+  };
 }
 
 const early = new NodeWebSocket(0);
@@ -29,14 +36,28 @@ normal.onopen = () => normalOpened++;
 const normalWs = standIn();
 normal.attach(normalWs);
 
+// Ping rounds every 100 ms over five sockets, two of them closed (others move into their places).
+const watched = [0, 1, 2, 3, 4].map(() => {
+  const socket = new NodeWebSocket(100);
+  const ws = standIn();
+  socket.attach(ws);
+  return { socket, ws };
+});
+for (const i of [0, 2]) watched[i].socket.closed(1000, Buffer.from(""));
+await new Promise((resolve) => setTimeout(resolve, 350)); // at least two rounds
+for (const { socket } of watched) socket.closed(1000, Buffer.from(""));
+const slots = watched.map(({ socket }) => socket.pingSlot);
+
 console.log(JSON.stringify({
+  rounds: watched.map(({ ws }) => [ws.pings, ws.terminated > 0]),
+  slots,
   states,
   early: { opened: earlyOpened, closes: earlyWs.closes, owned: earlyWs.owner === early },
   normal: { opened: normalOpened, closes: normalWs.closes, owned: normalWs.owner === normal },
 }));
 `;
 
-Deno.test("node websocket: a close before the handshake is done right after it; else onopen fires", async () => {
+Deno.test("node websocket: a close before the handshake waits for it; ping rounds ping, drop, skip the closed", async () => {
   await ensureNpmBuild();
   const output = await new Deno.Command("node", {
     args: ["--input-type=module", "-e", SCRIPT],
@@ -46,6 +67,9 @@ Deno.test("node websocket: a close before the handshake is done right after it; 
   const stderr = new TextDecoder().decode(output.stderr);
   assert.equal(output.code, 0, stderr);
   assert.deepEqual(JSON.parse(new TextDecoder().decode(output.stdout)), {
+    // Pinged once, then dropped for not answering; the closed ones never pinged.
+    rounds: [[0, false], [1, true], [0, false], [1, true], [1, true]],
+    slots: [-1, -1, -1, -1, -1],
     states: [2],
     early: { opened: 0, closes: [[4000, "early"]], owned: true },
     normal: { opened: 1, closes: [], owned: true },
