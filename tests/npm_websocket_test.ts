@@ -3,6 +3,7 @@
  * with a stand-in for the `ws` socket: a close asked for before the handshake is done is done
  * right after it, with its code and reason, and `onopen` does not fire; otherwise `onopen` fires.
  * The ping rounds ping each open socket, drop one that did not answer, and leave closed ones.
+ * And through `serve`: once a socket is upgraded, the adapter's own error listener is gone.
  */
 
 import assert from "node:assert/strict";
@@ -74,4 +75,36 @@ Deno.test("node websocket: a close before the handshake waits for it; ping round
     early: { opened: 0, closes: [[4000, "early"]], owned: true },
     normal: { opened: 1, closes: [], owned: true },
   });
+});
+
+const HANDSHAKE_SCRIPT = `
+import dc from "node:diagnostics_channel";
+import { WebSocket } from "file://${NPM_DIR}/../node_modules/ws/wrapper.mjs";
+import { serve } from "file://${NPM_DIR}/esm/lib/runtime/serve_node.js";
+
+const sockets = [];
+dc.subscribe("net.server.socket", ({ socket }) => sockets.push(socket));
+let serverOpened;
+const serverOpen = new Promise((resolve) => serverOpened = resolve);
+const server = await serve((req, ctx) => {
+  const { socket, response } = ctx.upgradeWebSocket(req);
+  socket.onopen = () => serverOpened();
+  return Promise.resolve(response);
+}, { port: 0, hostname: "127.0.0.1" });
+const client = new WebSocket(server.url.replace("http", "ws"));
+await Promise.all([serverOpen, new Promise((resolve) => client.once("open", resolve))]);
+console.log(JSON.stringify(sockets.map((socket) => socket.listenerCount("error"))));
+client.close();
+await server.close();
+`;
+
+Deno.test("node websocket: once upgraded, a socket's errors are ws's alone (no listener of ours left)", async () => {
+  await ensureNpmBuild();
+  const output = await new Deno.Command("node", {
+    args: ["--input-type=module", "-e", HANDSHAKE_SCRIPT],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(output.stdout)), [1]);
 });
