@@ -23,7 +23,7 @@ import { Logger } from "./log.ts";
 import { SockjsServer } from "./sockjs/server.ts";
 import type { RequestContext } from "./sockjs/socket.ts";
 import { type CloseReason, SHUTTING_DOWN } from "./sockjs/close_codes.ts";
-import { type Link, ThunderConnection } from "./protocol/connection.ts";
+import { type ConnectionContext, type Link, ThunderConnection } from "./protocol/connection.ts";
 import { serveAsset } from "./assets/handler.ts";
 import type { Broker } from "./broker/broker.ts";
 import { MemoryBroker } from "./broker/memory.ts";
@@ -69,30 +69,31 @@ export interface ThunderpushOptions {
   readonly memory?: () => { rss: number; heapUsed: number };
 }
 
-/** A Thunderpush connection's way to its SockJS session, counting what it delivers. */
-class SessionLink implements Link {
-  #conn: SockjsConnection;
+/**
+ * Thunderpush connections' way to their SockJS sessions, counting what they deliver: one for the
+ * whole server, so that a connection keeps its session and no adapter object around it.
+ */
+class SessionLink implements Link<SockjsConnection> {
   #metrics: Metrics;
 
-  constructor(conn: SockjsConnection, metrics: Metrics) {
-    this.#conn = conn;
+  constructor(metrics: Metrics) {
     this.#metrics = metrics;
   }
 
-  deliver(message: Message): void {
+  deliver(conn: SockjsConnection, message: Message): void {
     const frame = message.frame;
-    if (this.#conn.writeFrame(frame, message.elements)) {
+    if (conn.writeFrame(frame, message.elements)) {
       this.#metrics.delivered += message.size;
       this.#metrics.bytesSent += frame.length;
     }
   }
 
-  close(reason: CloseReason): void {
-    this.#conn.close(reason);
+  close(conn: SockjsConnection, reason: CloseReason): void {
+    conn.close(reason);
   }
 
-  get isOpen(): boolean {
-    return this.#conn.readyState === SessionState.OPEN;
+  isOpen(conn: SockjsConnection): boolean {
+    return conn.readyState === SessionState.OPEN;
   }
 }
 
@@ -152,17 +153,24 @@ export class Thunderpush {
       ...definedOnly({ memory: options.memory }),
     });
     const metrics = this.metrics;
-    const limits = {
-      maxChannelsPerConnection: options.maxChannelsPerConnection ?? 1_000,
-      maxCommandsPerSecond: options.maxCommandsPerSecond ?? 100,
+    const context: ConnectionContext<SockjsConnection> = {
+      hub,
+      link: new SessionLink(metrics),
+      log,
+      limits: {
+        maxChannelsPerConnection: options.maxChannelsPerConnection ?? 1_000,
+        maxCommandsPerSecond: options.maxCommandsPerSecond ?? 100,
+      },
     };
     this.sockjs.onConnection((conn) => {
-      log.verbose(
-        `New ${conn.info.protocol} connection ${conn.id} from ${conn.info.remoteAddress}.`,
-      );
-      const link = new SessionLink(conn, metrics);
-      const thunder = new ThunderConnection(this.hub, link, log, limits);
-      conn.listen(thunder); // its handle() and closed(), without two closures per client
+      // Only when written: reading a WebSocket session's id makes it (see `Session.id`).
+      if (log.verboseEnabled) {
+        log.verbose(
+          `New ${conn.info.protocol} connection ${conn.id} from ${conn.info.remoteAddress}.`,
+        );
+      }
+      // Its handle() and closed(), without two closures per client.
+      conn.listen(new ThunderConnection(context, conn));
     });
   }
 

@@ -49,24 +49,34 @@ Deno.test("isValidChannel() takes 1-64 of A-Z a-z 0-9 _ - = @ , . ;", () => {
   }
 });
 
-class RecordingLink implements Link {
+/** One client's transport, recording what its connection sends it. */
+class Recorder {
   readonly delivered: string[] = [];
   closedWith: CloseReason | null = null;
-  deliver(message: Message): void {
-    this.delivered.push(...message.elements);
-  }
-  close(reason: CloseReason): void {
-    this.closedWith = reason;
-  }
 }
+
+/** The link every test connection shares: it writes to each connection's own recorder. */
+const recordingLink: Link<Recorder> = {
+  deliver(target: Recorder, message: Message): void {
+    target.delivered.push(...message.elements);
+  },
+  close(target: Recorder, reason: CloseReason): void {
+    target.closedWith = reason;
+  },
+  isOpen(target: Recorder): boolean {
+    return target.closedWith === null;
+  },
+};
 
 function connection(maxChannelsPerConnection = 1000, maxCommandsPerSecond = 100) {
   const hub = new Hub([{ publicKey: "key", secret: "s" }]);
-  const link = new RecordingLink();
-  const conn = new ThunderConnection(hub, link, Logger.silent(), {
-    maxChannelsPerConnection,
-    maxCommandsPerSecond,
-  });
+  const link = new Recorder();
+  const conn = new ThunderConnection({
+    hub,
+    link: recordingLink,
+    log: Logger.silent(),
+    limits: { maxChannelsPerConnection, maxCommandsPerSecond },
+  }, link);
   return { hub, app: hub.app("key")!, link, conn };
 }
 

@@ -344,3 +344,27 @@ Deno.test("a delivery that closes another connection of the same user does not s
   assert.deepEqual(conns.map((conn) => conn.received.length), [1, 0, 1]);
   assert.equal(app.connectionCountOf("v"), 2);
 });
+
+Deno.test("a connection keeps its channels itself, registered in one application at a time", () => {
+  const hub = new Hub([{ publicKey: "k1", secret: "s1" }, { publicKey: "k2", secret: "s2" }]);
+  const [one, two] = [hub.app("k1")!, hub.app("k2")!];
+  const c = new Dummy("u");
+  one.register(c);
+  one.subscribe(c, "a");
+  one.subscribe(c, "b");
+  assert.deepEqual([...one.subscriptionsOf(c)], ["a", "b"]);
+  assert.throws(() => two.register(c), /registered in another application/);
+  assert.deepEqual([two.has(c), two.subscribe(c, "x"), two.subscriptionCount(c)], [
+    false,
+    false,
+    0,
+  ]);
+  assert.deepEqual([...two.subscriptionsOf(c)], []);
+  two.unsubscribe(c, "a"); // not its application: nothing changes
+  assert.deepEqual([...one.subscriptionsOf(c)], ["a", "b"]);
+  one.unregister(c);
+  assert.equal((c as HubConnection).hubChannels, undefined);
+  assert.deepEqual([one.channelCount, one.connectionCount], [0, 0]);
+  two.register(c);
+  assert.deepEqual([two.has(c), two.connectionCount, [...two.connections()]], [true, 1, [c]]);
+});

@@ -1,6 +1,6 @@
 /** The SockJS session state machine, driven through receivers that record frames. */
 
-import { randomId } from "../lib/sockjs/transports/websocket.ts";
+import { randomId } from "../lib/sockjs/random_id.ts";
 import assert from "node:assert/strict";
 import { type Receiver, Session, SessionState } from "../lib/sockjs/session.ts";
 import { Heartbeats, SLOTS } from "../lib/sockjs/heartbeats.ts";
@@ -31,9 +31,9 @@ function makeSession(
       heartbeats: new Heartbeats(10_000),
       disconnectDelay: options.disconnectDelay ?? 10_000,
       maxQueuedMessages: options.maxQueuedMessages ?? 100,
+      onOpen: () => events.opened++,
+      onEnd: () => events.ended++,
     },
-    () => events.opened++,
-    () => events.ended++,
   );
   return { session, events };
 }
@@ -161,14 +161,25 @@ Deno.test("Heartbeats: one timer for every waiting session, no beat before its d
   const wheel = new Heartbeats(80);
   const beats: { name: string; at: number }[] = [];
   const started = Date.now();
-  const who = (name: string) => ({ beat: () => beats.push({ name, at: Date.now() - started }) });
+  // Each one keeps the tick it waits for, as a session does.
+  const who = (name: string) => {
+    const one = {
+      heartbeatDue: undefined as number | undefined,
+      beat: () => {
+        one.heartbeatDue = undefined;
+        beats.push({ name, at: Date.now() - started });
+      },
+    };
+    return one;
+  };
   const [a, b, c] = [who("a"), who("b"), who("c")];
-  wheel.arm(a);
-  wheel.arm(b, 4); // 4 ticks of 10 ms
-  const slotC = wheel.arm(c);
+  a.heartbeatDue = wheel.arm(a);
+  b.heartbeatDue = wheel.arm(b, 4); // 4 ticks of 10 ms
+  c.heartbeatDue = wheel.arm(c);
+  assert.deepEqual([a.heartbeatDue, b.heartbeatDue], [SLOTS, 4]);
   assert.equal(wheel.size, 3);
-  wheel.disarm(c, slotC); // never beats
-  wheel.disarm(c, slotC); // twice is harmless
+  wheel.disarm(c, c.heartbeatDue); // never beats: its entry is skipped
+  c.heartbeatDue = undefined;
   assert.equal(wheel.size, 2);
   await new Promise((r) => setTimeout(r, 80 + 3 * wheel.tick));
   assert.deepEqual(beats.map((x) => x.name), ["b", "a"]);
@@ -179,13 +190,48 @@ Deno.test("Heartbeats: one timer for every waiting session, no beat before its d
   assert.equal(SLOTS, 8);
 });
 
+Deno.test("Heartbeats: disarmed and armed again for the same tick, one beats once; a disarmed one never", async () => {
+  const wheel = new Heartbeats(40); // ticks of 5 ms
+  const counts = { one: 0, other: 0 };
+  const who = (name: "one" | "other") => {
+    const it = {
+      heartbeatDue: undefined as number | undefined,
+      beat: () => {
+        it.heartbeatDue = undefined;
+        counts[name]++;
+      },
+    };
+    return it;
+  };
+  const [one, other] = [who("one"), who("other")];
+  one.heartbeatDue = wheel.arm(one, 2);
+  other.heartbeatDue = wheel.arm(other, 2);
+  wheel.disarm(one, one.heartbeatDue);
+  one.heartbeatDue = wheel.arm(one, 2); // the same tick: its bucket lists it twice now
+  wheel.disarm(other, other.heartbeatDue);
+  other.heartbeatDue = undefined;
+  assert.equal(wheel.size, 1);
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(counts, { one: 1, other: 0 });
+  assert.equal(wheel.size, 0);
+  // Disarming the last one stops the timer at once (the op sanitizer checks it).
+  one.heartbeatDue = wheel.arm(one);
+  wheel.disarm(one, one.heartbeatDue);
+  one.heartbeatDue = undefined;
+  assert.equal(wheel.size, 0);
+});
+
 Deno.test("Session: a streaming receiver idle for the heartbeat delay gets h; one that got a frame later does not yet", async () => {
   const session = new Session(
     "hb",
     info,
-    { heartbeats: new Heartbeats(60), disconnectDelay: 10_000, maxQueuedMessages: 100 },
-    () => {},
-    () => {},
+    {
+      heartbeats: new Heartbeats(60),
+      disconnectDelay: 10_000,
+      maxQueuedMessages: 100,
+      onOpen: () => {},
+      onEnd: () => {},
+    },
   );
   const recv = new Recv(true);
   session.attach(recv);
@@ -281,4 +327,22 @@ Deno.test("randomId: a version 4 UUID, different every time", () => {
     ids.add(id);
   }
   assert.equal(ids.size, 1_000);
+});
+
+Deno.test("Session: created without an id, it gets a random one when first read, the same after", () => {
+  const options = {
+    heartbeats: new Heartbeats(10_000),
+    disconnectDelay: 10_000,
+    maxQueuedMessages: 100,
+    onOpen: () => {},
+    onEnd: () => {},
+  };
+  const [a, b] = [new Session(null, info, options), new Session(null, info, options)];
+  const id = a.id;
+  assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(a.id, id);
+  assert.notEqual(b.id, id);
+  const named = new Session("named", info, options);
+  assert.equal(named.id, "named");
+  for (const session of [a, b, named]) session.destroy();
 });

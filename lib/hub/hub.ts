@@ -12,7 +12,15 @@ import type { CloseReason } from "../sockjs/close_codes.ts";
 import { FORCED_LOGOUT } from "../sockjs/close_codes.ts";
 import { Message } from "./message.ts";
 import { Outbox, type Run } from "./outbox.ts";
-import { addItem, hasItem, itemCount, itemSet, type OneOrMore, removeItem } from "./one_or_more.ts";
+import {
+  addItem,
+  eachItem,
+  hasItem,
+  itemCount,
+  itemSet,
+  type OneOrMore,
+  removeItem,
+} from "./one_or_more.ts";
 
 /** A connection as the hub sees it: a user id and a way to deliver and to close. */
 export interface HubConnection {
@@ -24,6 +32,13 @@ export interface HubConnection {
   close(reason: CloseReason): void;
   /** Whether the connection's session is still open (for invariant checks). */
   readonly isOpen?: boolean;
+  /**
+   * The connection's channels, kept on it by the application it is registered in (a field costs
+   * less than an entry in a map of every connection): one channel, a few, or null for none;
+   * undefined while it is registered nowhere. Only that application writes it: a connection is
+   * registered in one application at a time.
+   */
+  hubChannels?: OneOrMore<string> | null | undefined;
 }
 
 /**
@@ -58,11 +73,11 @@ export class App {
   readonly publicKey: string;
   /** The secret the HTTP API expects in `X-Thunder-Secret-Key`. */
   readonly secret: string;
-  // A user's connections and a connection's channels are most often one: kept alone, not in a
-  // Set (see one_or_more.ts). A registered connection in no channel maps to null.
+  // A user's connections and a connection's channels (its `hubChannels`) are most often one:
+  // kept alone, not in a Set, and a few in a small list (see one_or_more.ts).
   #users = new Map<string, OneOrMore<HubConnection>>();
   #channels = new Map<string, Subscribers>();
-  #subscriptions = new Map<HubConnection, OneOrMore<string> | null>();
+  #connectionCount = 0;
   #observer: AppObserver | null = null;
   #outbox = new Outbox((run) => this.#deliverRun(run));
 
@@ -82,9 +97,9 @@ export class App {
     return this.#users.keys();
   }
 
-  /** Every registered connection. */
+  /** Every registered connection, user by user. */
   connections(): IterableIterator<HubConnection> {
-    return this.#subscriptions.keys();
+    return everyItem(this.#users.values());
   }
 
   /** The channels with at least one local subscriber. */
@@ -110,7 +125,7 @@ export class App {
 
   /** Number of registered connections. */
   get connectionCount(): number {
-    return this.#subscriptions.size;
+    return this.#connectionCount;
   }
 
   /** Number of channels with at least one subscriber. */
@@ -120,29 +135,33 @@ export class App {
 
   /** Whether a connection is registered. */
   has(conn: HubConnection): boolean {
-    return this.#subscriptions.has(conn);
+    return hasItem(this.#users.get(conn.userId), conn);
   }
 
-  /** Registers a connection under its user id. Registering twice changes nothing. */
+  /**
+   * Registers a connection under its user id. Registering twice changes nothing.
+   *
+   * @throws {Error} when the connection is registered in another application.
+   */
   register(conn: HubConnection): void {
-    if (this.#subscriptions.has(conn)) return;
+    if (this.has(conn)) return;
+    if (conn.hubChannels !== undefined) {
+      throw new Error("The connection is registered in another application.");
+    }
     this.flush();
-    this.#subscriptions.set(conn, null);
+    conn.hubChannels = null;
+    this.#connectionCount++;
     this.#users.set(conn.userId, addItem(this.#users.get(conn.userId), conn));
     this.#observer?.registered(this, conn.userId);
   }
 
   /** Removes a connection from its user and every channel. Unknown connections are ignored. */
   unregister(conn: HubConnection): void {
-    if (!this.#subscriptions.has(conn)) return;
+    if (!this.has(conn)) return;
     this.flush();
-    const channels = this.#subscriptions.get(conn);
-    if (channels instanceof Set) {
-      for (const channel of channels) this.#leave(conn, channel);
-    } else if (channels) {
-      this.#leave(conn, channels);
-    }
-    this.#subscriptions.delete(conn);
+    for (const channel of eachItem(conn.hubChannels ?? undefined)) this.#leave(conn, channel);
+    conn.hubChannels = undefined;
+    this.#connectionCount--;
     const conns = this.#users.get(conn.userId);
     if (conns !== undefined) {
       const left = removeItem(conns, conn);
@@ -157,15 +176,14 @@ export class App {
    * Returns false for connections that are not registered.
    */
   subscribe(conn: HubConnection, channel: string): boolean {
-    const channels = this.#subscriptions.get(conn);
-    if (channels === undefined) return false;
-    if (hasItem(channels ?? undefined, channel)) return true;
+    if (!this.has(conn)) return false;
+    const channels = conn.hubChannels ?? undefined;
+    if (hasItem(channels, channel)) return true;
     this.flush();
     let conns = this.#channels.get(channel);
     if (!conns) this.#channels.set(channel, conns = new Subscribers(channel));
     // The channel's own name, not the client's copy of it: one string for all its subscribers.
-    const added = addItem(channels ?? undefined, conns.channel);
-    if (added !== channels) this.#subscriptions.set(conn, added);
+    conn.hubChannels = addItem(channels, conns.channel);
     conns.add(conn);
     this.#observer?.subscribed(this, channel, conn.userId);
     return true;
@@ -173,22 +191,21 @@ export class App {
 
   /** Unsubscribes a connection from a channel; other subscribers stay. */
   unsubscribe(conn: HubConnection, channel: string): void {
-    const channels = this.#subscriptions.get(conn);
-    if (!channels || !hasItem(channels, channel)) return;
+    const channels = conn.hubChannels;
+    if (!channels || !this.has(conn) || !hasItem(channels, channel)) return;
     this.flush();
-    const left = removeItem(channels, channel) ?? null;
-    if (left !== channels) this.#subscriptions.set(conn, left);
+    conn.hubChannels = removeItem(channels, channel) ?? null;
     this.#leave(conn, channel);
   }
 
-  /** The channels a connection is subscribed to (a copy when it is in one or none). */
+  /** The channels a connection is subscribed to (a copy unless it is in more than 8). */
   subscriptionsOf(conn: HubConnection): ReadonlySet<string> {
-    return itemSet(this.#subscriptions.get(conn) ?? undefined);
+    return this.has(conn) ? itemSet(conn.hubChannels ?? undefined) : new Set();
   }
 
   /** The number of channels a connection is subscribed to. */
   subscriptionCount(conn: HubConnection): number {
-    return itemCount(this.#subscriptions.get(conn) ?? undefined);
+    return this.has(conn) ? itemCount(conn.hubChannels ?? undefined) : 0;
   }
 
   /** Whether the user has at least one connection. */
@@ -197,7 +214,7 @@ export class App {
     return this.#users.has(userId);
   }
 
-  /** The connections of a user (empty when offline; a copy when there is one). */
+  /** The connections of a user (empty when offline; a copy unless there are more than 8). */
   connectionsOf(userId: string): ReadonlySet<HubConnection> {
     return itemSet(this.#users.get(userId));
   }
@@ -276,7 +293,7 @@ export class App {
   /** Closes every connection of this application with `reason`. */
   closeAll(reason: CloseReason): void {
     this.flush();
-    for (const conn of [...this.#subscriptions.keys()]) {
+    for (const conn of [...this.connections()]) {
       this.unregister(conn);
       conn.close(reason);
     }
@@ -287,7 +304,17 @@ export class App {
     if (conns === undefined) return;
     const message = Message.join(run.messages);
     if (conns instanceof Set) deliverAll(conns, message);
-    else conns.deliver(message);
+    else if (Array.isArray(conns)) this.#deliverToList(run.key, conns, message);
+    else (conns as HubConnection).deliver(message);
+  }
+
+  // A user's few connections. A delivery may unregister another of them; the list is not changed
+  // in place, so each one is checked to be still there, and one that left is skipped, as the
+  // iteration of a Set would.
+  #deliverToList(userId: string, conns: readonly HubConnection[], message: Message): void {
+    for (const conn of conns) {
+      if (hasItem(this.#users.get(userId), conn)) conn.deliver(message);
+    }
   }
 
   #leave(conn: HubConnection, channel: string): void {
@@ -297,6 +324,10 @@ export class App {
     if (conns.size === 0) this.#channels.delete(channel);
     this.#observer?.unsubscribed(this, channel, conn.userId);
   }
+}
+
+function* everyItem<T>(collections: Iterable<OneOrMore<T>>): IterableIterator<T> {
+  for (const items of collections) yield* eachItem(items);
 }
 
 function deliverAll(conns: ReadonlySet<HubConnection>, message: Message): void {

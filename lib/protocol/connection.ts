@@ -6,19 +6,24 @@
 
 import type { App, Hub, HubConnection } from "../hub/hub.ts";
 import type { Message } from "../hub/message.ts";
+import type { OneOrMore } from "../hub/one_or_more.ts";
 import type { CloseReason } from "../sockjs/close_codes.ts";
 import { INVALID_API_KEY, NOT_CONNECTED, TOO_MANY_COMMANDS } from "../sockjs/close_codes.ts";
 import type { Logger } from "../log.ts";
 import { isValidChannel, parseCommand } from "./commands.ts";
 
-/** The transport under a connection: a SockJS session or a raw WebSocket. */
-export interface Link {
-  /** Delivers one push to the client. */
-  deliver(message: Message): void;
+/**
+ * The way to the transport under connections (a SockJS session or a raw WebSocket, `T`): one
+ * object for every connection of a server, told which client's transport each call is for, so
+ * that a connection keeps no adapter object of its own.
+ */
+export interface Link<T> {
+  /** Delivers one push to the client of `target`. */
+  deliver(target: T, message: Message): void;
   /** Closes the client's session with a close frame. */
-  close(reason: CloseReason): void;
+  close(target: T, reason: CloseReason): void;
   /** Whether the client's session is still open. */
-  readonly isOpen?: boolean;
+  isOpen(target: T): boolean;
 }
 
 /** Limits on what one connection may do. */
@@ -32,25 +37,41 @@ export interface ConnectionLimits {
   readonly maxCommandsPerSecond: number;
 }
 
+/**
+ * What every connection of a server shares: its hub, its link to the transports, its logger and
+ * its limits (one object for all, so that a connection keeps one reference instead of four).
+ */
+export interface ConnectionContext<T> {
+  /** The applications connections join. */
+  readonly hub: Hub;
+  /** The way to each connection's transport. */
+  readonly link: Link<T>;
+  /** Where connections log. */
+  readonly log: Logger;
+  /** What one connection may do. */
+  readonly limits: ConnectionLimits;
+}
+
 /** One client: unauthenticated until CONNECT, then registered in its application's index. */
-export class ThunderConnection implements HubConnection {
-  #hub: Hub;
-  #link: Link;
-  #log: Logger;
-  #limits: ConnectionLimits;
+export class ThunderConnection<T> implements HubConnection {
+  #context: ConnectionContext<T>;
+  #target: T;
+  /** Where the application this connection joined keeps its channels (see `HubConnection`). */
+  hubChannels: OneOrMore<string> | null | undefined = undefined;
   #app: App | null = null;
   #userId = "";
   #closed = false;
   #tokens: number;
   #refilled = Date.now();
 
-  /** Creates a connection over `link`; it joins the hub on a valid CONNECT. */
-  constructor(hub: Hub, link: Link, log: Logger, limits: ConnectionLimits) {
-    this.#hub = hub;
-    this.#link = link;
-    this.#log = log;
-    this.#limits = limits;
-    this.#tokens = 2 * limits.maxCommandsPerSecond;
+  /**
+   * Creates a connection over the transport `target`, reached through `context.link`; it joins
+   * the hub on a valid CONNECT.
+   */
+  constructor(context: ConnectionContext<T>, target: T) {
+    this.#context = context;
+    this.#target = target;
+    this.#tokens = 2 * context.limits.maxCommandsPerSecond;
   }
 
   /** The user id asserted by CONNECT (empty before it). */
@@ -60,7 +81,7 @@ export class ThunderConnection implements HubConnection {
 
   /** Whether the session under this connection is open. */
   get isOpen(): boolean {
-    return !this.#closed && (this.#link.isOpen ?? true);
+    return !this.#closed && this.#context.link.isOpen(this.#target);
   }
 
   /** The application this connection joined, or null before CONNECT. */
@@ -70,13 +91,13 @@ export class ThunderConnection implements HubConnection {
 
   /** Delivers a push to the client. */
   deliver(message: Message): void {
-    this.#link.deliver(message);
+    this.#context.link.deliver(this.#target, message);
   }
 
   /** Leaves the hub and closes the client's session. */
   close(reason: CloseReason): void {
     this.closed();
-    this.#link.close(reason);
+    this.#context.link.close(this.#target, reason);
   }
 
   /** Leaves the hub: called when the session is over, whoever ended it. Safe to call twice. */
@@ -85,29 +106,30 @@ export class ThunderConnection implements HubConnection {
     this.#closed = true;
     if (this.#app) {
       this.#app.unregister(this);
-      this.#log.verbose(`User ${JSON.stringify(this.#userId)} has disconnected.`);
+      this.#context.log.verbose(`User ${JSON.stringify(this.#userId)} has disconnected.`);
     }
   }
 
   /** Handles one client message (one command). */
   handle(message: string): void {
     if (this.#closed) return;
+    const log = this.#context.log;
     if (!this.#takeToken()) {
-      this.#log.verbose(`User ${JSON.stringify(this.#userId)} sent too many commands.`);
+      log.verbose(`User ${JSON.stringify(this.#userId)} sent too many commands.`);
       this.close(TOO_MANY_COMMANDS);
       return;
     }
     const command = parseCommand(message);
     switch (command.kind) {
       case "invalid":
-        this.#log.verbose(`${command.reason} Ignored: ${JSON.stringify(message.slice(0, 200))}`);
+        log.verbose(`${command.reason} Ignored: ${JSON.stringify(message.slice(0, 200))}`);
         return;
       case "CONNECT": {
         if (this.#app) {
-          this.#log.verbose("User already connected. CONNECT ignored.");
+          log.verbose("User already connected. CONNECT ignored.");
           return;
         }
-        const app = this.#hub.app(command.publicKey);
+        const app = this.#context.hub.app(command.publicKey);
         if (!app) {
           this.close(INVALID_API_KEY);
           return;
@@ -115,7 +137,7 @@ export class ThunderConnection implements HubConnection {
         this.#app = app;
         this.#userId = command.userId;
         app.register(this);
-        this.#log.verbose(`User ${JSON.stringify(command.userId)} connected.`);
+        log.verbose(`User ${JSON.stringify(command.userId)} connected.`);
         return;
       }
       case "SUBSCRIBE":
@@ -128,11 +150,11 @@ export class ThunderConnection implements HubConnection {
         for (const channel of command.channels) {
           if (!isValidChannel(channel)) continue;
           if (command.kind === "UNSUBSCRIBE") app.unsubscribe(this, channel);
-          else if (app.subscriptionCount(this) < this.#limits.maxChannelsPerConnection) {
+          else if (app.subscriptionCount(this) < this.#context.limits.maxChannelsPerConnection) {
             app.subscribe(this, channel);
           }
         }
-        this.#log.verbose(
+        log.verbose(
           `User ${JSON.stringify(this.#userId)} ${command.kind.toLowerCase()}d: ${
             command.channels.join(":")
           }`,
@@ -143,7 +165,7 @@ export class ThunderConnection implements HubConnection {
 
   // A token bucket: refilled at the allowed rate, holding at most two seconds' worth.
   #takeToken(): boolean {
-    const rate = this.#limits.maxCommandsPerSecond;
+    const rate = this.#context.limits.maxCommandsPerSecond;
     const now = Date.now();
     this.#tokens = Math.min(2 * rate, this.#tokens + ((now - this.#refilled) / 1000) * rate);
     this.#refilled = now;

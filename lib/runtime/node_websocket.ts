@@ -67,7 +67,9 @@ function closeEvent(code: number, reason: string): CloseEvent {
  * sockets, and never keeps the process alive.
  */
 class PingRounds {
-  readonly #sockets = new Set<NodeWebSocket>();
+  // In no order: each socket knows its place (`pingSlot`), and one that leaves takes the last
+  // one into it. An array slot each, where a Set would take a hash-table entry.
+  readonly #sockets: NodeWebSocket[] = [];
   readonly #idleTimeout: number;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -77,7 +79,7 @@ class PingRounds {
 
   /** Starts watching a socket (the timer starts with the first one). */
   add(socket: NodeWebSocket): void {
-    this.#sockets.add(socket);
+    socket.pingSlot = this.#sockets.push(socket) - 1;
     if (this.#timer !== undefined) return;
     this.#timer = setInterval(() => this.#round(), this.#idleTimeout);
     (this.#timer as { unref?: () => void }).unref?.();
@@ -85,15 +87,24 @@ class PingRounds {
 
   /** Stops watching a socket (the timer stops with the last one). */
   delete(socket: NodeWebSocket): void {
-    this.#sockets.delete(socket);
-    if (this.#sockets.size > 0 || this.#timer === undefined) return;
+    const sockets = this.#sockets;
+    const slot = socket.pingSlot;
+    if (sockets[slot] !== socket) return;
+    socket.pingSlot = -1;
+    const last = sockets.pop()!;
+    if (last !== socket) {
+      sockets[slot] = last;
+      last.pingSlot = slot;
+    }
+    if (sockets.length > 0 || this.#timer === undefined) return;
     clearInterval(this.#timer);
     this.#timer = undefined;
   }
 
   #round(): void {
-    // Set iteration tolerates the deletions that dropping a socket makes.
-    for (const socket of this.#sockets) socket.pingOrDrop();
+    // Over a copy: a socket that leaves meanwhile moves another into its place (and is skipped
+    // by `pingOrDrop` once closed).
+    for (const socket of [...this.#sockets]) socket.pingOrDrop();
   }
 }
 
@@ -132,6 +143,12 @@ export class OwnedWebSocket extends WebSocket {
   }
 }
 
+/**
+ * The close asked for a socket before its handshake was done (code, reason), done right after
+ * it: rare, so kept here rather than in a field of every socket.
+ */
+const pendingCloses = new WeakMap<NodeWebSocket, [number | undefined, string | undefined]>();
+
 /** A server-side WebSocket handed out before `ws` has completed the handshake. */
 export class NodeWebSocket implements WebSocketLike {
   /** Called once the handshake is done. */
@@ -144,10 +161,11 @@ export class NodeWebSocket implements WebSocketLike {
   onerror: ((event: Event) => void) | null = null;
   #ws: WebSocket | null = null;
   #state = 0;
-  #pendingClose: [number | undefined, string | undefined] | null = null;
   #idleTimeout: number;
   /** Whether a message or a pong came since the last ping round. */
   #heard = true;
+  /** This socket's place in its ping rounds, -1 when not watched. @internal */
+  pingSlot = -1;
 
   /**
    * Creates the socket; it is wired to `ws` by `attach`. A peer that stays silent for
@@ -179,7 +197,7 @@ export class NodeWebSocket implements WebSocketLike {
       this.#ws.close(code, reason);
     } else if (this.#state === 0) {
       this.#state = 2;
-      this.#pendingClose = [code, reason];
+      pendingCloses.set(this, [code, reason]);
     }
   }
 
@@ -195,8 +213,10 @@ export class NodeWebSocket implements WebSocketLike {
       if (!rounds) pingRounds.set(this.#idleTimeout, rounds = new PingRounds(this.#idleTimeout));
       rounds.add(this);
     }
-    if (this.#pendingClose) {
-      ws.close(...this.#pendingClose);
+    const pendingClose = this.#state === 2 ? pendingCloses.get(this) : undefined;
+    if (pendingClose) {
+      pendingCloses.delete(this);
+      ws.close(...pendingClose);
     } else {
       this.onopen?.(new Event("open"));
     }
@@ -208,7 +228,7 @@ export class NodeWebSocket implements WebSocketLike {
    */
   pingOrDrop(): void {
     const ws = this.#ws;
-    if (!ws) return;
+    if (!ws || this.#state === 3) return;
     if (!this.#heard) return ws.terminate();
     this.#heard = false;
     ws.ping();

@@ -41,6 +41,9 @@ export type { RunningServer, ServeHandler, ServeOptions } from "./serve.ts";
 
 const INTERNAL_ERROR = "Internal server error.\n";
 
+/** A socket's reset while the handler runs is not an error of ours (one function for all). */
+function ignoreSocketError(): void {}
+
 /**
  * Serves `handler` with `node:http` and `ws`. Resolves once the server listens. From the first
  * call on, the API's text answers in this process are lazy responses (`node_text_response.ts`).
@@ -118,7 +121,7 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
     : createServer(serverOptions, listener);
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", () => {}); // a reset while the handler runs is not an error of ours
+    socket.on("error", ignoreSocketError);
     upgradeRequest(req, socket, head).catch((error) => {
       onError(error);
       socket.destroy();
@@ -140,7 +143,11 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
     const ctx: RequestContext = { remoteAddress: remoteAddress(req), upgradeWebSocket };
     const response = await call(() => (bridged = toRequest(req, false)).request, ctx);
     if (upgrade && response === upgrade.response) {
-      return handshake(req, socket, head, upgrade.socket);
+      handshake(req, socket, head, upgrade.socket);
+      // `ws` listens for the socket's errors from the handshake on (unless the socket was gone
+      // already): kept, ours would make every client's socket keep a list of two listeners.
+      if (!socket.destroyed) socket.off("error", ignoreSocketError);
+      return;
     }
     upgrade?.socket.fail();
     // Not upgraded: answer over the raw socket with Node's response writer, then close it.

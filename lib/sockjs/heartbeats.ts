@@ -14,14 +14,19 @@
 /** Buckets per heartbeat period. */
 export const SLOTS = 8;
 
-/** Something that sends heartbeats: told when its bucket comes round. */
+/** Something that sends heartbeats: told when its tick comes round. */
 export interface Beating {
-  /** Called when the bucket it waits in comes round; it may `arm` itself again. */
+  /**
+   * The tick it is armed for (what `arm` returned), or undefined when it is not armed. The wheel
+   * does not look for what is disarmed: it skips an entry whose tick this no longer is.
+   */
+  readonly heartbeatDue: number | undefined;
+  /** Called when the tick it is armed for comes round; it may `arm` itself again. */
   beat(): void;
 }
 
-/** A bucket of the wheel; `arm` returns it so that `disarm` is O(1). */
-export type Slot = Set<Beating>;
+/** The tick something is armed for: what `arm` returns and `disarm` takes. */
+export type Slot = number;
 
 /** The heartbeat wheel of one SockJS server. */
 export class Heartbeats {
@@ -29,7 +34,9 @@ export class Heartbeats {
   readonly delay: number;
   /** Milliseconds between ticks. */
   readonly tick: number;
-  #ring: Slot[] = Array.from({ length: SLOTS + 1 }, () => new Set());
+  // Bucket `t % (SLOTS + 1)` lists what is armed for tick `t`: arrays (a slot each) rather than
+  // Sets (a hash-table entry each), as disarming leaves the entry for its tick to skip.
+  #ring: Beating[][] = Array.from({ length: SLOTS + 1 }, () => []);
   #cursor = 0;
   #ticks = 0;
   #waiting = 0;
@@ -53,23 +60,24 @@ export class Heartbeats {
 
   /**
    * Makes `who.beat()` run at the `ticks`-th tick from now (1 .. `SLOTS`, default `SLOTS`: one
-   * delay). Returns the slot to pass to `disarm`.
+   * delay). Returns that tick, which `who.heartbeatDue` must then be, and `disarm` takes.
    */
   arm(who: Beating, ticks: number = SLOTS): Slot {
     const ahead = Math.min(SLOTS, Math.max(1, ticks));
-    const slot = this.#ring[(this.#cursor + ahead) % (SLOTS + 1)];
-    slot.add(who);
+    this.#ring[(this.#cursor + ahead) % (SLOTS + 1)].push(who);
     if (this.#waiting++ === 0) this.#schedule();
-    return slot;
+    return this.#ticks + ahead;
   }
 
-  /** Takes `who` out of `slot` (as returned by `arm`). */
-  disarm(who: Beating, slot: Slot): void {
-    if (!slot.delete(who)) return;
-    if (--this.#waiting === 0) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+  /**
+   * Tells the wheel `who` no longer waits for `due` (as returned by `arm`; once per `arm`).
+   * `who.heartbeatDue` must change from `due` with it: its entry stays until that tick, skipped.
+   */
+  disarm(_who: Beating, _due: Slot): void {
+    if (--this.#waiting > 0) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const bucket of this.#ring) bucket.length = 0; // only skipped entries are left
   }
 
   #schedule(): void {
@@ -78,14 +86,14 @@ export class Heartbeats {
 
   #advance(): void {
     this.#timer = undefined;
-    this.#ticks++;
+    const tick = ++this.#ticks;
     this.#cursor = (this.#cursor + 1) % (SLOTS + 1);
     const due = this.#ring[this.#cursor];
-    if (due.size > 0) {
-      this.#ring[this.#cursor] = new Set();
-      // One at a time: a beat may disarm another session of this slot (deleted, so skipped).
+    if (due.length > 0) {
+      this.#ring[this.#cursor] = [];
+      // A beat may disarm another entry of this tick (then skipped) or arm again (a later one).
       for (const who of due) {
-        due.delete(who);
+        if (who.heartbeatDue !== tick) continue;
         this.#waiting--;
         who.beat();
       }

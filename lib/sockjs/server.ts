@@ -72,13 +72,10 @@ export class SockjsServer {
   #live = new Set<SockjsConnection>();
   #listeners: ((conn: SockjsConnection) => void)[] = [];
   #refusal: CloseReason | null = null;
-  #sessionOptions: SessionOptions;
-  // Shared by every session (not a pair of closures per session).
-  #onOpen = (session: Session) => this.#opened(session);
-  #onEnd = (session: Session) => {
-    this.#live.delete(session);
-    if (this.#sessions.get(session.id) === session) this.#sessions.delete(session.id);
-  };
+  // Shared by every session, with the callbacks (not a pair of closures or fields per session):
+  // one for the sessions kept by id, one for those that are not (whose ids are never read here).
+  #namedOptions: SessionOptions;
+  #unnamedOptions: SessionOptions;
 
   /** Creates a server; nothing listens until `handle` is called by a runtime adapter. */
   constructor(options: SockjsServerOptions) {
@@ -97,11 +94,20 @@ export class SockjsServer {
       ...options,
     };
     const { disconnectDelay, maxQueuedMessages, trace } = this.options;
-    this.#sessionOptions = {
+    this.#unnamedOptions = {
       heartbeats: new Heartbeats(this.options.heartbeatDelay),
       disconnectDelay,
       maxQueuedMessages,
       trace,
+      onOpen: (session) => this.#opened(session),
+      onEnd: (session) => this.#live.delete(session),
+    };
+    this.#namedOptions = {
+      ...this.#unnamedOptions,
+      onEnd: (session) => {
+        this.#live.delete(session);
+        if (this.#sessions.get(session.id) === session) this.#sessions.delete(session.id);
+      },
     };
   }
 
@@ -172,12 +178,14 @@ export class SockjsServer {
   }
 
   /**
-   * Creates a session. Named sessions (polling and streaming transports) are kept by id until
-   * they end; WebSocket sessions are not, so their ids may be reused.
+   * Creates a session. Named sessions (polling and streaming transports, `id` given) are kept by
+   * id until they end. WebSocket sessions (`id` null) are not: theirs is random, made when first
+   * read.
    */
-  createSession(id: string, info: SessionRequestInfo, named: boolean): Session {
-    const session = new Session(id, info, this.#sessionOptions, this.#onOpen, this.#onEnd);
-    if (named) this.#sessions.set(id, session);
+  createSession(id: string | null, info: SessionRequestInfo): Session {
+    if (id === null) return new Session(null, info, this.#unnamedOptions);
+    const session = new Session(id, info, this.#namedOptions);
+    this.#sessions.set(id, session);
     return session;
   }
 

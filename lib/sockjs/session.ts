@@ -13,6 +13,7 @@
 import { asciiJson, closeFrame, HEARTBEAT_FRAME, messageFrame, OPEN_FRAME } from "./frames.ts";
 import { ANOTHER_CONNECTION, type CloseReason, GO_AWAY, SEND_BUFFER_FULL } from "./close_codes.ts";
 import { type Beating, type Heartbeats, type Slot, SLOTS } from "./heartbeats.ts";
+import { randomId } from "./random_id.ts";
 
 /** Where a session writes its frames: one WebSocket, streaming response or polling response. */
 export interface Receiver {
@@ -42,7 +43,10 @@ export const SessionState = {
 /** A session state value. */
 export type SessionState = typeof SessionState[keyof typeof SessionState];
 
-/** Timing and limits of a session. */
+/**
+ * What every session of a server shares: timing, limits, and the server's callbacks (one object
+ * for all its sessions, so that a session keeps one reference instead of a field for each).
+ */
 export interface SessionOptions {
   /** Sends heartbeat frames while a receiver is attached and idle (its delay is the period). */
   readonly heartbeats: Heartbeats;
@@ -52,6 +56,10 @@ export interface SessionOptions {
   readonly maxQueuedMessages: number;
   /** When set, called with every frame in (`<`) and out (`>`), for `-d` logging. */
   readonly trace?: ((direction: "<" | ">", sessionId: string, frame: string) => void) | null;
+  /** Called when a session's open frame went out. */
+  readonly onOpen: (session: Session) => void;
+  /** Called when a session is over and can be forgotten by whoever indexes it. */
+  readonly onEnd: (session: Session) => void;
 }
 
 /** Information about the request that opened a session. */
@@ -122,8 +130,8 @@ export interface SockjsConnection {
  * connection).
  */
 export class Session implements SockjsConnection, Beating {
-  /** The session id from the URL (random for WebSocket sessions). */
-  readonly id: string;
+  // The id from the URL; null for a session whose id is random and not read yet (see `id`).
+  #id: string | null;
   /** About the request that created the session. */
   readonly info: SessionRequestInfo;
   #state: SessionState = SessionState.CONNECTING;
@@ -137,30 +145,27 @@ export class Session implements SockjsConnection, Beating {
   #heartbeat: Slot | undefined;
   #lastSent = 0;
   #expiry: ReturnType<typeof setTimeout> | undefined;
-  // Listeners: most sessions have one of each, kept alone (an array only for several).
-  #onData: Listeners<SessionEvents["data"]> = null;
-  #onClose: Listeners<SessionEvents["close"]> = null;
   #handler: SessionHandler | null = null;
-  #onOpen: (session: Session) => void;
-  #onEnd: (session: Session) => void;
+  // The `on` listeners, made with the first one: applications that use `listen` have none.
+  #listeners: OnListeners | null = null;
 
   /**
-   * Creates a session. `onOpen` runs when the open frame went out, `onEnd` when the session is
-   * over and can be forgotten by whoever indexes it.
+   * Creates a session; `id` null gives it a random id when first read. The options' `onOpen` runs when the open frame went out, `onEnd` when the
+   * session is over and can be forgotten by whoever indexes it.
    */
-  constructor(
-    id: string,
-    info: SessionRequestInfo,
-    options: SessionOptions,
-    onOpen: (session: Session) => void,
-    onEnd: (session: Session) => void,
-  ) {
-    this.id = id;
+  constructor(id: string | null, info: SessionRequestInfo, options: SessionOptions) {
+    this.#id = id;
     this.info = info;
     this.#options = options;
-    this.#onOpen = onOpen;
-    this.#onEnd = onEnd;
     this.#armExpiry();
+  }
+
+  /**
+   * The session id from the URL, or for a session created with none (a WebSocket session) a
+   * random one, made when first read: most are never read, and a UUID costs 56 bytes on Node.
+   */
+  get id(): string {
+    return this.#id ??= randomId();
   }
 
   /** The session's state. */
@@ -183,6 +188,11 @@ export class Session implements SockjsConnection, Beating {
     return this.#closeDelivered;
   }
 
+  /** The heartbeat wheel's tick this session waits for, or undefined when it does not wait. */
+  get heartbeatDue(): number | undefined {
+    return this.#heartbeat;
+  }
+
   /** Messages waiting for a receiver. */
   get queuedMessages(): number {
     return this.#queue.length;
@@ -190,11 +200,10 @@ export class Session implements SockjsConnection, Beating {
 
   /** Adds a listener for `data` or `close`. */
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): void {
-    if (event === "data") {
-      this.#onData = addListener(this.#onData, listener as SessionEvents["data"]);
-    } else {
-      this.#onClose = addListener(this.#onClose, listener as SessionEvents["close"]);
-    }
+    // New lists, not pushes: an event being told goes on over the listeners it started with.
+    const listeners = this.#listeners ??= { data: [], close: [] };
+    if (event === "data") listeners.data = [...listeners.data, listener as SessionEvents["data"]];
+    else listeners.close = [...listeners.close, listener as SessionEvents["close"]];
   }
 
   /** Sets the handler, told before the `on` listeners; a second call replaces the first. */
@@ -261,9 +270,8 @@ export class Session implements SockjsConnection, Beating {
     if (this.#state !== SessionState.OPEN) return;
     this.#options.trace?.("<", this.id, message);
     this.#handler?.handle(message);
-    const listeners = this.#onData;
-    if (typeof listeners === "function") listeners(message);
-    else if (listeners) { for (const listener of listeners) listener(message); }
+    const listeners = this.#listeners;
+    if (listeners) { for (const listener of listeners.data) listener(message); }
   }
 
   /**
@@ -291,7 +299,7 @@ export class Session implements SockjsConnection, Beating {
       this.#send(receiver, OPEN_FRAME);
       if (!receiver.streaming) this.#release(receiver);
       else this.#armHeartbeat();
-      this.#onOpen(this);
+      this.#options.onOpen(this);
       return;
     }
     this.#flush();
@@ -417,11 +425,10 @@ export class Session implements SockjsConnection, Beating {
   #emitClose(reason: CloseReason): void {
     this.#queue = NO_MESSAGES;
     const handler = this.#handler;
-    const listeners = this.#onClose;
-    this.#onData = this.#onClose = this.#handler = null;
+    const listeners = this.#listeners;
+    this.#listeners = this.#handler = null;
     handler?.closed(reason);
-    if (typeof listeners === "function") listeners(reason);
-    else if (listeners) { for (const listener of listeners) listener(reason); }
+    if (listeners) { for (const listener of listeners.close) listener(reason); }
   }
 
   #end(): void {
@@ -429,21 +436,15 @@ export class Session implements SockjsConnection, Beating {
     this.#expiry = undefined;
     this.#disarmHeartbeat();
     this.#state = SessionState.CLOSED;
-    this.#onEnd(this);
+    this.#options.onEnd(this);
   }
 }
 
 /** The queue of every session with nothing queued; frozen, so that nothing adds to it. */
 const NO_MESSAGES: string[] = Object.freeze([]) as unknown as string[];
 
-/** No listener, one, or several in the order they were added. */
-type Listeners<F> = F | F[] | null;
-
-function addListener<F>(listeners: Listeners<F>, listener: F): Listeners<F> {
-  if (listeners === null) return listener;
-  if (Array.isArray(listeners)) {
-    listeners.push(listener);
-    return listeners;
-  }
-  return [listeners, listener];
+/** A session's `on` listeners by event, in the order they were added (lists never changed). */
+interface OnListeners {
+  data: readonly SessionEvents["data"][];
+  close: readonly SessionEvents["close"][];
 }

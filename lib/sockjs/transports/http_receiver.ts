@@ -62,7 +62,6 @@ export function findSession(t: TransportRequest, create: boolean): Session | und
       t,
       t.url.pathname.slice(t.url.pathname.lastIndexOf("/") + 1),
     ),
-    true,
   );
 }
 

@@ -22,7 +22,8 @@ import {
   MESSAGE_TOO_BIG,
   SEND_BUFFER_FULL,
 } from "../close_codes.ts";
-import { exceedsBytes, randomId, upgrade } from "./websocket.ts";
+import { exceedsBytes, upgrade } from "./websocket.ts";
+import { randomId } from "../random_id.ts";
 
 /**
  * The WebSocket close code for a SockJS close code. WebSocket close codes stop at 4999, so the

@@ -36,16 +36,6 @@ export function upgrade(
   }
 }
 
-/** Returns a random session id (a UUID) for sessions whose id is not used to find them again. */
-export function randomId(): string {
-  // Node's `randomUUID` joins its id from 16 pieces: a tree of 14 strings (about 450 bytes) that
-  // a session would keep for its whole life. Copied through its char codes, it is one flat string.
-  const uuid = crypto.randomUUID();
-  const codes = new Array<number>(uuid.length);
-  for (let i = 0; i < uuid.length; i++) codes[i] = uuid.charCodeAt(i);
-  return String.fromCharCode(...codes);
-}
-
 const encoder = new TextEncoder();
 
 /** Whether a text is longer than `maxBytes` bytes once encoded as UTF-8. */
@@ -74,7 +64,6 @@ export function parseClientFrame(text: string): string[] | null {
  * session, which matters at tens of thousands of sessions.
  */
 class WebSocketReceiver implements Receiver {
-  readonly streaming = true;
   #socket: WebSocketLike;
   #session: Session;
   #options: ResolvedSockjsOptions;
@@ -84,6 +73,11 @@ class WebSocketReceiver implements Receiver {
     this.#socket = socket;
     this.#session = session;
     this.#options = options;
+  }
+
+  /** Always: a WebSocket carries every frame (a getter, not a field in every receiver). */
+  get streaming(): boolean {
+    return true;
   }
 
   send(frame: string): void {
@@ -156,7 +150,8 @@ export function websocket(t: TransportRequest): Response {
   if (upgraded instanceof Response) return upgraded;
   const { socket, response } = upgraded;
   const { server } = t;
-  const session = server.createSession(randomId(), info, false);
+  // Not kept by id: its id is random, made only if something reads it (logging, tracing).
+  const session = server.createSession(null, info);
   (socket as ReceivingSocket)[RECEIVER] = new WebSocketReceiver(socket, session, server.options);
   socket.onopen = onOpen;
   socket.onmessage = onMessage;
