@@ -51,9 +51,8 @@ function say(line: string): void {
 }
 
 const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--sizes N,N] [--rounds N]
-                       [--api-rounds N] [--paced N] [--paced-rounds N] [--out DIR] [--no-fanout]
-                       [--no-many]
-                       [--no-api] [--thunder-root DIR]
+                       [--api-rounds N] [--paced N] [--paced-rounds N] [--out DIR]
+                       [--no-fanout] [--no-many] [--no-api] [--thunder-root DIR] [--render]
 
   --quick       small smoke run (CI): two small client counts, three servers and the cluster
                 (at the smaller count), under a minute
