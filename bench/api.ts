@@ -144,14 +144,28 @@ export function pairedRatio(
     const figures = result[kind];
     return result.rounds?.[kind] ?? (figures ? [figures] : []);
   };
-  const [as, bs] = [roundsOf(a), roundsOf(b)];
+  const ratios = roundRatios(roundsOf(a).map((f) => f[key]), roundsOf(b).map((f) => f[key]));
+  return ratios.length ? median(ratios) : undefined;
+}
+
+/**
+ * Round r of `xs` over round r of `ys`, for every round both have, leaving out rounds whose
+ * figures are not finite or whose divisor is not above 0.
+ *
+ * @example
+ * ```ts
+ * import { roundRatios } from "./api.ts";
+ * roundRatios([2, 3, 4], [1, 0, 2, 5]); // [2, 2]
+ * ```
+ */
+export function roundRatios(xs: readonly number[], ys: readonly number[]): number[] {
   const ratios: number[] = [];
-  for (let r = 0; r < Math.min(as.length, bs.length); r++) {
-    const x = as[r][key];
-    const y = bs[r][key];
+  for (let r = 0; r < Math.min(xs.length, ys.length); r++) {
+    const x = xs[r];
+    const y = ys[r];
     if (Number.isFinite(x) && Number.isFinite(y) && y > 0) ratios.push(x / y);
   }
-  return ratios.length ? median(ratios) : undefined;
+  return ratios;
 }
 
 /**

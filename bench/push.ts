@@ -9,7 +9,7 @@
  * Taking the paced rounds in turn puts whatever else the shared machine does on every server of
  * the group alike, within seconds: the ratio of two servers' figures in one round is measured
  * side by side, and the median of those ratios leaves a disturbed round out
- * (`pairedPacedRatio`).
+ * (`pacedRoundRatios` in report.ts).
  *
  * A cluster target (three nodes on one Redis) runs the same scenario: the clients are spread
  * evenly over the nodes, the publishes go to the nodes' APIs round-robin, and each phase also
@@ -358,14 +358,23 @@ export function pacedPublishes(plan: Pick<PushPlan, "paced" | "pacedRounds">): n
  */
 export function mergePhases(parts: readonly Measured[]): PhaseResult {
   if (parts.length === 1) return parts[0].result;
-  const total = (key: "publishes" | "expected" | "received" | "frames" | "incomplete") =>
-    sum(parts.map((p) => p.result[key]));
-  const add = (key: "serverCpuUs" | "serverStatCpuUs" | "loadgenCpuUs" | "wallMs") =>
-    sum(parts.map((p) => p.result[key]));
+  const total = (
+    key:
+      | "publishes"
+      | "expected"
+      | "received"
+      | "frames"
+      | "incomplete"
+      | "badAnswers"
+      | "serverCpuUs"
+      | "serverStatCpuUs"
+      | "loadgenCpuUs"
+      | "wallMs",
+  ) => sum(parts.map((p) => p.result[key]));
   const latencies = parts.flatMap((p) => p.latencies);
   const received = total("received");
-  const serverCpuUs = add("serverCpuUs");
-  const wallMs = add("wallMs");
+  const serverCpuUs = total("serverCpuUs");
+  const wallMs = total("wallMs");
   const publishes = total("publishes");
   const first = parts[0].result;
   const nodes = first.nodes?.map((node, i) => {
@@ -382,15 +391,15 @@ export function mergePhases(parts: readonly Measured[]): PhaseResult {
     received,
     frames: total("frames"),
     serverCpuUs,
-    serverStatCpuUs: add("serverStatCpuUs"),
-    loadgenCpuUs: add("loadgenCpuUs"),
+    serverStatCpuUs: total("serverStatCpuUs"),
+    loadgenCpuUs: total("loadgenCpuUs"),
     wallMs,
     usPerMsg: received > 0 ? serverCpuUs / received : NaN,
     msgsPerSec: wallMs > 0 ? received / (wallMs / 1000) : NaN,
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
     incomplete: total("incomplete"),
-    badAnswers: sum(parts.map((p) => p.result.badAnswers)),
+    badAnswers: total("badAnswers"),
     ...(nodes ? { nodes } : {}),
     ...(redisCpuUs === undefined ? {} : {
       redisCpuUs,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type ApiResult, median, pairedRatio } from "./api.ts";
+import { type ApiResult, median, pairedRatio, roundRatios } from "./api.ts";
 import type { PhaseResult, PushResult } from "./push.ts";
 
 /** The machine a run was made on. */
@@ -384,19 +384,12 @@ export function pacedRoundRatios(
   anchor: string,
   clients: number,
 ): number[] {
-  const ratios: number[] = [];
   const at = (t: string) => rows.filter((r) => r.target === t && r.clients === clients);
-  for (const p of at(project)) {
+  const figures = (r: PushResult | undefined) => (r?.pacedRounds ?? []).map((p) => p.usPerMsg);
+  return at(project).flatMap((p) => {
     const a = at(anchor).find((r) => r.group !== undefined && r.group === p.group);
-    const mine = p.pacedRounds ?? [];
-    const theirs = a?.pacedRounds ?? [];
-    for (let k = 0; k < Math.min(mine.length, theirs.length); k++) {
-      const x = mine[k].usPerMsg;
-      const y = theirs[k].usPerMsg;
-      if (Number.isFinite(x) && Number.isFinite(y) && y > 0) ratios.push(x / y);
-    }
-  }
-  return ratios;
+    return roundRatios(figures(p), figures(a));
+  });
 }
 
 /** The targets of issue 6, for the project on Deno against bare Deno (and its Node build). */
@@ -569,6 +562,7 @@ const NO_FANOUT = "Not run (`--no-fanout`).";
 export function renderReport(results: BenchResults, chartFile: string | null): string {
   const m = results.machine;
   const missing = results.targets.filter((t) => t.missing);
+  const pacedRounds = pacedRoundsTable(results.fanout);
   const parts = [
     `# Benchmark results${
       results.quick ? " (quick smoke run: small sizes, not figures to quote)" : ""
@@ -615,14 +609,14 @@ export function renderReport(results: BenchResults, chartFile: string | null): s
     "",
     results.fanout.length ? fanoutTable(results.fanout) : NO_FANOUT,
     "",
-    ...(pacedRoundsTable(results.fanout)
+    ...(pacedRounds
       ? [
         "### Paced, round by round",
         "",
         "Server CPU per delivered message in each paced round; the servers of a group took " +
         "every round in turn, seconds apart, so a round's ratio is measured side by side.",
         "",
-        pacedRoundsTable(results.fanout),
+        pacedRounds,
         "",
       ]
       : []),

@@ -12,6 +12,7 @@ import {
   median,
   medianFigures,
   pairedRatio,
+  roundRatios,
 } from "../bench/api.ts";
 
 const figures = (rps: number, usPerReq: number, errors = 0): ApiFigures => ({
@@ -61,4 +62,10 @@ Deno.test("pairedRatio reads results written before the rounds were kept", () =>
   const old = (target: string, rps: number) =>
     ({ target, post: figures(rps, 1e6 / rps), users: null, error: null }) as unknown as ApiResult;
   assert.equal(pairedRatio(old("a", 60), old("b", 80), "post", "rps"), 0.75);
+});
+
+Deno.test("roundRatios: round by round, over the rounds both have, unusable rounds left out", () => {
+  assert.deepEqual(roundRatios([2, 3, 4], [1, 0, 2, 5]), [2, 2]);
+  assert.deepEqual(roundRatios([NaN, 6, Infinity], [1, 3, 1]), [2]);
+  assert.deepEqual(roundRatios([], [1]), []);
 });
