@@ -1,14 +1,15 @@
 /**
  * How the Deno adapter reads API requests for less, over real sockets: bodies Deno holds in full
- * are read at once (`heldBody`, installed by its `serve` for `readBody`), and headers are read
- * without making the request's `Headers` (`innerRequestHeader`, for `requestHeader`). The
- * requests are written by hand, so that a body can come with its request or well after it.
+ * are read at once (`heldBody` and `heldText`, installed by its `serve` for `readBody` and
+ * `readUtf8`), and headers are read without making the request's `Headers` (`innerRequestHeader`,
+ * for `requestHeader`). The requests are written by hand, byte by byte where a body is not UTF-8,
+ * so that a body can come with its request or well after it.
  */
 
 import assert from "node:assert/strict";
-import { heldBody, innerRequestHeader, serve } from "../lib/runtime/serve_deno.ts";
+import { heldBody, heldText, innerRequestHeader, serve } from "../lib/runtime/serve_deno.ts";
 import { requestHeader } from "../lib/api/request_header.ts";
-import { readBody } from "../lib/api/body.ts";
+import { readBody, readUtf8 } from "../lib/api/body.ts";
 import { HttpError } from "../lib/api/errors.ts";
 
 /** What the handler saw of one request. */
@@ -21,7 +22,7 @@ interface Seen {
 /** Serves `handle`, sends `parts` on one raw connection (`pauseMs` apart), returns the answer. */
 async function exchange(
   handle: (req: Request) => Response | Promise<Response>,
-  parts: string[],
+  parts: (string | Uint8Array)[],
   pauseMs = 0,
 ): Promise<string> {
   const server = serve(handle, { port: 0, hostname: "127.0.0.1" });
@@ -30,7 +31,7 @@ async function exchange(
     try {
       for (const [i, part] of parts.entries()) {
         if (i > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
-        await conn.write(new TextEncoder().encode(part));
+        await conn.write(typeof part === "string" ? new TextEncoder().encode(part) : part);
       }
       let text = "";
       const buffer = new Uint8Array(4096);
@@ -139,4 +140,124 @@ Deno.test("innerRequestHeader asks the Headers of a request not from Deno.serve"
   const req = new Request("http://h/", { headers: [["X-A", "1"], ["x-a", "2"]] });
   assert.equal(innerRequestHeader(req, "X-A"), "1, 2");
   assert.equal(innerRequestHeader(req, "X-B"), null);
+});
+
+Deno.test("heldText takes, as text, a body that came with its request, and marks it read", async () => {
+  const seen: unknown[] = [];
+  const handle = async (req: Request) => {
+    const text = heldText(req);
+    const bodyUsed = req.bodyUsed;
+    const readAgain = await req.text().then((t) => `read: ${t}`, (e) => e.constructor.name);
+    seen.push({ text, bodyUsed, readAgain });
+    return new Response("done\n");
+  };
+  const body = '{"héllo": "wörld 😀"}';
+  const bytes = new TextEncoder().encode(body);
+  const head = (n: number) => `POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: ${n}\r\n\r\n`;
+  await exchange(handle, [concat(head(bytes.length), bytes)]);
+  await exchange(handle, [head(bytes.length), bytes], 200);
+  await exchange(handle, ["GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"]);
+  assert.deepEqual(seen, [
+    { text: body, bodyUsed: true, readAgain: "TypeError" },
+    { text: undefined, bodyUsed: false, readAgain: `read: ${body}` },
+    { text: "", bodyUsed: false, readAgain: "read: " },
+  ]);
+});
+
+/** A request head and body as one chunk of bytes. */
+function concat(head: string, body: Uint8Array): Uint8Array {
+  const headBytes = new TextEncoder().encode(head);
+  const all = new Uint8Array(headBytes.length + body.length);
+  all.set(headBytes);
+  all.set(body, headBytes.length);
+  return all;
+}
+
+/** Bodies, as bytes, that are UTF-8 and that are not. */
+const UTF8_CASES: Record<string, number[]> = {
+  "ASCII": [...new TextEncoder().encode('{"a": 1}')],
+  "two-, three- and four-byte characters": [...new TextEncoder().encode('"é€😀"')],
+  "a byte order mark first": [0xef, 0xbb, 0xbf, ...new TextEncoder().encode('"a"')],
+  "a U+FFFD written": [0x22, 0xef, 0xbf, 0xbd, 0x22],
+  "U+FFFD written twice, and a four-byte character": [
+    ...new TextEncoder().encode('"\uFFFD\uFFFD😀"'),
+  ],
+  "a lone 0xFF": [0x22, 0xff, 0x22],
+  "only lone bytes, as many as its characters": [0x80, 0xff],
+  "a two-byte character cut after one byte": [0x22, 0xc3, 0x22],
+  "a three-byte character cut after two bytes": [0x22, 0xe2, 0x82, 0x22],
+  "an overlong slash": [0x22, 0xc0, 0xaf, 0x22],
+  "a surrogate encoded": [0x22, 0xed, 0xa0, 0x80, 0x22],
+  "a cut character and a U+FFFD written": [0x22, 0xc3, 0xef, 0xbf, 0xbd, 0x22],
+  "a four-byte character cut after three bytes": [0x22, 0xf0, 0x9f, 0x98, 0x22],
+};
+
+Deno.test("serve installs heldText: readUtf8 takes UTF-8 at once, and refuses what is not, as the strict decoder does", async () => {
+  const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const lossy = new TextDecoder("utf-8", { ignoreBOM: true });
+  const got: Record<string, unknown> = {};
+  const expected: Record<string, unknown> = {};
+  const deno: Record<string, unknown> = {};
+  for (const [name, list] of Object.entries(UTF8_CASES)) {
+    const bytes = new Uint8Array(list);
+    const handle = (req: Request) => {
+      const read = readUtf8(req, 1_000);
+      got[name] = read instanceof Promise ? "promise" : read;
+      return new Response("done\n");
+    };
+    const head = `POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: ${bytes.length}\r\n\r\n`;
+    await exchange(handle, [concat(head, bytes)]);
+    let decoded: string | null;
+    try {
+      decoded = strict.decode(bytes);
+    } catch {
+      decoded = null;
+    }
+    expected[name] = decoded;
+    // What Deno hands over is the lossy decoder's text, which readUtf8 checks.
+    await exchange((req) => {
+      deno[name] = heldText(req);
+      return new Response("done\n");
+    }, [concat(head, bytes)]);
+    assert.equal(deno[name], lossy.decode(bytes), name);
+  }
+  // The one kind of bytes that are not UTF-8 and cannot be told from a U+FFFD written, from the
+  // text and the length alone: it is taken as a U+FFFD written (see readUtf8).
+  const cut = "a four-byte character cut after three bytes";
+  assert.equal(expected[cut], null);
+  assert.equal(got[cut], '"\uFFFD"');
+  got[cut] = null;
+  assert.deepEqual(got, expected);
+  assert.equal(Object.values(expected).filter((text) => text === null).length, 8);
+});
+
+Deno.test("readUtf8: a body still arriving comes as a promise and is decoded strictly; limits hold", async () => {
+  const results: string[] = [];
+  const handle = async (req: Request) => {
+    const limit = Number(new URL(req.url).searchParams.get("limit"));
+    const read = readUtf8(req, limit);
+    const kind = read instanceof Promise ? "promise" : "at once";
+    const outcome = await Promise.resolve(read).then(
+      (text) => JSON.stringify(text),
+      (error) => error instanceof HttpError ? `HttpError ${error.status}` : String(error),
+    );
+    results.push(`${kind}: ${outcome}${req.bodyUsed ? "" : " (left unread)"}`);
+    return new Response("done\n");
+  };
+  const cut = new Uint8Array([0x22, 0xf0, 0x9f, 0x98, 0x22]);
+  const head = (limit: number, n: number) =>
+    `POST /x?limit=${limit} HTTP/1.1\r\nHost: h\r\nContent-Length: ${n}\r\nConnection: close\r\n\r\n`;
+  await exchange(handle, [head(5, 5), cut], 200);
+  await exchange(handle, [concat(head(4, 5), cut)]);
+  await exchange(handle, [head(10, 10), "0123456789"], 200);
+  await exchange(handle, [
+    "POST /x?limit=4 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n" +
+    "Connection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+  ]);
+  assert.deepEqual(results, [
+    "promise: null",
+    "promise: HttpError 413 (left unread)",
+    'promise: "0123456789"',
+    "promise: HttpError 413",
+  ]);
 });

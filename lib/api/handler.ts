@@ -18,7 +18,7 @@ import type { Broker } from "../broker/broker.ts";
 import { BrokerUnavailableError } from "../broker/broker.ts";
 import { MemoryBroker } from "../broker/memory.ts";
 import { timingSafeEqual } from "./auth.ts";
-import { readBody } from "./body.ts";
+import { readUtf8 } from "./body.ts";
 import { requestHeader } from "./request_header.ts";
 import {
   API_CORS_HEADERS,
@@ -53,8 +53,6 @@ export type ApiResponder = (
   req: Request,
   route: ApiRoute | HttpError | undefined,
 ) => Response | Promise<Response>;
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** The 404 answer for paths that name no endpoint. */
 export function notFound(): Response {
@@ -141,20 +139,20 @@ export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiRespo
     req: Request,
     send: (payload: string) => number | Promise<number>,
   ): Response | Promise<Response> {
-    const body = readBody(req, maxMessageSize);
-    if (body instanceof Uint8Array) return published(body, send);
+    const body = readUtf8(req, maxMessageSize);
+    if (!(body instanceof Promise)) return published(body, send);
     // One promise job once the body is read: a payload refused, a broker that throws or one
     // that answers at once are all answered in it.
-    return body.then((bytes) => published(bytes, send), errorAnswer);
+    return body.then((text) => published(text, send), errorAnswer);
   }
 
-  /** Publishes a payload read and answers the count, or the error met. */
+  /** Publishes a payload read (null: not UTF-8) and answers the count, or the error met. */
   function published(
-    bytes: Uint8Array,
+    text: string | null,
     send: (payload: string) => number | Promise<number>,
   ): Response | Promise<Response> {
     try {
-      return then(send(jsonPayload(bytes)), countResponse);
+      return then(send(jsonPayload(text)), countResponse);
     } catch (error) {
       return errorAnswer(error);
     }
@@ -219,14 +217,8 @@ function noContent(): Response {
   return new Response(null, { status: 204, headers: API_CORS_HEADERS });
 }
 
-/** A body as the payload of a publish: UTF-8 holding one JSON value, else 400. */
-function jsonPayload(bytes: Uint8Array): string {
-  let text: string;
-  try {
-    text = strictUtf8.decode(bytes);
-  } catch {
-    throw new HttpError(400, INVALID_JSON_MESSAGE);
-  }
-  if (!isJsonText(text)) throw new HttpError(400, INVALID_JSON_MESSAGE);
+/** A body's text (null: not UTF-8) as the payload of a publish: one JSON value, else 400. */
+function jsonPayload(text: string | null): string {
+  if (text === null || !isJsonText(text)) throw new HttpError(400, INVALID_JSON_MESSAGE);
   return text;
 }
