@@ -199,7 +199,8 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 
 /** `{"count": n}`, as `jsonResponse(200, { count })` writes it, without the object. */
 function countResponse(count: number): Response {
-  return jsonTextResponse(200, '{"count": ' + pyJson(count) + "}\n");
+  // A count is a whole number, which JSON and Python write as `String` does.
+  return jsonTextResponse(200, '{"count": ' + String(count) + "}\n");
 }
 
 /** `{"online": bool}`, as `jsonResponse(200, { online })` writes it. */
