@@ -272,8 +272,8 @@ export class Thunderpush {
     try {
       const asset = serveAsset(req, path);
       if (asset) return asset;
-      // A poll that comes after a publish was answered must carry it: pushes made in this
-      // event-loop turn go out first.
+      // A poll that comes after a publish was answered must carry it: pushes still waiting in
+      // the outbox go out first.
       if (path.startsWith("/connect/")) this.hub.flush();
       const sockjs = this.sockjs.handle(req, ctx, url);
       if (sockjs) return await sockjs;

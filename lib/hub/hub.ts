@@ -236,7 +236,8 @@ export class App {
 
   /**
    * Sends a payload to every connection in a channel. Returns the number of connections it goes
-   * to. Like every push, it goes out at the end of the event-loop turn (see `flush`).
+   * to. Like every push, it goes out when the task that made it ends, or a little later in a burst
+   * (see `flush` and `Outbox`).
    */
   publishToChannel(channel: string, payload: string): number {
     if (!this.#channels.has(channel)) return 0;
@@ -266,8 +267,9 @@ export class App {
   }
 
   /**
-   * Sends the pushes made during this event-loop turn now, instead of at its end. Pushes wait
-   * so that a burst to one channel goes out as one frame per connection; they always reach the
+   * Sends the pushes waiting in the outbox now, instead of when their task ends or their timer
+   * fires (see `Outbox`). Pushes wait so that a burst to one channel goes out as few frames per
+   * connection; they always reach the
    * connections that were targeted when they were made, since every change to the index
    * (register, subscribe, unsubscribe, unregister, logout) flushes first; and presence reads
    * (`isOnline`, `channelUsers`, `userCount`) flush first too, so that they reflect what the

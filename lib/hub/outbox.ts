@@ -1,6 +1,8 @@
 /**
- * The outbox of an application: pushes wait here until the end of the event-loop turn, so that a
- * burst of publishes to one target goes out as one frame per connection, built once.
+ * The outbox of an application: pushes wait here until the end of the task that made them, or,
+ * when the last pushes went out less than `BATCH_MS` ago, until the next turn of the event loop
+ * (a timer), so that a burst of publishes to one target goes out as few frames per connection,
+ * each built once, while a lone publish goes out at once.
  *
  * Pushes keep their order: consecutive pushes to the same target are joined into one run, and
  * runs are delivered in the order they were made. A run holds at most `MAX_RUN_MESSAGES`
@@ -17,6 +19,13 @@ export const MAX_RUN_MESSAGES = 64;
 /** A run takes no more pushes once its JSON is this long (in UTF-16 code units, ASCII here). */
 export const MAX_RUN_BYTES = 65_536;
 
+/**
+ * Pushes made within this many milliseconds of the end of the last delivery wait for a timer (at
+ * least a millisecond in Deno and Node) and share frames; later ones go out once the task that
+ * made them ends.
+ */
+export const BATCH_MS = 1;
+
 /** Who a run goes to: every connection in a channel, or every connection of a user. */
 export type Target = "channel" | "user";
 
@@ -30,18 +39,34 @@ export interface Run {
   readonly messages: Message[];
 }
 
-/** Collects pushes and hands them over, in order, once per event-loop turn or when asked. */
+/**
+ * Collects pushes and hands them over, in order: at the end of the task that made them (a
+ * microtask), or on a timer when they come less than `BATCH_MS` after the last delivery, or when
+ * asked.
+ */
 export class Outbox {
   #runs: (Run & { bytes: number })[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #scheduled = false;
+  // When the last delivery ended (performance.now()).
+  #deliveredAt = -Infinity;
   #deliver: (run: Run) => void;
+  readonly #batchMs: number;
+  readonly #flushNow = () => this.flush();
 
-  /** Creates an outbox that hands each run to `deliver`. */
-  constructor(deliver: (run: Run) => void) {
+  /**
+   * Creates an outbox that hands each run to `deliver`; pushes within `batchMs` of the end of the
+   * last delivery wait for a timer (default `BATCH_MS`).
+   */
+  constructor(deliver: (run: Run) => void, batchMs: number = BATCH_MS) {
     this.#deliver = deliver;
+    this.#batchMs = batchMs;
   }
 
-  /** Queues a push; it goes out at the end of this event-loop turn, or at the next `flush()`. */
+  /**
+   * Queues a push; it goes out at the end of this task, or of the `BATCH_MS` window after the
+   * last delivery, or at the next `flush()`.
+   */
   add(target: Target, key: string, message: Message): void {
     const runs = this.#runs;
     const last = runs[runs.length - 1];
@@ -55,7 +80,14 @@ export class Outbox {
       return;
     }
     runs.push({ target, key, messages: [message], bytes });
-    this.#timer ??= setTimeout(() => this.flush(), 0);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // A timer costs a lone publish a millisecond or two of latency (and the loop a wake-up)
+    // before anyone gets it; pushes that follow a delivery closely are a burst, and the timer
+    // lets the rest of it join them. Measured from the end of the delivery, which can take
+    // milliseconds at thousands of connections while the next publishes queue up.
+    if (performance.now() - this.#deliveredAt >= this.#batchMs) queueMicrotask(this.#flushNow);
+    else this.#timer = setTimeout(this.#flushNow, 0);
   }
 
   /**
@@ -67,9 +99,14 @@ export class Outbox {
     // Nothing waiting means no timer either (one is set with the first run): cheap enough to
     // call before every change to the index.
     if (runs.length === 0) return;
-    clearTimeout(this.#timer);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#scheduled = false;
     this.#runs = [];
-    for (const run of runs) this.#deliver(run);
+    try {
+      for (const run of runs) this.#deliver(run);
+    } finally {
+      this.#deliveredAt = performance.now();
+    }
   }
 }
