@@ -76,3 +76,30 @@ Deno.test("outbox: flush() hands over at once what waits for a timer, and the ti
   await sleep(WINDOW_MS + 20);
   assert.deepEqual(payloads(deliveries), [["a"], ["b"]]);
 });
+
+Deno.test("outbox: after a long delivery, the window is as long as the delivery took", async () => {
+  const deliveries: string[] = [];
+  let spinMs = 2 * WINDOW_MS;
+  const outbox = new Outbox((run: Run) => {
+    const until = performance.now() + spinMs;
+    while (performance.now() < until) { /* a delivery to very many connections */ }
+    deliveries.push(run.key);
+  }, WINDOW_MS);
+  const push = (key: string) => outbox.add("channel", key, Message.forChannel("1", key));
+  push("a");
+  await null;
+  assert.deepEqual(deliveries, ["a"]);
+  spinMs = 0;
+  // Past the window of WINDOW_MS, inside the delivery's own length: still a burst.
+  await sleep(WINDOW_MS + 50);
+  push("b");
+  await null;
+  assert.deepEqual(deliveries, ["a"]);
+  await tick();
+  assert.deepEqual(deliveries, ["a", "b"]);
+  // That delivery was short: the window is WINDOW_MS again.
+  await sleep(WINDOW_MS + 20);
+  push("c");
+  await null;
+  assert.deepEqual(deliveries, ["a", "b", "c"]);
+});

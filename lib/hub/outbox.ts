@@ -20,9 +20,9 @@ export const MAX_RUN_MESSAGES = 64;
 export const MAX_RUN_BYTES = 65_536;
 
 /**
- * Pushes made within this many milliseconds of the end of the last delivery wait for a timer (at
- * least a millisecond in Deno and Node) and share frames; later ones go out once the task that
- * made them ends.
+ * Pushes made within this many milliseconds of the end of the last delivery (or within as long as
+ * that delivery took, if longer) wait for a timer (at least a millisecond in Deno and Node) and
+ * share frames; later ones go out once the task that made them ends.
  */
 export const BATCH_MS = 1;
 
@@ -41,8 +41,8 @@ export interface Run {
 
 /**
  * Collects pushes and hands them over, in order: at the end of the task that made them (a
- * microtask), or on a timer when they come less than `BATCH_MS` after the last delivery, or when
- * asked.
+ * microtask), or on a timer when they come less than `BATCH_MS` (or as long as the last delivery
+ * took, if longer) after the last delivery, or when asked.
  */
 export class Outbox {
   #runs: (Run & { bytes: number })[] = [];
@@ -50,6 +50,8 @@ export class Outbox {
   #scheduled = false;
   // When the last delivery ended (performance.now()).
   #deliveredAt = -Infinity;
+  // How close after it a push counts as a burst's: `batchMs`, or as long as that delivery took.
+  #window = 0;
   #deliver: (run: Run) => void;
   readonly #batchMs: number;
   readonly #flushNow = () => this.flush();
@@ -85,8 +87,10 @@ export class Outbox {
     // A timer costs a lone publish a millisecond or two of latency (and the loop a wake-up)
     // before anyone gets it; pushes that follow a delivery closely are a burst, and the timer
     // lets the rest of it join them. Measured from the end of the delivery, which can take
-    // milliseconds at thousands of connections while the next publishes queue up.
-    if (performance.now() - this.#deliveredAt >= this.#batchMs) queueMicrotask(this.#flushNow);
+    // milliseconds at thousands of connections while the next publishes queue up; and for as
+    // long as it took, since the runtime's writes of its frames (Node's, after the delivery
+    // returns) delay the next requests about as much.
+    if (performance.now() - this.#deliveredAt >= this.#window) queueMicrotask(this.#flushNow);
     else this.#timer = setTimeout(this.#flushNow, 0);
   }
 
@@ -103,10 +107,12 @@ export class Outbox {
     this.#timer = undefined;
     this.#scheduled = false;
     this.#runs = [];
+    const started = performance.now();
     try {
       for (const run of runs) this.#deliver(run);
     } finally {
       this.#deliveredAt = performance.now();
+      this.#window = Math.max(this.#batchMs, this.#deliveredAt - started);
     }
   }
 }
