@@ -89,19 +89,32 @@ Deno.test("heldBody takes nothing from a request without a body", async () => {
   assert.deepEqual(seen, [{ held: undefined, bodyUsed: false, readAgain: "read: " }]);
 });
 
-Deno.test("serve installs heldBody: readBody answers at once, and refuses a body over the limit unread", async () => {
-  const results: string[] = [];
-  const handle = async (req: Request) => {
+/**
+ * A handler that reads each request's body with `read`, up to the limit in its `limit` query
+ * parameter, and records how it came (at once or as a promise), what came (`show`n, or the
+ * error), and whether the body was left unread.
+ */
+function limitedReads<T>(
+  results: string[],
+  read: (req: Request, maxBytes: number) => T | Promise<T>,
+  show: (value: T) => string,
+) {
+  return async (req: Request) => {
     const limit = Number(new URL(req.url).searchParams.get("limit"));
-    const read = readBody(req, limit);
-    const kind = read instanceof Uint8Array ? "at once" : "promise";
-    const outcome = await Promise.resolve(read).then(
-      (bytes) => new TextDecoder().decode(bytes),
+    const reading = read(req, limit);
+    const kind = reading instanceof Promise ? "promise" : "at once";
+    const outcome = await Promise.resolve(reading).then(
+      show,
       (error) => error instanceof HttpError ? `HttpError ${error.status}` : String(error),
     );
     results.push(`${kind}: ${outcome}${req.bodyUsed ? "" : " (left unread)"}`);
     return new Response("done\n");
   };
+}
+
+Deno.test("serve installs heldBody: readBody answers at once, and refuses a body over the limit unread", async () => {
+  const results: string[] = [];
+  const handle = limitedReads(results, readBody, (bytes) => new TextDecoder().decode(bytes));
   const body = "0123456789";
   const request = (limit: number) =>
     `POST /x?limit=${limit} HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\nConnection: close\r\n\r\n`;
@@ -233,17 +246,7 @@ Deno.test("serve installs heldText: readUtf8 takes UTF-8 at once, and refuses wh
 
 Deno.test("readUtf8: a body still arriving comes as a promise and is decoded strictly; limits hold", async () => {
   const results: string[] = [];
-  const handle = async (req: Request) => {
-    const limit = Number(new URL(req.url).searchParams.get("limit"));
-    const read = readUtf8(req, limit);
-    const kind = read instanceof Promise ? "promise" : "at once";
-    const outcome = await Promise.resolve(read).then(
-      (text) => JSON.stringify(text),
-      (error) => error instanceof HttpError ? `HttpError ${error.status}` : String(error),
-    );
-    results.push(`${kind}: ${outcome}${req.bodyUsed ? "" : " (left unread)"}`);
-    return new Response("done\n");
-  };
+  const handle = limitedReads(results, readUtf8, (text) => JSON.stringify(text));
   const cut = new Uint8Array([0x22, 0xf0, 0x9f, 0x98, 0x22]);
   const head = (limit: number, n: number) =>
     `POST /x?limit=${limit} HTTP/1.1\r\nHost: h\r\nContent-Length: ${n}\r\nConnection: close\r\n\r\n`;

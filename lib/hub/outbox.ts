@@ -47,7 +47,6 @@ export interface Run {
 export class Outbox {
   #runs: (Run & { bytes: number })[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #scheduled = false;
   // When the last delivery ended (performance.now()).
   #deliveredAt = -Infinity;
   // How close after it a push counts as a burst's: `batchMs`, or as long as that delivery took.
@@ -82,8 +81,8 @@ export class Outbox {
       return;
     }
     runs.push({ target, key, messages: [message], bytes });
-    if (this.#scheduled) return;
-    this.#scheduled = true;
+    // The first run since the last flush schedules the next one.
+    if (runs.length > 1) return;
     // A timer costs a lone publish a millisecond or two of latency (and the loop a wake-up)
     // before anyone gets it; pushes that follow a delivery closely are a burst, and the timer
     // lets the rest of it join them. Measured from the end of the delivery, which can take
@@ -105,7 +104,6 @@ export class Outbox {
     if (runs.length === 0) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#scheduled = false;
     this.#runs = [];
     const started = performance.now();
     try {
