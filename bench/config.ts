@@ -144,7 +144,7 @@ export const QUICK: RunConfig = {
   api: { seconds: 1, connections: 16, rounds: 1 },
   rounds: 1,
   targets: ["bare-deno", "sockjs-node", "thunder-deno", "thunder-cluster"],
-  deadlineSeconds: 50,
+  deadlineSeconds: 150,
 };
 
 /** The plan of a fan-out run, as a sentence for the report. */

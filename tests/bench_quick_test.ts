@@ -139,7 +139,7 @@ Deno.test("deno task bench --quick runs every scenario and reports sane figures"
 
     const results = JSON.parse(await Deno.readTextFile(`${out}/results.json`)) as Results;
     assert(results.quick);
-    assert(results.seconds < 60, `the quick run took ${results.seconds} s`);
+    assert(results.seconds < 150, `the quick run took ${results.seconds} s (its deadline)`);
     const targets = new Set(results.fanout.map((r) => r.target));
     for (const id of ["bare-deno", "thunder-deno", "thunder-cluster"]) {
       assert(targets.has(id), `${id} measured`);
