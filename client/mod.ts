@@ -5,7 +5,7 @@
  * and falls back to the SockJS client (the global `SockJS`, or `options.SockJS`) when the
  * WebSocket cannot be opened. It sends `CONNECT` and the subscriptions again after every
  * reconnect, and reconnects with exponential backoff and jitter until the server says not to
- * (close codes 9000-9002) or {@linkcode ThunderClient.close} is called.
+ * (close codes 9000-9003) or {@linkcode ThunderClient.close} is called.
  *
  * It imports nothing but the close-code catalogue, and type-checks against the DOM library alone.
  *
@@ -46,7 +46,7 @@ export interface ThunderMessage {
 
 /** Why a connection (or an attempt to open one) ended. */
 export interface CloseInfo {
-  /** The SockJS close code: 9000-9002 from Thunderpush, 1006 when the socket just went away. */
+  /** The SockJS close code: 9000-9003 from Thunderpush, 1006 when the socket just went away. */
   readonly code: number;
   /** The reason text. */
   readonly reason: string;

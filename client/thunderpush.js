@@ -30,7 +30,7 @@
   "use strict";
 
   // Close codes after which the server does not want the client back (see close_codes.ts).
-  var FINAL_CLOSE_CODES = [9000, 9001, 9002];
+  var FINAL_CLOSE_CODES = [9000, 9001, 9002, 9003];
 
   function isFunction(value) {
     return typeof value === "function";

@@ -8,8 +8,43 @@
 import type { AppKeys } from "./server.ts";
 
 /**
+ * What is wrong with a key pair, or undefined when nothing is. A public key must be one that both
+ * CONNECT and the API's paths can name: not empty, without `:` (CONNECT's separator), not `.` or
+ * `..` (URL parsers remove them from a path) and without a lone surrogate (a path is UTF-8). A
+ * secret must be printable ASCII without a space at either end: HTTP reads header values as
+ * Latin-1 bytes and trims them, so no other secret could ever match `X-Thunder-Secret-Key`. The
+ * secret itself is never quoted in the message.
+ *
+ * @example
+ * ```ts
+ * import { keyPairProblem } from "./apps.ts";
+ * keyPairProblem("shop", "s3cret"); // undefined
+ * keyPairProblem("shop", "sécret"); // 'the secret must be printable ASCII ...'
+ * ```
+ */
+export function keyPairProblem(publicKey: string, secret: string): string | undefined {
+  if (publicKey === "") return "the public key is empty";
+  if (publicKey.includes(":")) return 'the public key cannot contain ":" (CONNECT uses it)';
+  if (publicKey === "." || publicKey === ".." || /\p{Cs}/u.test(publicKey)) {
+    return `the public key ${JSON.stringify(publicKey)} cannot be named in an API path`;
+  }
+  if (secret === "") return "the secret is empty";
+  const bad = /[^\x20-\x7e]/.exec(secret);
+  if (bad) {
+    const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    return `the secret must be printable ASCII (an HTTP header value), but has U+${code} at ` +
+      `position ${bad.index}`;
+  }
+  if (secret.startsWith(" ") || secret.endsWith(" ")) {
+    return "the secret cannot start or end with a space (HTTP trims header values)";
+  }
+  return undefined;
+}
+
+/**
  * Parses an apps file: a JSON array of `{"publicKey": "...", "secret": "..."}` (or an object with
- * such an array under `apps`). Keys are non-empty strings without `:`, public keys unique.
+ * such an array under `apps`). Keys are strings `keyPairProblem` finds nothing wrong with, public
+ * keys unique.
  *
  * @throws {Error} with a message naming the first problem.
  *
@@ -38,9 +73,8 @@ export function parseAppsFile(text: string): AppKeys[] {
         throw new Error(`entry ${i}: "${name}" must be a non-empty string`);
       }
     }
-    if ((publicKey as string).includes(":")) {
-      throw new Error(`entry ${i}: "publicKey" cannot contain ":" (CONNECT uses it)`);
-    }
+    const problem = keyPairProblem(publicKey as string, secret as string);
+    if (problem) throw new Error(`entry ${i}: ${problem}`);
     if (seen.has(publicKey as string)) {
       throw new Error(`entry ${i}: duplicate publicKey ${JSON.stringify(publicKey)}`);
     }

@@ -46,8 +46,13 @@ export interface ThunderpushOptions {
   readonly heartbeatDelay?: number;
   /** Milliseconds a SockJS session without a receiver lives on (default 5,000). */
   readonly disconnectDelay?: number;
-  /** Most channels one connection may subscribe to (default 1,000). */
+  /** Most channels one connection may subscribe to (default 50). */
   readonly maxChannelsPerConnection?: number;
+  /**
+   * Longest user id CONNECT accepts, in UTF-16 code units (default 256); longer ones close the
+   * session with `c[9003,"Invalid user id."]`.
+   */
+  readonly maxIdLength?: number;
   /** Most client commands per second per connection, bursts of twice that (default 100). */
   readonly maxCommandsPerSecond?: number;
   /** Most open client sessions (default 50,000). */
@@ -135,6 +140,12 @@ export class Thunderpush {
         maxBufferedBytes: options.maxBufferedBytes,
         maxQueuedMessages: options.maxQueuedMessages,
       }),
+      // A bug met while handling one client's message closes that session only (1011).
+      onError: (conn, error) =>
+        log.error(`Session ${conn.id} failed: ${(error as Error)?.stack ?? error}`, {
+          event: "error",
+          session: conn.id,
+        }),
       trace: log.debugEnabled
         ? (direction, id, frame) =>
           log.debug(`${direction} ${id} ${frame}`, {
@@ -158,8 +169,9 @@ export class Thunderpush {
       link: new SessionLink(metrics),
       log,
       limits: {
-        maxChannelsPerConnection: options.maxChannelsPerConnection ?? 1_000,
+        maxChannelsPerConnection: options.maxChannelsPerConnection ?? 50,
         maxCommandsPerSecond: options.maxCommandsPerSecond ?? 100,
+        maxIdLength: options.maxIdLength ?? 256,
       },
     };
     this.sockjs.onConnection((conn) => {

@@ -36,7 +36,8 @@ Deno.test("parseCli() defaults: port 8080, all interfaces, /tmp/thunderpush.pid,
       heartbeatDelay: 25000,
       disconnectDelay: 5000,
       maxConnections: 50000,
-      maxChannelsPerConnection: 1000,
+      maxChannelsPerConnection: 50,
+      maxIdLength: 256,
       maxCommandsPerSecond: 100,
       maxBufferedBytes: 1048576,
       maxQueuedMessages: 1000,
@@ -133,6 +134,37 @@ Deno.test("parseCli() long options, -v, and help or version before anything else
   assert.deepEqual(parseCli(["-h"]), { kind: "help" });
   assert.deepEqual(parseCli(["--help", "k"]), { kind: "help" });
   assert.deepEqual(parseCli(["-V"]), { kind: "version" });
+});
+
+Deno.test("parseCli() refuses a secret no header can carry, a public key no path can name", () => {
+  for (
+    const [key, secret, message] of [
+      ["k", "sécret", /the secret must be printable ASCII .* U\+00E9 at position 1/],
+      ["k", "s\u2028", /printable ASCII .* U\+2028/],
+      ["k", "a\tb", /printable ASCII .* U\+0009/],
+      ["k", " s", /cannot start or end with a space/],
+      ["k", "s ", /cannot start or end with a space/],
+      ["k", "", /the secret is empty/],
+      ["", "s", /the public key is empty/],
+      ["a:b", "s", /cannot contain ":"/],
+      [".", "s", /cannot be named in an API path/],
+      ["..", "s", /cannot be named in an API path/],
+      ["q\ud800", "s", /cannot be named in an API path/],
+    ] as const
+  ) {
+    for (
+      const parsed of [
+        parseCli([key, secret]),
+        parseCli([], { THUNDERPUSH_PUBLIC_KEY: key, THUNDERPUSH_SECRET: secret }),
+      ]
+    ) {
+      assert.equal(parsed.kind, "error", JSON.stringify([key, secret]));
+      const text = (parsed as { message: string }).message;
+      assert.match(text, message);
+      assert.ok(!text.includes("sécret"), "the secret itself is not quoted");
+    }
+  }
+  assert.equal(parseCli(["k", "s e c r e t !~"]).kind, "run");
 });
 
 Deno.test("parseCli() rejects bad numbers, unknown flags and extra arguments", () => {

@@ -266,7 +266,7 @@ function fakeSockjsPage(scripts: ClientScripts): string {
 <script src="${scripts.thunderpush}"></script>`;
 }
 
-Deno.test("thunderpush.js waits 1, 2.5, 5, 10, 30, 60, 60 s; not after 9000-9002 or retry: false", async () => {
+Deno.test("thunderpush.js waits 1, 2.5, 5, 10, 30, 60, 60 s; not after 9000-9003 or retry: false", async () => {
   await withBrowser(async ({ assets, scripts, browser }) => {
     const url = assets.page("/fake.html", fakeSockjsPage(scripts));
     const { page, errors } = await openPage(browser, url);
@@ -276,7 +276,11 @@ Deno.test("thunderpush.js waits 1, 2.5, 5, 10, 30, 60, 60 s; not after 9000-9002
       [1000, 2500, 5000, 10000, 30000, 60000, 60000, 60000, 60000],
       9,
     ]);
-    for (const [code, options] of [[9000, {}], [9001, {}], [9002, {}], [1006, { retry: false }]]) {
+    for (
+      const [code, options] of [[9000, {}], [9001, {}], [9002, {}], [9003, {}], [1006, {
+        retry: false,
+      }]]
+    ) {
       await page.evaluate(`delays = []; sockets = 0; closeCode = ${code};
         Thunder.connect("127.0.0.1:1", "${KEY}", [], ${JSON.stringify(options)})`);
       await page.waitForFunction("sockets === 1 && Thunder.socket.readyState === 3");

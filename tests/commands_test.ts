@@ -1,7 +1,12 @@
 /** The client command protocol: parsing, channel names, and a connection driven by commands. */
 
 import assert from "node:assert/strict";
-import { isValidChannel, parseCommand, splitCommand } from "../lib/protocol/commands.ts";
+import {
+  isValidChannel,
+  isValidUserId,
+  parseCommand,
+  splitCommand,
+} from "../lib/protocol/commands.ts";
 import { type Link, ThunderConnection } from "../lib/protocol/connection.ts";
 import { Hub } from "../lib/hub/hub.ts";
 import type { Message } from "../lib/hub/message.ts";
@@ -42,10 +47,37 @@ Deno.test("parseCommand() accepts both forms of the original, ignores malformed 
   assert.equal(parseCommand("SUBSCRIBE").kind, "invalid");
 });
 
-Deno.test("isValidChannel() takes 1-64 of A-Z a-z 0-9 _ - = @ , . ;", () => {
-  for (const ok of ["a", "news", "A-Z_09=@,.;", "x".repeat(64)]) assert.ok(isValidChannel(ok), ok);
-  for (const bad of ["", "x".repeat(65), "a b", "a/b", "a:b", "é", "a\n", "a\nb", "*"]) {
+Deno.test("isValidChannel() takes 1-64 of A-Z a-z 0-9 _ - = @ , . ; but not . or ..", () => {
+  for (const ok of ["a", "news", "A-Z_09=@,.;", "x".repeat(64), "...", ".a"]) {
+    assert.ok(isValidChannel(ok), ok);
+  }
+  for (
+    const bad of [
+      "",
+      "x".repeat(65),
+      "a b",
+      "a/b",
+      "a:b",
+      "é",
+      "a\n",
+      "a\nb",
+      "*",
+      ".",
+      "..",
+      "\ud800",
+    ]
+  ) {
     assert.ok(!isValidChannel(bad), JSON.stringify(bad));
+  }
+});
+
+Deno.test("isValidUserId() refuses what the API cannot name, and ids over the length", () => {
+  for (const ok of ["a", "alice@example.com", "a/b", "...", " x ", "\0\n\u2028", "\ud83d\ude00"]) {
+    assert.ok(isValidUserId(ok, 256), JSON.stringify(ok));
+  }
+  assert.ok(isValidUserId("x".repeat(256), 256));
+  for (const bad of ["", ".", "..", "q\ud800", "\udc00", "\ude00\ud83d", "x".repeat(257)]) {
+    assert.ok(!isValidUserId(bad, 256), JSON.stringify(bad));
   }
 });
 
@@ -68,14 +100,18 @@ const recordingLink: Link<Recorder> = {
   },
 };
 
-function connection(maxChannelsPerConnection = 1000, maxCommandsPerSecond = 100) {
+function connection(
+  maxChannelsPerConnection = 1000,
+  maxCommandsPerSecond = 100,
+  maxIdLength = 256,
+) {
   const hub = new Hub([{ publicKey: "key", secret: "s" }]);
   const link = new Recorder();
   const conn = new ThunderConnection({
     hub,
     link: recordingLink,
     log: Logger.silent(),
-    limits: { maxChannelsPerConnection, maxCommandsPerSecond },
+    limits: { maxChannelsPerConnection, maxCommandsPerSecond, maxIdLength },
   }, link);
   return { hub, app: hub.app("key")!, link, conn };
 }
@@ -124,6 +160,18 @@ Deno.test("ThunderConnection: 9000 for an unknown key, 9001 before CONNECT", () 
   const b = connection();
   b.conn.handle("UNSUBSCRIBE x");
   assert.deepEqual(b.link.closedWith, { code: 9001, reason: "Subscribing before connecting." });
+});
+
+Deno.test("ThunderConnection: 9003 for a user id the API cannot name or over the length", () => {
+  for (const id of ["", ".", "..", "q\ud800", "x".repeat(11)]) {
+    const { app, conn, link } = connection(1000, 100, 10);
+    conn.handle(`CONNECT ${id}:key`);
+    assert.deepEqual(link.closedWith, { code: 9003, reason: "Invalid user id." }, id);
+    assert.deepEqual([app.connectionCount, app.userCount, conn.app], [0, 0, null]);
+  }
+  const { app, conn, link } = connection(1000, 100, 10);
+  conn.handle(`CONNECT ${"x".repeat(10)}:key`);
+  assert.deepEqual([link.closedWith, app.userCount], [null, 1]);
 });
 
 Deno.test("ThunderConnection: bursts up to twice the command rate pass, more close with 1008", () => {

@@ -21,7 +21,7 @@ const KEY = "fuzzkey";
 const SECRET = "fuzzsecret";
 
 const API_STATUSES = new Set([200, 204, 400, 401, 404, 405, 413]);
-const CLOSE_CODES = new Set([9000, 9001, 1002, 1008, 1009]);
+const CLOSE_CODES = new Set([9000, 9001, 9003, 1002, 1008, 1009]);
 
 const segment = fc.oneof(
   fc.constantFrom("users", "channels", KEY, "api", "1.0.0", "", "%", "%FF", "%2F", "+", "%zz"),

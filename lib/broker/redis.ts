@@ -22,6 +22,7 @@ import type { Logger } from "../log.ts";
 import { type Broker, BrokerUnavailableError } from "./broker.ts";
 import {
   cleanupLockKey,
+  decodeKeyPart,
   keysFor,
   nodeKeysKey,
   NODES_KEY,
@@ -259,7 +260,9 @@ export class RedisBroker implements Broker, AppObserver {
   *#remoteUsers(flat: string[]): Generator<string> {
     for (let i = 0; i < flat.length; i += 2) {
       const { node, user } = parseNodeUserField(flat[i]);
-      if (node !== this.nodeId && this.#isLive(node) && Number(flat[i + 1]) > 0) yield user;
+      if (
+        user !== undefined && node !== this.nodeId && this.#isLive(node) && Number(flat[i + 1]) > 0
+      ) yield user;
     }
   }
 
@@ -318,15 +321,16 @@ export class RedisBroker implements Broker, AppObserver {
       const keys = keysFor(app.publicKey);
       const prefix = keys.channelTopic("");
       if (topic.startsWith(prefix)) {
-        const channel = decodeURIComponent(topic.slice(prefix.length));
-        if (envelope.p !== undefined) {
+        const channel = decodeKeyPart(topic.slice(prefix.length));
+        if (channel !== undefined && envelope.p !== undefined) {
           app.deliverToChannel(channel, Message.forChannel(envelope.p, channel));
         }
         return;
       }
       const userPrefix = keys.userTopic("");
       if (topic.startsWith(userPrefix)) {
-        const user = decodeURIComponent(topic.slice(userPrefix.length));
+        const user = decodeKeyPart(topic.slice(userPrefix.length));
+        if (user === undefined) return;
         if (envelope.l) app.logout(user);
         else if (envelope.p !== undefined) app.deliverToUser(user, Message.forUser(envelope.p));
         return;

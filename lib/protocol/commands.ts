@@ -15,9 +15,41 @@ export type Command =
 
 const CHANNEL = /^[A-Za-z0-9_\-=@,.;]{1,64}$/;
 
-/** Whether a channel name can be subscribed to: 1-64 of `A-Z a-z 0-9 _ - = @ , . ;`. */
+/**
+ * Whether a channel name can be subscribed to: 1-64 of `A-Z a-z 0-9 _ - = @ , . ;`, but not `.`
+ * or `..`, which the HTTP API can never name (URL parsers remove them from a path, `%2E` too).
+ *
+ * @example
+ * ```ts
+ * import { isValidChannel } from "./commands.ts";
+ * isValidChannel("news"); // true
+ * isValidChannel(".."); // false
+ * ```
+ */
 export function isValidChannel(name: string): boolean {
-  return CHANNEL.test(name);
+  return CHANNEL.test(name) && name !== "." && name !== "..";
+}
+
+/** Holds a lone surrogate (with the `u` flag, a pair is one code point, not in `Cs`). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Whether CONNECT may register a user id: at most `maxLength` UTF-16 code units (JavaScript's
+ * `length`), and one the HTTP API can name in `/users/{user}/`, so not empty, not `.` or `..`
+ * (URL parsers remove them from a path) and without a lone surrogate (a path is UTF-8, which has
+ * none). Any other string goes, `/` and control characters too (percent-encoded in the path).
+ *
+ * @example
+ * ```ts
+ * import { isValidUserId } from "./commands.ts";
+ * isValidUserId("alice@example.com", 256); // true
+ * isValidUserId("", 256); // false
+ * isValidUserId("q\ud800", 256); // false
+ * ```
+ */
+export function isValidUserId(id: string, maxLength: number): boolean {
+  return id.length > 0 && id.length <= maxLength && id !== "." && id !== ".." &&
+    !LONE_SURROGATE.test(id);
 }
 
 /**

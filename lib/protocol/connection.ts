@@ -8,9 +8,14 @@ import type { App, Hub, HubConnection } from "../hub/hub.ts";
 import type { Message } from "../hub/message.ts";
 import type { OneOrMore } from "../hub/one_or_more.ts";
 import type { CloseReason } from "../sockjs/close_codes.ts";
-import { INVALID_API_KEY, NOT_CONNECTED, TOO_MANY_COMMANDS } from "../sockjs/close_codes.ts";
+import {
+  INVALID_API_KEY,
+  INVALID_USER_ID,
+  NOT_CONNECTED,
+  TOO_MANY_COMMANDS,
+} from "../sockjs/close_codes.ts";
 import type { Logger } from "../log.ts";
-import { isValidChannel, parseCommand } from "./commands.ts";
+import { isValidChannel, isValidUserId, parseCommand } from "./commands.ts";
 
 /**
  * The way to the transport under connections (a SockJS session or a raw WebSocket, `T`): one
@@ -35,6 +40,11 @@ export interface ConnectionLimits {
    * connection is closed with `c[1008,"Too many commands."]`.
    */
   readonly maxCommandsPerSecond: number;
+  /**
+   * Longest user id CONNECT accepts, in UTF-16 code units; a longer one (or one the API could
+   * never reach, see `isValidUserId`) closes the connection with `c[9003,"Invalid user id."]`.
+   */
+  readonly maxIdLength: number;
 }
 
 /**
@@ -132,6 +142,15 @@ export class ThunderConnection<T> implements HubConnection {
         const app = this.#context.hub.app(command.publicKey);
         if (!app) {
           this.close(INVALID_API_KEY);
+          return;
+        }
+        if (!isValidUserId(command.userId, this.#context.limits.maxIdLength)) {
+          log.verbose(
+            `Invalid user id (${command.userId.length} characters): ${
+              JSON.stringify(command.userId.slice(0, 200))
+            }`,
+          );
+          this.close(INVALID_USER_ID);
           return;
         }
         this.#app = app;

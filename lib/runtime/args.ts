@@ -9,6 +9,7 @@
 
 import { parseArgs } from "node:util";
 import type { LogLevel } from "../log.ts";
+import { keyPairProblem } from "../apps.ts";
 
 /** What the command line asked for. */
 export interface CliOptions {
@@ -34,6 +35,8 @@ export interface CliOptions {
   readonly maxConnections: number;
   /** Most channels per connection. */
   readonly maxChannelsPerConnection: number;
+  /** Longest user id CONNECT accepts, in UTF-16 code units. */
+  readonly maxIdLength: number;
   /** Most client commands per second per connection. */
   readonly maxCommandsPerSecond: number;
   /** Most bytes waiting to be sent to one client. */
@@ -140,9 +143,23 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
     metavar: "N",
     min: 1,
     max: 1_000_000,
-    fallback: 1000,
+    // 50,000 connections x 50 channels, each a channel of its own (the worst case), hold about
+    // 0.75 GB in memory and 4 GB with --redis (RELIABILITY.md); 1,000 allowed 15-80 GB.
+    fallback: 50,
     help: "most channels one connection may subscribe to; further ones are ignored " +
-      "(default 1000)",
+      "(default 50)",
+  },
+  {
+    flag: "max-id-length",
+    key: "maxIdLength",
+    metavar: "N",
+    min: 1,
+    max: 1_000_000,
+    // Longer than an e-mail address (254) or any id an application makes; 50,000 such ids are
+    // 13 MB, and a channel's user list stays that small.
+    fallback: 256,
+    help: "longest user id CONNECT accepts, in UTF-16 code units; longer ones, and ids the API " +
+      "cannot name (empty, . or .., a lone surrogate), close the session with 9003 (default 256)",
   },
   {
     flag: "max-commands-per-second",
@@ -402,6 +419,8 @@ export function parseCli(
   if (keys.length > 2) {
     return { kind: "error", message: `unrecognized arguments: ${keys.slice(2).join(" ")}` };
   }
+  const problem = keys.length === 2 ? keyPairProblem(keys[0]!, keys[1]!) : undefined;
+  if (problem) return { kind: "error", message: `argument clientkey/apikey: ${problem}` };
   const flagOrEnv = (flag: string, value: boolean | undefined) =>
     value || TRUE.has((env[envName(flag)] ?? "").toLowerCase());
   return {

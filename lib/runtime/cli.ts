@@ -111,6 +111,7 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     disconnectDelay: options.disconnectDelay,
     maxConnections: options.maxConnections,
     maxChannelsPerConnection: options.maxChannelsPerConnection,
+    maxIdLength: options.maxIdLength,
     maxCommandsPerSecond: options.maxCommandsPerSecond,
     maxBufferedBytes: options.maxBufferedBytes,
     maxQueuedMessages: options.maxQueuedMessages,

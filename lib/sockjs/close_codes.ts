@@ -1,6 +1,6 @@
 /**
  * The catalogue of close codes a SockJS session can end with, shared by the server and the
- * clients. Codes 9000-9002 belong to the Thunderpush protocol: clients do not reconnect after them.
+ * clients. Codes 9000-9003 belong to the Thunderpush protocol: clients do not reconnect after them.
  *
  * @module
  */
@@ -46,6 +46,12 @@ export const TOO_MANY_COMMANDS: CloseReason = { code: 1008, reason: "Too many co
 /** The server has `maxConnections` open sessions already; the client should retry later. */
 export const SERVER_FULL: CloseReason = { code: 1013, reason: "Server is full." };
 
+/**
+ * The server failed while handling the client's message (a bug, logged with its stack): this
+ * session is closed, every other goes on. WebSocket's "internal error" code.
+ */
+export const INTERNAL_ERROR: CloseReason = { code: 1011, reason: "Internal server error." };
+
 /** Thunderpush: CONNECT named a public key the server does not know. */
 export const INVALID_API_KEY: CloseReason = { code: 9000, reason: "Invalid API key." };
 
@@ -61,7 +67,13 @@ export const FORCED_LOGOUT: CloseReason = {
   reason: "Server closed the connection (intentionally).",
 };
 
-/** Whether a close code tells Thunderpush clients not to reconnect (9000-9002). */
+/**
+ * Thunderpush: CONNECT with a user id the HTTP API could never reach (empty, `.` or `..`, with a
+ * lone surrogate) or longer than the server's `maxIdLength`.
+ */
+export const INVALID_USER_ID: CloseReason = { code: 9003, reason: "Invalid user id." };
+
+/** Whether a close code tells Thunderpush clients not to reconnect (9000-9003). */
 export function isFinalCloseCode(code: number): boolean {
-  return code >= 9000 && code <= 9002;
+  return code >= 9000 && code <= 9003;
 }

@@ -59,6 +59,12 @@ export interface SockjsServerOptions {
   readonly maxConnections?: number;
   /** Called with every frame in and out, for debug logging. */
   readonly trace?: ((direction: "<" | ">", sessionId: string, frame: string) => void) | null;
+  /**
+   * Called with what an application's `data` or `close` listener threw; the connection is closed
+   * with `c[1011,"Internal server error."]` and every other one goes on (default: written to the
+   * console).
+   */
+  readonly onError?: (conn: SockjsConnection, error: unknown) => void;
 }
 
 /** The resolved settings of a SockJS server. */
@@ -91,9 +97,10 @@ export class SockjsServer {
       maxBufferedBytes: 1024 * 1024,
       maxConnections: 50_000,
       trace: null,
+      onError: logToConsole,
       ...options,
     };
-    const { disconnectDelay, maxQueuedMessages, trace } = this.options;
+    const { disconnectDelay, maxQueuedMessages, trace, onError } = this.options;
     this.#unnamedOptions = {
       heartbeats: new Heartbeats(this.options.heartbeatDelay),
       disconnectDelay,
@@ -101,6 +108,7 @@ export class SockjsServer {
       trace,
       onOpen: (session) => this.#opened(session),
       onEnd: (session) => this.#live.delete(session),
+      onError,
     };
     this.#namedOptions = {
       ...this.#unnamedOptions,
@@ -231,4 +239,10 @@ export class SockjsServer {
     this.#live.add(conn);
     for (const listener of this.#listeners) listener(conn);
   }
+}
+
+/** The default `onError`: the error, with its stack, on the console. */
+function logToConsole(conn: SockjsConnection, error: unknown): void {
+  // deno-lint-ignore no-console
+  console.error(`SockJS session ${conn.id} failed:`, error);
 }

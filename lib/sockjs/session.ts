@@ -11,7 +11,13 @@
  */
 
 import { asciiJson, closeFrame, HEARTBEAT_FRAME, messageFrame, OPEN_FRAME } from "./frames.ts";
-import { ANOTHER_CONNECTION, type CloseReason, GO_AWAY, SEND_BUFFER_FULL } from "./close_codes.ts";
+import {
+  ANOTHER_CONNECTION,
+  type CloseReason,
+  GO_AWAY,
+  INTERNAL_ERROR,
+  SEND_BUFFER_FULL,
+} from "./close_codes.ts";
 import { type Beating, type Heartbeats, type Slot, SLOTS } from "./heartbeats.ts";
 import { randomId } from "./random_id.ts";
 
@@ -60,6 +66,13 @@ export interface SessionOptions {
   readonly onOpen: (session: Session) => void;
   /** Called when a session is over and can be forgotten by whoever indexes it. */
   readonly onEnd: (session: Session) => void;
+  /**
+   * Called with what a `data` or `close` listener threw (the session's listener, not the caller,
+   * is at fault: a throw there must not reach the transport and end the process). The session
+   * is closed with `c[1011,"Internal server error."]`; the others go on. `SockjsServer` always
+   * sets it.
+   */
+  readonly onError?: (session: Session, error: unknown) => void;
 }
 
 /** Information about the request that opened a session. */
@@ -269,9 +282,14 @@ export class Session implements SockjsConnection, Beating {
   receive(message: string): void {
     if (this.#state !== SessionState.OPEN) return;
     this.#options.trace?.("<", this.id, message);
-    this.#handler?.handle(message);
-    const listeners = this.#listeners;
-    if (listeners) { for (const listener of listeners.data) listener(message); }
+    try {
+      this.#handler?.handle(message);
+      const listeners = this.#listeners;
+      if (listeners) { for (const listener of listeners.data) listener(message); }
+    } catch (error) {
+      this.#failed(error);
+      this.close(INTERNAL_ERROR);
+    }
   }
 
   /**
@@ -422,13 +440,33 @@ export class Session implements SockjsConnection, Beating {
     }, this.#options.disconnectDelay);
   }
 
+  // Each listener is told even when one before it throws; the session ends all the same.
   #emitClose(reason: CloseReason): void {
     this.#queue = NO_MESSAGES;
     const handler = this.#handler;
     const listeners = this.#listeners;
     this.#listeners = this.#handler = null;
-    handler?.closed(reason);
-    if (listeners) { for (const listener of listeners.close) listener(reason); }
+    try {
+      handler?.closed(reason);
+    } catch (error) {
+      this.#failed(error);
+    }
+    if (!listeners) return;
+    for (const listener of listeners.close) {
+      try {
+        listener(reason);
+      } catch (error) {
+        this.#failed(error);
+      }
+    }
+  }
+
+  #failed(error: unknown): void {
+    try {
+      this.#options.onError?.(this, error);
+    } catch {
+      // A reporter that throws has nothing left to tell.
+    }
   }
 
   #end(): void {

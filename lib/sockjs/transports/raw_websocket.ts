@@ -18,6 +18,7 @@ import type { WebSocketLike } from "../socket.ts";
 import {
   type CloseReason,
   GO_AWAY,
+  INTERNAL_ERROR,
   INTERRUPTED,
   MESSAGE_TOO_BIG,
   SEND_BUFFER_FULL,
@@ -27,7 +28,7 @@ import { randomId } from "../random_id.ts";
 
 /**
  * The WebSocket close code for a SockJS close code. WebSocket close codes stop at 4999, so the
- * Thunderpush codes 9000-9002 become 4000-4002; codes a WebSocket may carry go through unchanged
+ * Thunderpush codes 9000-9003 become 4000-4003; codes a WebSocket may carry go through unchanged
  * and any other becomes 1000.
  */
 export function rawCloseCode(code: number): number {
@@ -47,11 +48,18 @@ class RawConnection implements SockjsConnection {
   #handler: SessionHandler | null = null;
 
   #maxBuffered: number;
+  #onError: (conn: SockjsConnection, error: unknown) => void;
 
-  constructor(socket: WebSocketLike, info: SessionRequestInfo, maxBuffered: number) {
+  constructor(
+    socket: WebSocketLike,
+    info: SessionRequestInfo,
+    maxBuffered: number,
+    onError: (conn: SockjsConnection, error: unknown) => void,
+  ) {
     this.#socket = socket;
     this.info = info;
     this.#maxBuffered = maxBuffered;
+    this.#onError = onError;
   }
 
   get readyState(): SessionState {
@@ -90,10 +98,16 @@ class RawConnection implements SockjsConnection {
     this.#state = SessionState.OPEN;
   }
 
+  // As a Session does: what a listener throws closes this connection only (see `onError`).
   receive(message: string): void {
     if (this.#state !== SessionState.OPEN) return;
-    this.#handler?.handle(message);
-    for (const listener of this.#listeners.data) listener(message);
+    try {
+      this.#handler?.handle(message);
+      for (const listener of this.#listeners.data) listener(message);
+    } catch (error) {
+      this.#failed(error);
+      this.close(INTERNAL_ERROR);
+    }
   }
 
   ended(reason: CloseReason): void {
@@ -103,8 +117,26 @@ class RawConnection implements SockjsConnection {
     const listeners = this.#listeners.close;
     this.#listeners = { data: [], close: [] };
     this.#handler = null;
-    handler?.closed(reason);
-    for (const listener of listeners) listener(reason);
+    try {
+      handler?.closed(reason);
+    } catch (error) {
+      this.#failed(error);
+    }
+    for (const listener of listeners) {
+      try {
+        listener(reason);
+      } catch (error) {
+        this.#failed(error);
+      }
+    }
+  }
+
+  #failed(error: unknown): void {
+    try {
+      this.#onError(this, error);
+    } catch {
+      // A reporter that throws has nothing left to tell.
+    }
   }
 
   #send(text: string): boolean {
@@ -127,6 +159,7 @@ export function rawWebsocket(t: TransportRequest): Response {
     socket,
     info,
     server.options.maxBufferedBytes,
+    server.options.onError,
   );
   const maxSize = server.options.maxMessageSize;
   const trace = server.options.trace;

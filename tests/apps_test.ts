@@ -1,0 +1,33 @@
+/** The `--apps` file: its shape, and key pairs that could never be used refused at start. */
+
+import assert from "node:assert/strict";
+import { keyPairProblem, parseAppsFile } from "../lib/apps.ts";
+
+Deno.test("parseAppsFile() reads an array or {apps: [...]}", () => {
+  const apps = [{ publicKey: "shop", secret: "s3cret" }, { publicKey: "blog", secret: "x y" }];
+  assert.deepEqual(parseAppsFile(JSON.stringify(apps)), apps);
+  assert.deepEqual(parseAppsFile(JSON.stringify({ apps })), apps);
+});
+
+Deno.test("parseAppsFile() names the entry whose secret no HTTP header can carry", () => {
+  for (
+    const [entry, message] of [
+      [{ publicKey: "a", secret: "sécret" }, /entry 1: the secret must be printable ASCII/],
+      [{ publicKey: "a", secret: "s\u00ff" }, /entry 1: .* U\+00FF at position 1/],
+      [{ publicKey: "a", secret: "s " }, /entry 1: the secret cannot start or end with a space/],
+      [{ publicKey: "a\ud800", secret: "s" }, /entry 1: the public key .* API path/],
+      [{ publicKey: "..", secret: "s" }, /entry 1: the public key ".." cannot be named/],
+      [{ publicKey: "a:b", secret: "s" }, /entry 1: the public key cannot contain ":"/],
+      [{ publicKey: "a", secret: "" }, /entry 1: "secret" must be a non-empty string/],
+    ] as const
+  ) {
+    const text = JSON.stringify([{ publicKey: "ok", secret: "fine" }, entry]);
+    assert.throws(() => parseAppsFile(text), message);
+  }
+});
+
+Deno.test("keyPairProblem() accepts every printable ASCII secret and any reachable key", () => {
+  let printable = "";
+  for (let c = 0x21; c < 0x7f; c++) printable += String.fromCharCode(c);
+  assert.equal(keyPairProblem("é€𝄞 /%", printable.replace(":", "") + " inner space"), undefined);
+});
