@@ -93,8 +93,11 @@ async function machineInfo(): Promise<MachineInfo> {
     kernel: await commandOutput("uname", ["-r"]),
     deno: Deno.version.deno,
     node: (await commandOutput("node", ["--version"])).replace(/^v/, ""),
-    wrk: (await commandOutput("sh", ["-c", "wrk --version 2>&1 | head -1"]))
-      .replace(/ Copyright.*/, "").replace(/\s+\[.*\]$/, ""),
+    // Empty when wrk is missing (the shell's "not found" is not a version).
+    wrk: await hasWrk()
+      ? (await commandOutput("sh", ["-c", "wrk --version 2>&1 | head -1"]))
+        .replace(/ Copyright.*/, "").replace(/\s+\[.*\]$/, "")
+      : "",
     openFiles: await commandOutput("sh", ["-c", "ulimit -n"]),
     commit: await commandOutput("sh", [
       "-c",

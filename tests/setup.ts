@@ -1,21 +1,42 @@
 /**
  * Test set-up, run by `deno task test` before the tests: installs what the tests need and is
- * missing. npm packages (the real sockjs-client, the reference sockjs server, ...) come from
- * package-lock.json with `npm ci`. Debian packages are installed with apt-get when running as
- * root; otherwise the exact command to run is printed and the set-up fails.
+ * missing, then checks that every program the tests call is there.
+ *
+ * - npm packages (the real sockjs-client, the reference sockjs server, playwright-core, ...) come
+ *   from package.json and deno.lock with `deno install` (deno.json has `nodeModulesDir: "auto"`,
+ *   so every task installs them on demand too; this makes sure Node, which the tests also run,
+ *   finds them in `node_modules/` before the first test).
+ * - Debian packages are installed with apt-get when running as root; otherwise the exact command
+ *   to run is printed and the set-up fails.
  *
  * @module
  */
 
 // deno-lint-ignore-file no-console
 
-const DEBIAN_PACKAGES: Record<string, string> = {
-  // command (or absolute path): Debian package
-  "/usr/bin/chromium": "chromium",
-  "redis-server": "redis-server",
-  // The Prometheus project's own text-format parser, for the /metrics tests.
-  "/usr/lib/python3/dist-packages/prometheus_client/parser.py": "python3-prometheus-client",
-};
+/** A program (or file) the tests use, the Debian package that brings it, and what for. */
+interface Requirement {
+  readonly path: string;
+  readonly pkg: string;
+  readonly why: string;
+}
+
+/** Every program outside Deno that a test calls. `node` and `npm` come with the machine. */
+export const REQUIREMENTS: readonly Requirement[] = [
+  { path: "/usr/bin/chromium", pkg: "chromium", why: "browser tests (playwright-core)" },
+  { path: "redis-server", pkg: "redis-server", why: "the Redis broker and cluster tests" },
+  { path: "redis-cli", pkg: "redis-tools", why: "hung-Redis tests" },
+  { path: "wrk", pkg: "wrk", why: "the API part of `deno task bench --quick`" },
+  { path: "/usr/bin/python3", pkg: "python3", why: "the Prometheus text parser" },
+  {
+    path: "/usr/lib/python3/dist-packages/prometheus_client/parser.py",
+    pkg: "python3-prometheus-client",
+    why: "the Prometheus project's own parser, for the /metrics tests",
+  },
+];
+
+/** Programs that come with Node (the machine has it; Deno is run with npx otherwise). */
+const FROM_NODE = ["node", "npm"];
 
 async function run(cmd: string, args: string[]): Promise<boolean> {
   const child = new Deno.Command(cmd, { args, stdout: "inherit", stderr: "inherit" }).spawn();
@@ -31,33 +52,29 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function which(command: string): Promise<boolean> {
+/** Whether a command is on PATH, or an absolute path exists. */
+async function found(path: string): Promise<boolean> {
+  if (path.startsWith("/")) return await exists(path);
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (dir && await exists(`${dir}/${command}`)) return true;
+    if (dir && await exists(`${dir}/${path}`)) return true;
   }
   return false;
 }
 
+async function missingPackages(): Promise<string[]> {
+  const missing = new Set<string>();
+  for (const r of REQUIREMENTS) if (!await found(r.path)) missing.add(r.pkg);
+  return [...missing];
+}
+
 async function ensureNpmPackages(): Promise<void> {
-  const lock = await Deno.readTextFile("package-lock.json");
-  const stamp = "node_modules/.setup-lock-copy.json";
-  const installed = await Deno.readTextFile(stamp).catch(() => "");
-  if (installed === lock) return;
-  console.log("setup: installing npm packages (npm ci)");
-  if (!await run("npm", ["ci", "--no-audit", "--no-fund"])) {
-    throw new Error("npm ci failed");
-  }
-  await Deno.writeTextFile(stamp, lock);
+  if (!await run(Deno.execPath(), ["install", "--quiet"])) throw new Error("deno install failed");
 }
 
 async function ensureDebianPackages(): Promise<void> {
-  const missing: string[] = [];
-  for (const [command, pkg] of Object.entries(DEBIAN_PACKAGES)) {
-    if (!await which(command) && !await exists(command)) missing.push(pkg);
-  }
+  const missing = await missingPackages();
   if (missing.length === 0) return;
-  const isRoot = Deno.uid?.() === 0;
-  if (!isRoot) {
+  if (Deno.uid?.() !== 0) {
     throw new Error(
       `missing Debian packages; install them with:\n  sudo apt-get update && ` +
         `sudo apt-get install -y ${missing.join(" ")}`,
@@ -70,10 +87,30 @@ async function ensureDebianPackages(): Promise<void> {
   }
 }
 
-try {
-  await ensureNpmPackages();
-  await ensureDebianPackages();
-} catch (error) {
-  console.error(`setup: ${(error as Error).message}`);
-  Deno.exit(1);
+/** After the installs: every program the tests call must be there, or the set-up fails. */
+async function verify(): Promise<void> {
+  const absent: string[] = [];
+  for (const r of REQUIREMENTS) {
+    if (!await found(r.path)) absent.push(`${r.path} (Debian package ${r.pkg}; ${r.why})`);
+  }
+  for (const command of FROM_NODE) {
+    if (!await found(command)) absent.push(`${command} (install Node.js 20)`);
+  }
+  for (const module of ["sockjs-client", "sockjs", "ws", "playwright-core", "typescript"]) {
+    if (!await exists(`node_modules/${module}/package.json`)) {
+      absent.push(`node_modules/${module} (run: deno install)`);
+    }
+  }
+  if (absent.length) throw new Error(`still missing after set-up:\n  ${absent.join("\n  ")}`);
+}
+
+if (import.meta.main) {
+  try {
+    await ensureNpmPackages();
+    await ensureDebianPackages();
+    await verify();
+  } catch (error) {
+    console.error(`setup: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
 }

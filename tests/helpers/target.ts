@@ -97,6 +97,14 @@ export interface ServerProcess {
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
+/** Where and how long `spawnServer` waits. */
+export interface SpawnOptions {
+  /** The working directory (default: this process's). */
+  readonly cwd?: string;
+  /** How long to wait for the startup line (default 15 s). */
+  readonly startTimeoutMs?: number;
+}
+
 /**
  * Spawns a server command (`-p 0` among its arguments) and waits for the startup line
  * `Starting Thunderpush server at HOST:PORT` on stderr.
@@ -105,8 +113,9 @@ export async function spawnServer(
   cmd: string,
   args: string[],
   env: Record<string, string> = {},
+  { cwd, startTimeoutMs = 15_000 }: SpawnOptions = {},
 ): Promise<ServerProcess> {
-  const child = new Deno.Command(cmd, { args, env, stdout: "null", stderr: "piped" }).spawn();
+  const child = new Deno.Command(cmd, { args, env, cwd, stdout: "null", stderr: "piped" }).spawn();
   let text = "";
   const { promise: started, resolve, reject } = Promise.withResolvers<number>();
   const pump = (async () => {
@@ -118,7 +127,10 @@ export async function spawnServer(
     }
     reject(new Error(`server exited before it started:\n${text}`));
   })();
-  const timer = setTimeout(() => reject(new Error(`server did not start:\n${text}`)), 15_000);
+  const timer = setTimeout(
+    () => reject(new Error(`server did not start:\n${text}`)),
+    startTimeoutMs,
+  );
   let port: number;
   try {
     port = await started;

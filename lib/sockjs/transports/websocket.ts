@@ -102,12 +102,23 @@ class WebSocketReceiver implements Receiver {
   /** A frame from the client: its messages go to the session, or a bad frame closes it. */
   received(data: unknown): void {
     const session = this.#session;
-    if (typeof data !== "string") return session.close(BROKEN_FRAMING);
+    if (typeof data !== "string") return this.#brokenFraming();
     if (data.length === 0) return;
     if (exceedsBytes(data, this.#options.maxMessageSize)) return session.close(MESSAGE_TOO_BIG);
     const messages = parseClientFrame(data);
-    if (!messages) return session.close(BROKEN_FRAMING);
+    if (!messages) return this.#brokenFraming();
     for (const message of messages) session.receive(message);
+  }
+
+  /**
+   * A frame that is not SockJS framing ends the connection with nothing more sent (no `c[...]`
+   * frame), as the SockJS protocol suite and the reference servers do: the session ends with
+   * 1002 "Broken framing." and the socket gets a bare WebSocket close frame (1000: the only code
+   * below 3000 the WHATWG API lets a server send).
+   */
+  #brokenFraming(): void {
+    this.#session.abort(this, BROKEN_FRAMING);
+    if (this.#socket.readyState < 2) this.#socket.close(1000, BROKEN_FRAMING.reason);
   }
 
   /** The socket closed: the session is over. */
