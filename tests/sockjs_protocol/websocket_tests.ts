@@ -163,8 +163,9 @@ export const Websocket: TestClass = {
       assert.deepEqual([...(await c.readExact(16))], expected);
     },
 
-    // Broken JSON: the server must abruptly terminate the connection. As upstream, the very
-    // next read must find it closed: no message (not even a `c[...]` frame) comes first.
+    // Broken JSON: the server must abruptly terminate the connection. The very next read must
+    // find it closed: no message (not even a `c[...]` frame) comes first. Stricter than
+    // upstream, which discards its first `ws.recv()` and so tolerates one message first.
     async test_broken_json(ctx) {
       await using ws = await WsClient.connect(wsUrl(sessionUrl(ctx.baseUrl) + "/websocket"));
       assert.equal(await ws.recv(), "o");
