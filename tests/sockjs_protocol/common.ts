@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type HttpHeaders, type HttpResponse, OPTIONS } from "./http.ts";
+import { type HttpHeaders, type HttpResponse, OPTIONS, pyInt } from "./http.ts";
 
 /** URLs of the services under test. */
 export interface SuiteContext {
@@ -62,9 +62,9 @@ export function sessionUrl(base: string): string {
 
 /**
  * How long to let the server register a request that produces no observable output (a second
- * poll on an open xhr session, or noticing that a client went away). On loopback the request
- * reaches the server well under a millisecond after it is written; 100 ms leaves a wide margin
- * for a loaded machine while keeping the suite fast. The Python suite sleeps 250 ms.
+ * poll on an open xhr session). On loopback the request reaches the server well under a
+ * millisecond after it is written; 100 ms leaves a wide margin for a loaded machine while
+ * keeping the suite fast. The Python suite sleeps 250 ms.
  */
 export const SETTLE_MS = 100;
 
@@ -158,7 +158,8 @@ export async function verifyOptions(url: string, allowedMethods: string): Promis
     // 200 and 204 are both acceptable answers to a preflight request.
     assert.ok(r.status === 204 || r.status === 200, `status ${r.status}`);
     verifyLongCache(r);
-    const maxAge = Number(requireHeader(r, "access-control-max-age"));
+    // `int(r['access-control-max-age'])`: a decimal integer, nothing else.
+    const maxAge = pyInt(requireHeader(r, "access-control-max-age"));
     assert.ok(maxAge > 1000000, `Access-Control-Max-Age too small: ${maxAge}`);
     // More methods than requested may be allowed.
     const allowMethods = requireHeader(r, "access-control-allow-methods");

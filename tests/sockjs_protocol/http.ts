@@ -12,6 +12,12 @@
 /** Default time to wait for any single network read, in milliseconds. */
 export const DEFAULT_TIMEOUT_MS = 2000;
 
+/**
+ * How soon the server must have closed a connection it is done with, in milliseconds: the
+ * Python suite's `closed()` waits 0.1 s for the end of the stream.
+ */
+export const CLOSED_TIMEOUT_MS = 100;
+
 const encoder = new TextEncoder();
 
 /** Decodes UTF-8 exactly: keeps a leading BOM, replaces invalid sequences with U+FFFD. */
@@ -44,6 +50,17 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Python's `int(s)` on a decimal string: optional surrounding whitespace and sign, then digits;
+ * anything else (`"1e7"`, `"1.5"`, `"0x10"`, `""`) throws, as `int()` raises `ValueError`.
+ */
+export function pyInt(s: string): number {
+  if (!/^\s*[+-]?[0-9]+\s*$/.test(s)) {
+    throw new Error(`invalid literal for int() with base 10: ${JSON.stringify(s)}`);
+  }
+  return Number(s.trim());
 }
 
 /** Resolves after `ms` milliseconds. */
@@ -80,9 +97,12 @@ export class HttpHeaders {
     return this.getAll(name).length > 0;
   }
 
-  /** Comma-separated tokens of `name`, lower-cased (e.g. for `Connection`). */
+  /**
+   * Comma-separated tokens of `name`, lower-cased (e.g. for `Connection`). Like the Python
+   * suite (`r.get('Connection', '').lower().split(',')`), only the last `name` header counts.
+   */
   tokens(name: string): string[] {
-    return this.getAll(name).flatMap((v) => v.split(",")).map((t) => t.trim().toLowerCase())
+    return (this.get(name) ?? "").split(",").map((t) => t.trim().toLowerCase())
       .filter((t) => t !== "");
   }
 }
@@ -208,16 +228,12 @@ export class RawHttpConnection implements AsyncDisposable {
     return true;
   }
 
+  // A reset by the peer is an error, not the end of the stream: the Python suite's `recv`
+  // raises on it, so "closed by the server" means a clean close (FIN).
   async #readOnce(): Promise<Uint8Array | null> {
     const chunk = new Uint8Array(64 * 1024);
-    try {
-      const n = await this.#conn.read(chunk);
-      return n === null ? null : chunk.subarray(0, n);
-    } catch (err) {
-      // A reset by the peer ends the stream as far as these tests are concerned.
-      if (err instanceof Deno.errors.ConnectionReset) return null;
-      throw err;
-    }
+    const n = await this.#conn.read(chunk);
+    return n === null ? null : chunk.subarray(0, n);
   }
 
   #take(n: number): Uint8Array {
@@ -248,7 +264,8 @@ export class RawHttpConnection implements AsyncDisposable {
       if (line === "\r\n" || line === "\n") break;
       const colon = line.indexOf(":");
       if (colon < 0) throw new Error(`malformed header line: ${JSON.stringify(line)}`);
-      raw.push([line.slice(0, colon), line.slice(colon + 1).replace(/\r?\n$/, "").trim()]);
+      // As the Python suite: `v.lstrip().rstrip('\r\n')` (trailing spaces are kept).
+      raw.push([line.slice(0, colon), line.slice(colon + 1).replace(/[\r\n]+$/, "").trimStart()]);
     }
     return { http: m[1], status: Number(m[2]), reason: m[3] ?? "", headers: new HttpHeaders(raw) };
   }
@@ -277,14 +294,14 @@ export class RawHttpConnection implements AsyncDisposable {
 
   /**
    * Reads one chunk of a chunked body and returns its data (empty for the last chunk, whose
-   * trailer section must be empty).
+   * trailer section must be empty). The size line is a bare hex number, as the Python suite's
+   * `int(line, 16)` requires (no chunk extensions).
    */
   async readChunk(): Promise<Uint8Array> {
     const line = await this.readLine();
-    const size = parseInt(line.split(";")[0].trim(), 16);
-    if (!Number.isFinite(size) || !/^[0-9a-fA-F]+/.test(line.trim())) {
-      throw new Error(`malformed chunk size line: ${JSON.stringify(line)}`);
-    }
+    const m = /^\s*([0-9a-fA-F]+)\s*$/.exec(line);
+    if (!m) throw new Error(`malformed chunk size line: ${JSON.stringify(line)}`);
+    const size = parseInt(m[1], 16);
     const data = await this.readExact(size + 2);
     const crlf = decodeUtf8(data.subarray(size));
     if (crlf !== "\r\n") throw new Error(`chunk not followed by CRLF: ${JSON.stringify(crlf)}`);
@@ -293,9 +310,10 @@ export class RawHttpConnection implements AsyncDisposable {
 
   /**
    * Whether the server has closed the connection: `true` when the stream ends within
-   * `timeoutMs`; throws if data arrives instead or nothing happens in time.
+   * `timeoutMs` (100 ms, the Python suite's `closed()`); throws if data arrives instead, the
+   * connection is reset, or nothing happens in time.
    */
-  async isClosedByPeer(timeoutMs = 1000): Promise<boolean> {
+  async isClosedByPeer(timeoutMs = CLOSED_TIMEOUT_MS): Promise<boolean> {
     if (this.#buf.length > 0) {
       throw new Error(`connection not closed: ${this.#buf.length} unread bytes`);
     }
@@ -342,8 +360,9 @@ export interface HttpResponse extends ResponseHead {
   chunked: boolean;
 }
 
+// As the Python suite: `r.get('Transfer-Encoding', '').lower() == 'chunked'`.
 function isChunked(head: ResponseHead): boolean {
-  return head.headers.tokens("transfer-encoding").includes("chunked");
+  return (head.headers.get("transfer-encoding") ?? "").toLowerCase() === "chunked";
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -381,7 +400,7 @@ export async function httpRequest(
     }
     bodyBytes = concat(parts);
   } else if (contentLength) {
-    bodyBytes = await c.readExact(Number(contentLength));
+    bodyBytes = await c.readExact(pyInt(contentLength));
   } else if (head.headers.tokens("connection").includes("close")) {
     bodyBytes = await c.readToEof();
   } else if (
@@ -436,7 +455,7 @@ export class StreamingResponse implements AsyncDisposable {
     if (this.chunked) {
       this.#remaining = undefined;
     } else if (contentLength) {
-      this.#remaining = Number(contentLength);
+      this.#remaining = pyInt(contentLength);
     } else if (!(head.headers.tokens("connection").includes("close") || head.status === 101)) {
       throw new Error(
         `${head.status} response with neither Transfer-Encoding: chunked nor Content-Length nor ` +

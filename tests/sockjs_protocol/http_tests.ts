@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { decodeUtf8, POST, RawHttpConnection } from "./http.ts";
+import { decodeUtf8, POST, pyInt, RawHttpConnection } from "./http.ts";
 import { sessionUrl, type TestClass } from "./common.ts";
 
 const WELCOME = "Welcome to SockJS!\n";
@@ -37,7 +37,7 @@ export const Http10: TestClass = {
         assert.equal(decodeUtf8(await c.readExact(19)), WELCOME);
         assert.ok(await c.isClosedByPeer());
       } else {
-        assert.equal(Number(contentLength), 19);
+        assert.equal(pyInt(contentLength), 19);
         assert.equal(decodeUtf8(await c.readExact(19)), WELCOME);
         const connection = (r.headers.get("connection") ?? "").toLowerCase();
         if (connection === "close" || connection === "") {
@@ -98,7 +98,7 @@ export const Http11: TestClass = {
       // Content-Length or chunked.
       const contentLength = r.headers.get("content-length");
       if (contentLength) {
-        assert.equal(Number(contentLength), 19);
+        assert.equal(pyInt(contentLength), 19);
         assert.equal(decodeUtf8(await c.readExact(19)), WELCOME);
         assert.ok(!r.headers.get("transfer-encoding"), "both Content-Length and chunked");
       } else {
