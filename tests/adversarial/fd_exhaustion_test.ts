@@ -73,14 +73,20 @@ async function publish(base: string, channel: string, payload: string): Promise<
   }, 8_000);
 }
 
-/** Reads from `conn` until the peer closes it; resolves with the milliseconds that took. */
+/**
+ * Reads from `conn` until the peer closes it; resolves with the milliseconds that took, or
+ * Infinity when it is still open after 5 s.
+ */
 async function closedAfter(conn: Deno.TcpConn): Promise<number> {
   const start = Date.now();
+  const timer = setTimeout(() => conn.close(), 5_000);
   const buffer = new Uint8Array(1024);
   try {
     while (await conn.read(buffer) !== null) { /* Node's 408 answer */ }
-  } catch { /* reset: closed too */ }
-  return Date.now() - start;
+  } catch { /* reset, or closed by the timer */ }
+  clearTimeout(timer);
+  const took = Date.now() - start;
+  return took >= 5_000 ? Infinity : took;
 }
 
 /** How many files a process has open. */
