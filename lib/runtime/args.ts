@@ -31,6 +31,8 @@ export interface CliOptions {
   readonly heartbeatDelay: number;
   /** Milliseconds a SockJS session without a receiver lives on. */
   readonly disconnectDelay: number;
+  /** Milliseconds a connection may stay silent before a request's headers are complete. */
+  readonly headerTimeout: number;
   /** Most open client sessions. */
   readonly maxConnections: number;
   /** Most channels per connection. */
@@ -127,6 +129,16 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
     fallback: 5000,
     help: "milliseconds a SockJS session without a receiving request lives on before it is " +
       "closed (default 5000)",
+  },
+  {
+    flag: "header-timeout",
+    key: "headerTimeout",
+    metavar: "MS",
+    min: 1,
+    max: DAY,
+    fallback: 10000,
+    help: "milliseconds a connection may take to send a request's headers, and stay idle " +
+      "between requests, before it is closed (default 10000; Node only: Deno.serve has none)",
   },
   {
     flag: "max-connections",

@@ -136,6 +136,8 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
         onError,
         // Half-open WebSockets are found within twice the heartbeat delay.
         idleTimeout: options.heartbeatDelay,
+        headerTimeout: options.headerTimeout,
+        maxMessageSize: options.maxMessageSize,
         ...(tls ? { tls } : {}),
       }),
     );
@@ -145,7 +147,12 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
           async (req) =>
             await thunder.opsResponse(req, new URL(req.url).pathname, true) ??
               new Response("Not found.\n", { status: 404 }),
-          { port: options.metricsPort, hostname: options.host, onError },
+          {
+            port: options.metricsPort,
+            hostname: options.host,
+            onError,
+            headerTimeout: options.headerTimeout,
+          },
         ),
       );
     }

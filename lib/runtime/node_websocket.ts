@@ -18,8 +18,12 @@ import { WebSocket, WebSocketServer } from "ws";
 import type { WebSocketLike } from "../sockjs/socket.ts";
 import { httpDate } from "./node_response.ts";
 
-/** Largest message accepted, as Deno's WebSocket (64 MiB). */
-const MAX_PAYLOAD = 64 * 1024 * 1024;
+/**
+ * How much larger than the handler's `maxMessageSize` a message may be and still reach the
+ * handler, so that a message a little too big gets the handler's own close frame (SockJS's
+ * `c[1009,"Message too big."]`); `ws` refuses a larger one while it arrives, with 1009.
+ */
+export const FRAMING_HEADROOM = 64 * 1024;
 
 const KEY_FORMAT = /^[+/0-9A-Za-z]{22}==$/;
 
@@ -273,9 +277,11 @@ export class NodeWebSocket implements WebSocketLike {
 /**
  * The `ws` server that completes handshakes for `serve_node.ts`: no server of its own, no
  * compression and no subprotocol (as `Deno.upgradeWebSocket` without options), and a `101`
- * answer written as Deno writes it (lower-case names, then `date`).
+ * answer written as Deno writes it (lower-case names, then `date`). A message (all of its
+ * fragments) over `maxMessageSize` plus `FRAMING_HEADROOM` bytes is refused as soon as its
+ * frame header says so: the socket is closed with 1009 before the payload is kept.
  */
-export function createHandshaker(): (
+export function createHandshaker(maxMessageSize = 65_536): (
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
@@ -285,7 +291,7 @@ export function createHandshaker(): (
     noServer: true,
     clientTracking: false,
     perMessageDeflate: false,
-    maxPayload: MAX_PAYLOAD,
+    maxPayload: maxMessageSize + FRAMING_HEADROOM,
     handleProtocols: () => false,
     WebSocket: OwnedWebSocket,
   });

@@ -26,6 +26,18 @@ export interface ServeOptions {
    * the ping in as long is dropped (a half-open connection). Default 30,000; 0 turns it off.
    */
   readonly idleTimeout?: number;
+  /**
+   * Milliseconds a connection may take to send a request's headers, and stay idle between
+   * requests, before it is closed (default 10,000). Node only: `Deno.serve` has no such timeout.
+   */
+  readonly headerTimeout?: number;
+  /**
+   * The handler's largest client message in bytes (Thunderpush's `maxMessageSize`, default
+   * 65,536). On Node a WebSocket message larger by more than 64 KiB is refused while it arrives
+   * (close 1009); one within that is left to the handler, which answers its own close frame.
+   * Deno's WebSocket has no such setting: it refuses frames of 64 MiB and more.
+   */
+  readonly maxMessageSize?: number;
   /** Serve https (and wss) with this certificate chain and key, both PEM text. */
   readonly tls?: { readonly cert: string; readonly key: string };
 }

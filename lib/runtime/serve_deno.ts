@@ -18,6 +18,7 @@
 import type { RequestContext } from "../sockjs/socket.ts";
 import { useHeldBodyTaker, useHeldTextTaker } from "../api/body.ts";
 import { useRequestHeaderReader } from "../api/request_header.ts";
+import { Generation, Relistener } from "./deno_relisten.ts";
 import {
   describeAddress,
   type RunningServer,
@@ -140,10 +141,16 @@ class UpgradeStandIn {
 class DenoContext implements RequestContext {
   #info: Deno.ServeHandlerInfo<Deno.NetAddr>;
   #idleTimeout: number;
+  #generation: Generation;
 
-  constructor(info: Deno.ServeHandlerInfo<Deno.NetAddr>, idleTimeout: number) {
+  constructor(
+    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+    idleTimeout: number,
+    generation: Generation,
+  ) {
     this.#info = info;
     this.#idleTimeout = idleTimeout;
+    this.#generation = generation;
   }
 
   /** The client's IP address (an IPv4-mapped IPv6 address as plain IPv4). */
@@ -154,9 +161,15 @@ class DenoContext implements RequestContext {
 
   /**
    * Upgrades the request; a peer gone without a close is found by Deno's pings (idleTimeout).
-   * The socket does not keep the request (see `UpgradeStandIn`).
+   * The socket does not keep the request (see `UpgradeStandIn`); its server counts it.
    */
   upgradeWebSocket(req: Request): { socket: WebSocket; response: Response } {
+    const upgrade = this.#upgrade(req);
+    this.#generation.track(upgrade.socket);
+    return upgrade;
+  }
+
+  #upgrade(req: Request): { socket: WebSocket; response: Response } {
     const options = { idleTimeout: this.#idleTimeout };
     if (INNER_REQUEST === undefined) return Deno.upgradeWebSocket(req, options);
     const standIn = new UpgradeStandIn(req, INNER_REQUEST);
@@ -172,7 +185,8 @@ class DenoContext implements RequestContext {
  * Serves `handler` with `Deno.serve`. Returns once the server listens; throws if it cannot.
  * Installs `heldBody` and `heldText` as the process's ways to bodies Deno holds in full
  * (`useHeldBodyTaker`, `useHeldTextTaker`) and `innerRequestHeader` as its way to request headers
- * (`useRequestHeaderReader`).
+ * (`useRequestHeaderReader`). When accepting fails (out of file descriptors), a new server takes
+ * the address over (see `deno_relisten.ts`); `options.onError` is told.
  */
 export function serve(handler: ServeHandler, options: ServeOptions = {}): RunningServer {
   useHeldBodyTaker(heldBody);
@@ -183,9 +197,10 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Runnin
   // comes in the other half: twice ours gives the documented schedule, as on Node (ping after
   // `idleTimeout` ms of silence, drop after as long again).
   const idleTimeout = Math.ceil((options.idleTimeout ?? 30_000) * 2 / 1000);
-  const listen = (hostname: string) =>
-    Deno.serve({
-      port: options.port ?? 8080,
+  const listen = (hostname: string, port: number) => {
+    const generation = new Generation();
+    generation.server = Deno.serve({
+      port,
       hostname,
       ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
       onListen: () => {},
@@ -193,22 +208,28 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Runnin
         options.onError?.(error);
         return new Response("Internal server error.\n", { status: 500 });
       },
-    }, (req, info) => handler(req, new DenoContext(info, idleTimeout)));
-  let server: Deno.HttpServer<Deno.NetAddr>;
+    }, (req, info) => handler(req, new DenoContext(info, idleTimeout, generation)));
+    return generation;
+  };
+  const port = options.port ?? 8080;
+  let first: Generation;
   if (requested === "") {
     try {
-      server = listen("::");
+      first = listen("::", port);
     } catch {
-      server = listen("0.0.0.0");
+      first = listen("0.0.0.0", port);
     }
   } else {
-    server = listen(requested);
+    first = listen(requested, port);
   }
-  let closing: Promise<void> | undefined;
+  const addr = first.server!.addr;
+  const relistener = new Relistener(
+    first,
+    () => listen(addr.hostname, addr.port),
+    (error) => options.onError?.(error),
+  );
   return {
-    ...describeAddress(server.addr.hostname, server.addr.port, !!options.tls),
-    close() {
-      return closing ??= server.shutdown();
-    },
+    ...describeAddress(addr.hostname, addr.port, !!options.tls),
+    close: () => relistener.close(),
   };
 }

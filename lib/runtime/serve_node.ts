@@ -50,7 +50,7 @@ function ignoreSocketError(): void {}
  */
 export function serve(handler: ServeHandler, options: ServeOptions = {}): Promise<RunningServer> {
   useTextResponseBuilder(lazyTextResponse);
-  const handshake = createHandshaker();
+  const handshake = createHandshaker(options.maxMessageSize);
   let inFlight = 0;
   let closing = false;
   let whenIdle: (() => void) | null = null;
@@ -112,13 +112,24 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
         res.destroy();
       });
   };
-  const serverOptions = { noDelay: true, requireHostHeader: false };
+  // A connection that sends no complete request headers within `headerTimeout` (none at all,
+  // or a trickle) is closed, as is one idle that long after a response; the check runs a few
+  // times per timeout (Node's default is every 30 s).
+  const headerTimeout = options.headerTimeout ?? 10_000;
+  const serverOptions = {
+    noDelay: true,
+    requireHostHeader: false,
+    headersTimeout: headerTimeout,
+    requestTimeout: Math.max(300_000, headerTimeout), // Node's default; never under headers'
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.ceil(headerTimeout / 4))),
+  };
   const server = options.tls
     ? createHttpsServer(
       { ...serverOptions, cert: options.tls.cert, key: options.tls.key },
       listener,
     )
     : createServer(serverOptions, listener);
+  server.keepAliveTimeout = headerTimeout;
 
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", ignoreSocketError);
