@@ -125,6 +125,41 @@ for (const runtime of ["deno", "node"] as Runtime[]) {
     }
   });
 
+  Deno.test(`a node frozen past the presence TTL (${runtime}) writes its presence again`, async () => {
+    if (runtime === "node") await ensureNpmBuild();
+    const redis = await startRedis();
+    const flags = ["--redis", redis.url, "--redis-timeout", String(TIMEOUT)];
+    const nodes = await Promise.all(
+      [0, 1].map(() => startCli(runtime, [...flags, "--presence-ttl", String(TTL), KEY, SECRET])),
+    );
+    const clients: SockjsWs[] = [];
+    try {
+      for (const [i, user] of [[0, "a"], [1, "b"]] as const) {
+        await eventually(async () => await readyz(nodes[i]) === 200);
+        const client = await SockjsWs.session(nodes[i].base);
+        client.send(`CONNECT ${user}:${KEY}`, "SUBSCRIBE news");
+        clients.push(client);
+      }
+      for (const node of nodes) await says(node, "/users/", '{"count": 2}\n');
+      // Node 0 stops (a long pause, a frozen VM): node 1 takes it for dead and removes its users.
+      nodes[0].child.kill("SIGSTOP");
+      try {
+        await says(nodes[1], "/users/", '{"count": 1}\n', 3 * TTL);
+        await eventually(() => Promise.resolve(/Removed the presence/.test(nodes[1].stderr())));
+      } finally {
+        nodes[0].child.kill("SIGCONT");
+      }
+      // It was not told: it finds out, and writes its presence again.
+      for (const node of nodes) await says(node, "/users/", '{"count": 2}\n', 3 * TTL);
+      assert.equal((await api(nodes[1], "POST", "/channels/news/", "1")).text, '{"count": 2}\n');
+      for (const c of clients) assert.equal(await c.next(), 'a[{"payload":"1","channel":"news"}]');
+      assert.match(nodes[0].stderr(), /presence was removed by another node; writing it again/);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+      await stopAll(nodes).finally(() => redis.stop());
+    }
+  });
+
   Deno.test(`Redis with another password or not there (${runtime}): logged once, not ready, recovers`, async () => {
     if (runtime === "node") await ensureNpmBuild();
     const redis = await startRedis({ password: "right" });
