@@ -12,6 +12,16 @@
  * `BrokerUnavailableError` (503) before anything is sent; the clients reconnect with backoff,
  * and once back the node writes its whole presence again.
  *
+ * When Redis hangs (the process stopped, a blocking command, a network that drops packets), an
+ * API call waits at most `timeout` ms, then answers 503, and the broker counts Redis as away until
+ * a probe (`redis_health.ts`) is answered, then writes its presence again (others may have taken
+ * this node for dead meanwhile). A publish carries its deadline in Redis's clock and Redis drops
+ * it when it runs it too late, so a publish answered 503 because Redis hung is not delivered when
+ * Redis resumes. What cannot be promised: a publish Redis ran just before it hung, whose answer
+ * came too late, is delivered and still answered 503 (the answer cannot tell which happened).
+ * Commands waiting for Redis are bounded (`QUEUE_LIMIT`); API calls are refused at once while
+ * Redis is away, so a hung Redis does not pile them up.
+ *
  * @module
  */
 
@@ -30,6 +40,7 @@ import {
   parseNodeUserField,
 } from "./redis_keys.ts";
 import { removeNodeEntries, writeSnapshot } from "./redis_presence.ts";
+import { describeError, redisAddress, RedisHealth } from "./redis_health.ts";
 
 /** Settings of the Redis broker. */
 export interface RedisBrokerOptions {
@@ -41,13 +52,33 @@ export interface RedisBrokerOptions {
   readonly logger?: Logger;
   /** This node's id (default: a random UUID). */
   readonly nodeId?: string;
+  /**
+   * Milliseconds Redis may take to answer (3,000): an API call answers 503 past it, a probe
+   * unanswered that long makes the broker unavailable, and it bounds connecting.
+   */
+  readonly timeout?: number;
 }
+
+/** The most commands one connection keeps waiting for Redis; more are refused (503). */
+export const QUEUE_LIMIT = 100_000;
 
 // Adds to a counter field and removes the field when it reaches zero.
 const INCR_SCRIPT = `local v = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
 if v <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
 redis.call('SADD', KEYS[2], KEYS[1])
 return v`;
+
+// Publishes unless Redis runs it after the caller's deadline (ARGV[3], Unix ms in Redis's clock):
+// a publish the API gave up on must not go out when a hung Redis resumes.
+const PUBLISH_SCRIPT = `local t = redis.call('TIME')
+if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[3]) then return -1 end
+return redis.call('PUBLISH', ARGV[1], ARGV[2])`;
+
+/** The state of one API call: its deadline, and whether it was given up on. */
+interface Call {
+  readonly deadline: number;
+  expired: boolean;
+}
 
 type Client = ReturnType<typeof createClient>;
 type Envelope = { o: string; p?: string; l?: 1 };
@@ -59,6 +90,8 @@ export class RedisBroker implements Broker, AppObserver {
   #hub: Hub;
   #ttl: number;
   #log: Logger | undefined;
+  #timeout: number;
+  #health: RedisHealth;
   #client: Client;
   #subscriber: Client;
   #synced = false;
@@ -77,13 +110,26 @@ export class RedisBroker implements Broker, AppObserver {
     this.#ttl = options.presenceTtl ?? 15_000;
     this.#log = options.logger;
     this.nodeId = options.nodeId ?? crypto.randomUUID();
+    this.#timeout = options.timeout ?? 3_000;
     this.#client = createClient({
       url: options.url,
       RESP: 2, // flat array replies, the same from every command
-      disableOfflineQueue: true,
+      disableOfflineQueue: true, // refused at once while disconnected, never queued for later
+      commandsQueueMaxLength: QUEUE_LIMIT,
       socket: {
-        connectTimeout: 2_000,
+        connectTimeout: this.#timeout,
         reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 3_000),
+      },
+    });
+    this.#health = new RedisHealth({
+      timeout: this.#timeout,
+      where: redisAddress(options.url),
+      logger: this.#log,
+      connected: () => this.#client.isReady,
+      time: () => this.#raw(["TIME"]),
+      onDown: () => this.#unsync(),
+      onAnswer: () => {
+        if (!this.#synced) this.#resync();
       },
     });
     this.#subscriber = this.#client.duplicate();
@@ -96,11 +142,12 @@ export class RedisBroker implements Broker, AppObserver {
     for (const app of hub.apps()) app.observe(this);
     this.#client.connect().catch(() => {});
     this.#subscriber.connect().catch(() => {});
+    this.#health.start();
   }
 
-  /** Whether both connections are up and this node's presence is written. */
+  /** Whether both connections are up, Redis answers, and this node's presence is written. */
   get ready(): boolean {
-    return this.#synced && this.#client.isReady && this.#subscriber.isReady;
+    return this.#synced && !this.#health.down && this.#client.isReady && this.#subscriber.isReady;
   }
 
   /** Resolves once the broker is ready, or rejects after `timeoutMs`. */
@@ -115,47 +162,59 @@ export class RedisBroker implements Broker, AppObserver {
   // --- Broker ---------------------------------------------------------------------------------
 
   /** Publishes to a channel on every node; the count adds up the live nodes' connections. */
-  async publishToChannel(app: App, channel: string, payload: string): Promise<number> {
+  publishToChannel(app: App, channel: string, payload: string): Promise<number> {
     const keys = keysFor(app.publicKey);
-    const remote = this.#sumRemote(await this.#hash(keys.channelCounts(channel), false));
-    await this.#publish(keys.channelTopic(channel), { o: this.nodeId, p: payload });
-    return remote + app.publishToChannel(channel, payload);
+    return this.#call(async (call) => {
+      const remote = this.#sumRemote(await this.#hash(keys.channelCounts(channel), false, call));
+      await this.#publish(keys.channelTopic(channel), { o: this.nodeId, p: payload }, call);
+      return remote + app.publishToChannel(channel, payload);
+    });
   }
 
   /** Publishes to a user on every node. */
-  async publishToUser(app: App, userId: string, payload: string): Promise<number> {
+  publishToUser(app: App, userId: string, payload: string): Promise<number> {
     const keys = keysFor(app.publicKey);
-    const remote = this.#sumRemote(await this.#hash(keys.userCounts(userId), false));
-    await this.#publish(keys.userTopic(userId), { o: this.nodeId, p: payload });
-    return remote + app.publishToUser(userId, payload);
+    return this.#call(async (call) => {
+      const remote = this.#sumRemote(await this.#hash(keys.userCounts(userId), false, call));
+      await this.#publish(keys.userTopic(userId), { o: this.nodeId, p: payload }, call);
+      return remote + app.publishToUser(userId, payload);
+    });
   }
 
   /** Closes the user's connections on every node. */
-  async logout(app: App, userId: string): Promise<void> {
-    await this.#publish(keysFor(app.publicKey).userTopic(userId), { o: this.nodeId, l: 1 });
-    app.logout(userId);
+  logout(app: App, userId: string): Promise<void> {
+    return this.#call(async (call) => {
+      await this.#publish(keysFor(app.publicKey).userTopic(userId), { o: this.nodeId, l: 1 }, call);
+      app.logout(userId);
+    });
   }
 
   /** Distinct users over all live nodes. */
-  async userCount(app: App): Promise<number> {
-    const users = new Set(app.users());
-    const remote = await this.#hash(keysFor(app.publicKey).users, true);
-    for (const user of this.#remoteUsers(remote)) users.add(user);
-    return users.size;
+  userCount(app: App): Promise<number> {
+    return this.#call(async (call) => {
+      const remote = await this.#hash(keysFor(app.publicKey).users, true, call);
+      const users = new Set(app.users());
+      for (const user of this.#remoteUsers(remote)) users.add(user);
+      return users.size;
+    });
   }
 
   /** Whether the user has a connection on any live node. */
-  async isOnline(app: App, userId: string): Promise<boolean> {
-    const remote = await this.#hash(keysFor(app.publicKey).userCounts(userId), false);
-    return app.isOnline(userId) || this.#sumRemote(remote) > 0;
+  isOnline(app: App, userId: string): Promise<boolean> {
+    return this.#call(async (call) => {
+      const remote = await this.#hash(keysFor(app.publicKey).userCounts(userId), false, call);
+      return app.isOnline(userId) || this.#sumRemote(remote) > 0;
+    });
   }
 
   /** The channel's users on every live node: this node's first, in subscription order. */
-  async channelUsers(app: App, channel: string): Promise<string[]> {
-    const remote = await this.#hash(keysFor(app.publicKey).channelUsers(channel), true);
-    const users = new Set(app.channelUsers(channel));
-    for (const user of this.#remoteUsers(remote)) users.add(user);
-    return [...users];
+  channelUsers(app: App, channel: string): Promise<string[]> {
+    return this.#call(async (call) => {
+      const remote = await this.#hash(keysFor(app.publicKey).channelUsers(channel), true, call);
+      const users = new Set(app.channelUsers(channel));
+      for (const user of this.#remoteUsers(remote)) users.add(user);
+      return [...users];
+    });
   }
 
   /** Removes this node's presence and disconnects. Safe to call twice. */
@@ -163,12 +222,20 @@ export class RedisBroker implements Broker, AppObserver {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#heartbeat);
+    this.#health.stop();
     for (const app of this.#hub.apps()) app.observe(null);
-    if (this.#client.isReady) {
-      await removeNodeEntries((args) => this.#raw(args), this.nodeId).catch(() => {});
-      await this.#command(["ZREM", NODES_KEY, this.nodeId]).catch(() => {});
+    // Gracefully only while Redis answers, and within the timeout: a hung Redis must not hold
+    // the stop (the others drop this node after the presence TTL).
+    if (this.ready) {
+      await within(this.#timeout, async () => {
+        await removeNodeEntries((args) => this.#raw(args), this.nodeId);
+        await this.#raw(["ZREM", NODES_KEY, this.nodeId]);
+      });
     }
-    await Promise.allSettled([this.#client.close(), this.#subscriber.close()]);
+    await within(
+      this.#timeout,
+      () => Promise.all([this.#client.close(), this.#subscriber.close()]),
+    );
     this.#client.destroy();
     this.#subscriber.destroy();
   }
@@ -214,33 +281,68 @@ export class RedisBroker implements Broker, AppObserver {
     return this.#client.sendCommand(args) as Promise<unknown>;
   }
 
-  async #command(args: string[]): Promise<unknown> {
+  /**
+   * Runs the Redis part of an API call: refused at once (503) while the broker is not ready, and
+   * given up on (503, Redis counted as away) when it is not done within the timeout. The work
+   * checks `call.expired` before it delivers locally, so a call given up on has no effect here.
+   */
+  async #call<T>(work: (call: Call) => Promise<T>): Promise<T> {
     if (!this.ready) throw new BrokerUnavailableError();
+    const call: Call = { deadline: Date.now() + this.#timeout, expired: false };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        call.expired = true;
+        reject(new Error(`no answer within ${this.#timeout} ms`));
+      }, this.#timeout);
+    });
     try {
-      return await this.#raw(args);
+      // The work's own late failure is handled by the race (which has settled by then).
+      return await Promise.race([work(call), late]);
     } catch (error) {
-      throw new BrokerUnavailableError(error);
+      if (call.expired) this.#health.failed(describeError(error));
+      throw error instanceof BrokerUnavailableError ? error : new BrokerUnavailableError(error);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** Sends a command of an API call; fails when the call was given up on. */
+  async #command(args: string[], call: Call): Promise<unknown> {
+    if (call.expired) throw new BrokerUnavailableError();
+    const reply = await this.#raw(args);
+    if (call.expired) throw new BrokerUnavailableError();
+    return reply;
   }
 
   /**
    * A presence hash as a flat `[field, value, ...]` list. When it names a node this node does not
    * know yet (it registered since the last renewal), the list of live nodes is read again.
    */
-  async #hash(key: string, nodeUserFields: boolean): Promise<string[]> {
-    const flat = await this.#command(["HGETALL", key]) as string[];
+  async #hash(key: string, nodeUserFields: boolean, call: Call): Promise<string[]> {
+    const flat = await this.#command(["HGETALL", key], call) as string[];
     for (let i = 0; i < flat.length; i += 2) {
       const node = nodeUserFields ? parseNodeUserField(flat[i]).node : flat[i];
       if (!this.#live.has(node)) {
         await this.#readLive();
+        if (call.expired) throw new BrokerUnavailableError();
         break;
       }
     }
     return flat;
   }
 
-  async #publish(topic: string, envelope: Envelope): Promise<void> {
-    await this.#command(["PUBLISH", topic, JSON.stringify(envelope)]);
+  /**
+   * Publishes through `PUBLISH_SCRIPT` with the call's deadline in Redis's clock, less a round
+   * trip (the answer's way back and the clock estimate's error).
+   */
+  async #publish(topic: string, envelope: Envelope, call: Call): Promise<void> {
+    const deadline = Math.floor(
+      this.#health.redisTime(call.deadline) - Math.max(1, this.#health.roundTrip),
+    );
+    const args = ["EVAL", PUBLISH_SCRIPT, "0", topic, JSON.stringify(envelope), String(deadline)];
+    // -1: Redis ran it after the deadline and did not publish.
+    if (await this.#command(args, call) === -1) throw new BrokerUnavailableError();
   }
 
   #isLive(node: string): boolean {
@@ -338,11 +440,15 @@ export class RedisBroker implements Broker, AppObserver {
     }
   }
 
+  /** A command or a connection failed: out of service until a resync (logged once). */
   #lost(name: string, error: unknown): void {
     if (this.#closed) return;
-    if (this.#synced) {
-      this.#log?.warn(`Redis ${name} connection lost: ${(error as Error)?.message ?? error}`);
-    }
+    this.#health.failed(`${name} connection: ${describeError(error)}`);
+    this.#unsync();
+  }
+
+  /** Stops mirroring changes: they are written in full by the next resync. */
+  #unsync(): void {
     this.#synced = false;
     this.#deltas.clear();
   }
@@ -353,7 +459,9 @@ export class RedisBroker implements Broker, AppObserver {
     this.#syncing ??= this.#writeAll().then(
       () => {
         this.#syncing = null;
-        if (!this.#closed) this.#log?.info(`Redis broker ready (node ${this.nodeId}).`);
+        if (this.#closed) return;
+        this.#health.up();
+        this.#log?.info(`Redis broker ready (node ${this.nodeId}).`);
       },
       (error) => {
         this.#syncing = null;
@@ -365,6 +473,7 @@ export class RedisBroker implements Broker, AppObserver {
 
   async #writeAll(): Promise<void> {
     const run = (args: string[]) => this.#raw(args);
+    await this.#health.probe(); // Redis's clock, for the deadlines of publishes
     do {
       this.#synced = false;
       this.#dirty = false;
@@ -388,6 +497,12 @@ export class RedisBroker implements Broker, AppObserver {
     this.#synced = true;
     clearInterval(this.#heartbeat);
     this.#heartbeat = setInterval(() => this.#beat(), Math.max(50, Math.floor(this.#ttl / 5)));
+  }
+
+  /** Whether this node has a connection, hence entries in Redis. */
+  #hasPresence(): boolean {
+    for (const app of this.#hub.apps()) if (app.userCount > 0) return true;
+    return false;
   }
 
   /** Renews this node's registration and reads who else is alive. */
@@ -414,6 +529,14 @@ export class RedisBroker implements Broker, AppObserver {
     if (!this.ready) return;
     try {
       await this.#renew();
+      // Another node took this one for dead (Redis hung longer than the TTL) and removed its
+      // entries, the last of them its list of keys: write them again.
+      if (this.#hasPresence() && await this.#raw(["EXISTS", nodeKeysKey(this.nodeId)]) === 0) {
+        this.#log?.warn("This node's presence was removed by another node; writing it again.");
+        this.#unsync();
+        this.#resync();
+        return;
+      }
       const now = Date.now();
       for (const [node, expiry] of this.#live) {
         if (expiry > now || node === this.nodeId) continue;
@@ -435,4 +558,14 @@ export class RedisBroker implements Broker, AppObserver {
       this.#lost("commands", error);
     }
   }
+}
+
+/** Runs `work` and waits for it at most `ms` milliseconds; its failure is ignored. */
+async function within(ms: number, work: () => Promise<unknown>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    work().catch(() => {}),
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
 }

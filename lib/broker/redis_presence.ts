@@ -11,6 +11,9 @@ import { hasNodeUserFields, keysFor, nodeKeysKey, nodeUserField } from "./redis_
 /** Runs one Redis command and gives its (RESP2) reply. */
 export type RunCommand = (args: string[]) => Promise<unknown>;
 
+/** Commands sent at once by `writeSnapshot`: far below the client's queue limit. */
+export const SNAPSHOT_BATCH = 1_000;
+
 /**
  * Writes the whole presence of `node` from its hub: per user and per channel, the counts of its
  * connections. Returns the pub/sub channels the node must listen to.
@@ -18,14 +21,14 @@ export type RunCommand = (args: string[]) => Promise<unknown>;
 export async function writeSnapshot(run: RunCommand, hub: Hub, node: string): Promise<Set<string>> {
   const nodeKeys = nodeKeysKey(node);
   const topics = new Set<string>();
-  const writes: Promise<unknown>[] = [];
+  const writes: string[][] = [];
   for (const app of hub.apps()) {
     const keys = keysFor(app.publicKey);
     for (const user of app.users()) {
       const count = String(app.connectionCountOf(user));
-      writes.push(run(["HSET", keys.userCounts(user), node, count]));
-      writes.push(run(["HSET", keys.users, nodeUserField(node, user), count]));
-      writes.push(run(["SADD", nodeKeys, keys.userCounts(user), keys.users]));
+      writes.push(["HSET", keys.userCounts(user), node, count]);
+      writes.push(["HSET", keys.users, nodeUserField(node, user), count]);
+      writes.push(["SADD", nodeKeys, keys.userCounts(user), keys.users]);
       topics.add(keys.userTopic(user));
     }
     for (const channel of app.channels()) {
@@ -33,19 +36,18 @@ export async function writeSnapshot(run: RunCommand, hub: Hub, node: string): Pr
       for (const conn of app.channelConnections(channel)) {
         perUser.set(conn.userId, (perUser.get(conn.userId) ?? 0) + 1);
       }
-      writes.push(
-        run(["HSET", keys.channelCounts(channel), node, String(app.channelSize(channel))]),
-      );
+      writes.push(["HSET", keys.channelCounts(channel), node, String(app.channelSize(channel))]);
       for (const [user, count] of perUser) {
-        writes.push(
-          run(["HSET", keys.channelUsers(channel), nodeUserField(node, user), String(count)]),
-        );
+        writes.push(["HSET", keys.channelUsers(channel), nodeUserField(node, user), String(count)]);
       }
-      writes.push(run(["SADD", nodeKeys, keys.channelCounts(channel), keys.channelUsers(channel)]));
+      writes.push(["SADD", nodeKeys, keys.channelCounts(channel), keys.channelUsers(channel)]);
       topics.add(keys.channelTopic(channel));
     }
   }
-  await Promise.all(writes);
+  // In batches: a node with many users must not fill the queue of commands waiting for Redis.
+  for (let i = 0; i < writes.length; i += SNAPSHOT_BATCH) {
+    await Promise.all(writes.slice(i, i + SNAPSHOT_BATCH).map((args) => run(args)));
+  }
   return topics;
 }
 

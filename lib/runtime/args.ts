@@ -49,6 +49,8 @@ export interface CliOptions {
   readonly shutdownGrace: number;
   /** Milliseconds a dead node stays in cluster presence (with `redis`). */
   readonly presenceTtl: number;
+  /** Milliseconds Redis may take to answer before API calls get 503 (with `redis`). */
+  readonly redisTimeout: number;
   /** A separate port for `/metrics` (and health), or null to serve them on the main port. */
   readonly metricsPort: number | null;
   /** Redis URL: run as one node of a cluster. */
@@ -212,6 +214,16 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
     fallback: 15000,
     help: "with --redis: milliseconds after which a node that stopped (even killed) drops out " +
       "of presence (default 15000)",
+  },
+  {
+    flag: "redis-timeout",
+    key: "redisTimeout",
+    metavar: "MS",
+    min: 50,
+    max: 600_000,
+    fallback: 3000,
+    help: "with --redis: milliseconds Redis may take to answer; past it an API call gets 503 " +
+      "and /readyz says not ready until Redis answers again (default 3000)",
   },
   {
     flag: "max-queued-messages",

@@ -121,7 +121,12 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     ...(redis && RedisBroker
       ? {
         broker: (hub: Hub) =>
-          new RedisBroker(hub, { url: redis, presenceTtl: options.presenceTtl, logger: log }),
+          new RedisBroker(hub, {
+            url: redis,
+            presenceTtl: options.presenceTtl,
+            timeout: options.redisTimeout,
+            logger: log,
+          }),
       }
       : {}),
   });
