@@ -192,7 +192,7 @@ export class Thunderpush {
    * The handler the runtime adapters serve: `fetch`, but answering at once, without a promise,
    * when nothing needs waiting for (most API calls on the in-memory broker), which saves the
    * runtime and the handler a round of promise jobs per request. Routes on the request target: a
-   * malformed `Host` header or target gets a 400 (see `requestUrl`).
+   * malformed `Host` header or target gets a 400, a path with dot segments a 404 (`requestUrl`).
    */
   handle = (req: Request, ctx: RequestContext = {}): Response | Promise<Response> => {
     // Checked before the URL is read: a `Host` that is no host could move the path.
@@ -304,8 +304,8 @@ export class Thunderpush {
 
   /**
    * The handler of the separate metrics port (`--metrics-port`): `opsResponse(req, path, true)`
-   * on the request target's path, 404 for other paths, and 400 for a malformed request (see
-   * `requestUrl`).
+   * on the request target's path, 404 for other paths (and those with dot segments), and 400 for
+   * a malformed request (see `requestUrl`).
    */
   handleOps = async (req: Request): Promise<Response> => {
     const url = requestUrl(req);
