@@ -27,6 +27,7 @@ import { type ConnectionContext, type Link, ThunderConnection } from "./protocol
 import { serveAsset } from "./assets/handler.ts";
 import type { Broker } from "./broker/broker.ts";
 import { MemoryBroker } from "./broker/memory.ts";
+import { hostError, requestUrl, targetUrl } from "./request_url.ts";
 
 /** A key pair: the public key browsers use and the secret the HTTP API expects. */
 export interface AppKeys {
@@ -202,10 +203,13 @@ export class Thunderpush {
   /**
    * The handler the runtime adapters serve: `fetch`, but answering at once, without a promise,
    * when nothing needs waiting for (most API calls on the in-memory broker), which saves the
-   * runtime and the handler a round of promise jobs per request. A request URL that cannot be
-   * parsed throws.
+   * runtime and the handler a round of promise jobs per request. Routes on the request target: a
+   * malformed `Host` header or target gets a 400, a path with dot segments a 404 (`requestUrl`).
    */
   handle = (req: Request, ctx: RequestContext = {}): Response | Promise<Response> => {
+    // Checked before the URL is read: a `Host` that is no host could move the path.
+    const badHost = hostError(req);
+    if (badHost) return errorResponse(badHost);
     // Timed only when the time is used: for the publish histogram and the access line.
     const started = req.method === "POST" || this.log.verboseEnabled
       ? performance.now()
@@ -213,7 +217,8 @@ export class Thunderpush {
     // API paths are plain: found without parsing the URL, and remembered (see `ApiUrls`).
     const api = this.#apiUrls.find(req.url);
     if (api !== undefined) return this.#answerApi(req, api.path, api.route, ctx, started);
-    const url = new URL(req.url);
+    const url = targetUrl(req.url);
+    if (url instanceof HttpError) return errorResponse(url);
     const path = url.pathname;
     // No asset, SockJS or operations path starts with `/api/`.
     if (isApiPath(path)) return this.#answerApi(req, path, routeOf(path), ctx, started);
@@ -308,6 +313,17 @@ export class Thunderpush {
     });
     return errorResponse(new HttpError(500, "Internal server error."));
   }
+
+  /**
+   * The handler of the separate metrics port (`--metrics-port`): `opsResponse(req, path, true)`
+   * on the request target's path, 404 for other paths (and those with dot segments), and 400 for
+   * a malformed request (see `requestUrl`).
+   */
+  handleOps = async (req: Request): Promise<Response> => {
+    const url = requestUrl(req);
+    if (url instanceof HttpError) return errorResponse(url);
+    return await this.opsResponse(req, url.pathname, true) ?? notFound();
+  };
 
   /**
    * Answers the operations endpoints: `GET /healthz` (alive), `GET /readyz` (503 while draining

@@ -20,6 +20,7 @@ import { MemoryBroker } from "../broker/memory.ts";
 import { timingSafeEqual } from "./auth.ts";
 import { readUtf8 } from "./body.ts";
 import { requestHeader } from "./request_header.ts";
+import { requestUrl } from "../request_url.ts";
 import {
   API_CORS_HEADERS,
   errorResponse,
@@ -75,7 +76,11 @@ export function notFound(): Response {
  */
 export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler {
   const respond = createApiResponder(hub, options);
-  return async (req) => await respond(req, routeOf(new URL(req.url).pathname));
+  return async (req) => {
+    const url = requestUrl(req);
+    if (url instanceof HttpError) return errorResponse(url);
+    return await respond(req, routeOf(url.pathname));
+  };
 }
 
 /**

@@ -148,17 +148,12 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     );
     if (options.metricsPort !== null) {
       servers.push(
-        await platform.serve(
-          async (req) =>
-            await thunder.opsResponse(req, new URL(req.url).pathname, true) ??
-              new Response("Not found.\n", { status: 404 }),
-          {
-            port: options.metricsPort,
-            hostname: options.host,
-            onError,
-            headerTimeout: options.headerTimeout,
-          },
-        ),
+        await platform.serve(thunder.handleOps, {
+          port: options.metricsPort,
+          hostname: options.host,
+          onError,
+          headerTimeout: options.headerTimeout,
+        }),
       );
     }
   } catch (error) {

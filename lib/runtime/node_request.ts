@@ -30,9 +30,15 @@ export function remoteAddress(req: IncomingMessage): string {
   return address.startsWith("::ffff:") ? address.slice(7) : address;
 }
 
+/**
+ * The request URL as `Deno.serve` writes it: `http://` + `Host` + the request target, as sent.
+ * A target that is no path (absolute-form `GET http://host/path HTTP/1.1`, or `*`) is given as
+ * it is. Nothing is checked or resolved here: the handler checks the `Host` and the target, and
+ * refuses what is malformed (`lib/request_url.ts`).
+ */
 function requestUrl(req: IncomingMessage): string {
   const target = req.url ?? "/";
-  if (!target.startsWith("/")) return target; // absolute-form (`GET http://host/path HTTP/1.1`)
+  if (!target.startsWith("/")) return target;
   let host = req.headers.host;
   if (!host) {
     const local = req.socket.localAddress ?? "localhost";
@@ -85,9 +91,12 @@ interface LazyRequest {
   readonly [STATE]: LazyState;
 }
 
-/** The request URL, normalized as `Request` would (throws a `TypeError` when it is invalid). */
+/**
+ * The request URL, as sent (see `requestUrl`), so that the handler sees dot segments and a
+ * malformed `Host` as on Deno; the real `Request`, if one is built, parses it.
+ */
 function urlOf(req: IncomingMessage, state: LazyState): string {
-  return state.url ??= new URL(requestUrl(req)).href;
+  return state.url ??= requestUrl(req);
 }
 
 function headersOf(req: IncomingMessage, state: LazyState): Headers {
@@ -238,8 +247,9 @@ const LAZY_PROTOTYPE: object = (() => {
 
 /**
  * The `Request` for a Node request. Request bodies are read only when `withBody` is set (not for
- * upgrade requests, whose socket belongs to the WebSocket). A URL or header that a `Request`
- * refuses throws a `TypeError` where it is first read.
+ * upgrade requests, whose socket belongs to the WebSocket). `url` is the URL as sent (see
+ * `requestUrl`); a URL or header that a `Request` refuses throws a `TypeError` once the real
+ * `Request` is built, or (a header) where it is first read.
  */
 export function toRequest(req: IncomingMessage, withBody: boolean): BridgedRequest {
   const state: LazyState = { withBody };

@@ -46,6 +46,27 @@ export function escapeNonAscii(json: string): string {
   return NON_ASCII.test(json) ? json.replace(NON_ASCII, escapeUnit) : json;
 }
 
+// What a JavaScript string literal written into a page must not hold as it is: `<` and `>`
+// (`</script>` ends the element, `<!--` changes how the HTML parser reads the rest), `&`, and
+// every non-ASCII unit (U+2028 and U+2029 end a line in older JavaScript engines).
+const SCRIPT_UNSAFE = /[<>&\u007f-\uffff]/g;
+
+/**
+ * A frame as a JavaScript string literal that is safe anywhere in a page or a script file: its
+ * JSON with `<`, `>`, `&` and every non-ASCII code unit written as `\uXXXX`, which `JSON.parse`
+ * and JavaScript read back to the same frame. For the transports whose frames are script
+ * (`htmlfile`, `jsonp`).
+ *
+ * @example
+ * ```ts
+ * import { scriptString } from "./frames.ts";
+ * scriptString('a["</script>"]'); // '"a[\\"\\u003c/script\\u003e\\"]"'
+ * ```
+ */
+export function scriptString(frame: string): string {
+  return JSON.stringify(frame).replace(SCRIPT_UNSAFE, escapeUnit);
+}
+
 /**
  * Builds a message frame `a[...]` from message elements that are already JSON encoded.
  *

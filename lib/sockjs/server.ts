@@ -26,6 +26,8 @@ import {
 import { Heartbeats } from "./heartbeats.ts";
 import { ROUTES, type TransportRequest } from "./routes.ts";
 import { notFound, textResponse } from "./http.ts";
+import { requestUrl } from "../request_url.ts";
+import { HttpError } from "../api/errors.ts";
 
 /** Settings of a SockJS server; every field but `prefix` has the SockJS default. */
 export interface SockjsServerOptions {
@@ -148,13 +150,23 @@ export class SockjsServer {
 
   /**
    * Answers a request under the prefix; returns undefined for other paths. `url` is `req.url`
-   * parsed, when the caller has parsed it already.
+   * parsed and checked (see `requestUrl`), when the caller has done that already; without it, a
+   * malformed request (a `Host` that is no host) gets a 400 here, a path with dot segments 404.
    */
   handle(
     req: Request,
     ctx: RequestContext = {},
-    url: URL = new URL(req.url),
+    url?: URL,
   ): Promise<Response> | undefined {
+    if (url === undefined) {
+      const checked = requestUrl(req);
+      if (checked instanceof HttpError) {
+        return Promise.resolve(
+          checked.status === 404 ? notFound() : textResponse(checked.status, checked.message),
+        );
+      }
+      url = checked;
+    }
     const prefix = this.options.prefix;
     if (!url.pathname.startsWith(prefix)) return undefined;
     const rest = url.pathname.slice(prefix.length);

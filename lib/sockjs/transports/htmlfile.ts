@@ -8,6 +8,7 @@
 import type { TransportRequest } from "../routes.ts";
 import { callbackParam } from "./callback.ts";
 import { receive } from "./http_receiver.ts";
+import { scriptString } from "../frames.ts";
 
 function page(callback: string): string {
   const head = `<!doctype html>
@@ -35,7 +36,7 @@ export function htmlfile(t: TransportRequest): Response {
     streaming: true,
     contentType: "text/html; charset=UTF-8",
     prelude: page(callback),
-    format: (f) => `<script>\np(${JSON.stringify(f)});\n</script>\r\n`,
+    format: (f) => `<script>\np(${scriptString(f)});\n</script>\r\n`,
     cors: false,
   });
 }

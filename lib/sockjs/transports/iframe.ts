@@ -8,13 +8,18 @@
 import type { TransportRequest } from "../routes.ts";
 import { cacheForAYear, textResponse } from "../http.ts";
 
+/** Text as an HTML attribute value: `&`, `"`, `'`, `<` and `>` as character references. */
+function attribute(text: string): string {
+  return text.replace(/[&"'<>]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
 function page(sockjsUrl: string): string {
   return `<!DOCTYPE html>
 <html>
 <head>
   <meta http-equiv="X-UA-Compatible" content="IE=edge" />
   <meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
-  <script src="${sockjsUrl}"></script>
+  <script src="${attribute(sockjsUrl)}"></script>
   <script>
     document.domain = document.domain;
     SockJS.bootstrap_iframe();

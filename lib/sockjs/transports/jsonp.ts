@@ -7,6 +7,7 @@
 import type { TransportRequest } from "../routes.ts";
 import { callbackParam } from "./callback.ts";
 import { receive } from "./http_receiver.ts";
+import { scriptString } from "../frames.ts";
 
 /** `GET /{server}/{session}/jsonp?c=callback`: `/**\/callback("frame");`. */
 export function jsonp(t: TransportRequest): Response {
@@ -16,7 +17,7 @@ export function jsonp(t: TransportRequest): Response {
     streaming: false,
     contentType: "application/javascript; charset=UTF-8",
     // The leading comment defuses content sniffing attacks (Rosetta Flash).
-    format: (f) => `/**/${callback}(${JSON.stringify(f)});\r\n`,
+    format: (f) => `/**/${callback}(${scriptString(f)});\r\n`,
     cors: false,
     headers: { "X-Content-Type-Options": "nosniff" },
   });

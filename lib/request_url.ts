@@ -1,0 +1,121 @@
+/**
+ * The checks that make a request's URL safe to route on.
+ *
+ * Runtimes hand the handler an absolute URL that they build from the `Host` header and the
+ * request target (`http://` + Host + target). A `Host` that is not a host (`x/metrics?`) would
+ * move the target into the query and route `GET /connect/info` as `/metrics`, past a proxy that
+ * forwards only `/connect`; one the URL parser refuses (`a b`, `[::1`, `x:99999`, `%00`) would
+ * make parsing throw. So the `Host` header is checked first (RFC 9112 §3.2: a server answers 400
+ * to an invalid one), which leaves the path of the URL the request target's own. A target with
+ * dot segments (`/connect/../metrics`, `%2e%2e` too), which the URL parser would resolve to
+ * another path, names nothing here: it gets a 404 (as the SockJS protocol asks under its prefix)
+ * rather than the answer for the path it resolves to.
+ *
+ * @module
+ */
+
+import { HttpError } from "./api/errors.ts";
+import { requestHeader } from "./api/request_header.ts";
+
+/** The 400 message for a `Host` header that is not a host and an optional port. */
+export const INVALID_HOST_MESSAGE = "Invalid Host header.";
+/** The 400 message for a request URL the URL parser refuses (the target `*`, a bad port). */
+export const INVALID_TARGET_MESSAGE = "Invalid request target.";
+/** The 404 message for a path with dot segments, as for any path that names nothing. */
+export const NOT_FOUND_MESSAGE = "Not found.";
+
+/**
+ * RFC 3986's `host [ ":" port ]`: a bracketed IPv6 address, or a name or IPv4 address made of
+ * unreserved characters and sub-delimiters (no percent-encoding: hosts on the wire are ASCII),
+ * possibly empty (RFC 9112 §3.2), then at most five digits of port.
+ */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=]*)(?::([0-9]{1,5}))?$/;
+
+/** The last `Host` found valid: clients send the same one again and again. */
+let knownHost = "";
+
+/**
+ * Whether a `Host` header value is a host with an optional port (at most 65535) and nothing
+ * else: no path, query, user or space, nothing the URL parser would read as more than a host.
+ *
+ * @example
+ * ```ts
+ * import { isValidHost } from "./request_url.ts";
+ * isValidHost("example.com:8080"); // true
+ * isValidHost("x/metrics?"); // false
+ * ```
+ */
+export function isValidHost(host: string): boolean {
+  if (host === knownHost) return true;
+  const match = HOST.exec(host);
+  if (match === null || (match[1] !== undefined && Number(match[1]) > 65535)) return false;
+  knownHost = host;
+  return true;
+}
+
+/**
+ * The 400 error for a request whose `Host` header is not a valid host (see `isValidHost`);
+ * undefined when it is valid or absent (the runtime then names the server's own address).
+ */
+export function hostError(req: Request): HttpError | undefined {
+  const host = requestHeader(req, "host");
+  if (host === null || isValidHost(host)) return undefined;
+  return new HttpError(400, INVALID_HOST_MESSAGE);
+}
+
+/**
+ * A `.` or `..` path segment, percent-encoded or not, between slashes (or a backslash, which the
+ * URL parser reads as one) or at the end.
+ */
+const DOT_SEGMENT = /[/\\](?:\.|%2e){1,2}(?:[/\\?#]|$)/i;
+
+/**
+ * Whether the path of an absolute URL, as the runtime wrote it, has a dot segment. The path
+ * starts at the first `/`, `\`, `?` or `#` after the scheme's `//` (a checked host holds none of
+ * them) and ends at `?` or `#`.
+ *
+ * @example
+ * ```ts
+ * import { hasDotSegment } from "./request_url.ts";
+ * hasDotSegment("http://h/connect/%2E%2e/metrics"); // true
+ * hasDotSegment("http://h/api/1.0.0/k/channels/a..b/"); // false
+ * ```
+ */
+export function hasDotSegment(url: string): boolean {
+  const scheme = url.indexOf("//");
+  if (scheme < 0) return false;
+  let start = scheme + 2;
+  while (start < url.length && !"/\\?#".includes(url[start])) start++;
+  let end = start;
+  while (end < url.length && url[end] !== "?" && url[end] !== "#") end++;
+  return DOT_SEGMENT.test(url.slice(start, end));
+}
+
+/**
+ * A request's URL, parsed, or the error to answer: 400 when the request is malformed (a `Host`
+ * header that is no host, a URL the parser refuses: a `Host` it cannot read, the target `*`),
+ * 404 for a path with dot segments. The path of the URL returned is the request target's.
+ *
+ * @example
+ * ```ts
+ * import { requestUrl } from "./request_url.ts";
+ * requestUrl(new Request("http://localhost/connect/info")); // URL
+ * requestUrl(new Request("http://h/", { headers: { Host: "x/metrics?" } })); // HttpError 400
+ * ```
+ */
+export function requestUrl(req: Request): URL | HttpError {
+  return hostError(req) ?? targetUrl(req.url);
+}
+
+/**
+ * `requestUrl` for a request whose `Host` header was checked already (see `hostError`): its URL
+ * parsed, or the 400 error for a URL the parser refuses, or the 404 for one with dot segments.
+ */
+export function targetUrl(url: string): URL | HttpError {
+  if (hasDotSegment(url)) return new HttpError(404, NOT_FOUND_MESSAGE);
+  try {
+    return new URL(url);
+  } catch {
+    return new HttpError(400, INVALID_TARGET_MESSAGE);
+  }
+}
