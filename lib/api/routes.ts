@@ -31,9 +31,10 @@ export function isAllowedMethod(kind: ApiRoute["kind"], method: string): boolean
   return ALLOWED_SETS[kind].has(method);
 }
 
-const USERS = /^\/api\/1\.0\.0\/(.+)\/users\/$/;
-const USER = /^\/api\/1\.0\.0\/(.+)\/users\/(.+)\/$/;
-const CHANNEL = /^\/api\/1\.0\.0\/(.+)\/channels\/(.+)\/$/;
+/** What every route's path starts with. */
+const ROUTE_PREFIX = "/api/1.0.0/";
+/** Line terminators, which `.` in the original's patterns does not match. */
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
 
 /** The prefix of every API path. */
 export const API_PREFIX = "/api/";
@@ -143,13 +144,34 @@ export function decodeSegment(raw: string): string {
  * ```
  */
 export function matchRoute(path: string): ApiRoute | undefined {
-  let m = USERS.exec(path);
-  if (m) return { kind: "users", publicKey: decodeSegment(m[1]) };
-  m = USER.exec(path);
-  if (m) return { kind: "user", publicKey: decodeSegment(m[1]), userId: decodeSegment(m[2]) };
-  m = CHANNEL.exec(path);
-  if (m) return { kind: "channel", publicKey: decodeSegment(m[1]), channel: decodeSegment(m[2]) };
+  // The original's patterns, `^/api/1\.0\.0/(.+)/users/$`, `^/api/1\.0\.0/(.+)/users/(.+)/$` and
+  // `^/api/1\.0\.0/(.+)/channels/(.+)/$`, matched by hand: as regular expressions their greedy
+  // groups backtracked in time quadratic in the path's length (a 60 KB path took a second).
+  if (!path.startsWith(ROUTE_PREFIX) || !path.endsWith("/") || LINE_TERMINATOR.test(path)) {
+    return undefined;
+  }
+  const rest = path.slice(ROUTE_PREFIX.length);
+  if (rest.length > USERS_MARK.length && rest.endsWith(USERS_MARK)) {
+    return { kind: "users", publicKey: decodeSegment(rest.slice(0, -USERS_MARK.length)) };
+  }
+  let m = greedySplit(rest, USERS_MARK);
+  if (m) return { kind: "user", publicKey: decodeSegment(m[0]), userId: decodeSegment(m[1]) };
+  m = greedySplit(rest, CHANNELS_MARK);
+  if (m) return { kind: "channel", publicKey: decodeSegment(m[0]), channel: decodeSegment(m[1]) };
   return undefined;
+}
+
+const USERS_MARK = "/users/";
+const CHANNELS_MARK = "/channels/";
+
+/**
+ * `(.+)MARK(.+)/` matched greedily against all of `rest` (which ends with `/`): the first group
+ * ends at the last `mark` that leaves at least one character before the final `/`.
+ */
+function greedySplit(rest: string, mark: string): [string, string] | undefined {
+  const at = rest.lastIndexOf(mark, rest.length - mark.length - 2);
+  if (at < 1) return undefined;
+  return [rest.slice(0, at), rest.slice(at + mark.length, -1)];
 }
 
 /**
