@@ -8,6 +8,11 @@
  * lines are one object each: `{"time": ..., "level": "info", "event": "start", "message": ...,
  * "address": ...}`, with the event's fields.
  *
+ * Lines carry what clients chose (user ids, channel names, paths, frames), so every line is made
+ * safe here, whatever its call site: characters that could end a line, fake one or drive a
+ * terminal are escaped (see `escapeLogText`), each text is cut to `MAX_LOG_TEXT` characters, and
+ * `verbose` and `debug` lines, which clients drive, are rate-limited (see `LoggerOptions`).
+ *
  * @module
  */
 
@@ -22,21 +27,122 @@ export type LogFields = { readonly event?: string } & Readonly<Record<string, un
 
 const RANK: Record<LogLevel, number> = { info: 0, verbose: 1, debug: 2 };
 
+/**
+ * The most characters of a message, or of a text field of a JSON line, that are written: past
+ * it the text is cut and ends with `... (N more characters)`.
+ */
+export const MAX_LOG_TEXT = 2_048;
+
+/** The default of `LoggerOptions.maxVerboseLinesPerSecond`. */
+export const DEFAULT_MAX_VERBOSE_LINES_PER_SECOND = 1_000;
+
+/** Settings of a `Logger` beyond its level, sink and format. */
+export interface LoggerOptions {
+  /**
+   * Most `verbose` and `debug` lines written per second (bursts of as many): past it they are
+   * dropped, and the next line written is preceded by a warning that counts them. 0: no limit.
+   * Default `DEFAULT_MAX_VERBOSE_LINES_PER_SECOND`.
+   */
+  readonly maxVerboseLinesPerSecond?: number;
+}
+
+// C0 and C1 controls and DEL (line ends, ANSI escapes: ESC and CSI), the Unicode line and
+// paragraph separators, bidirectional overrides and isolates (which reorder what a reader sees),
+// and lone surrogates (not UTF-8, written as U+FFFD). One character at a time: linear.
+const UNSAFE =
+  // deno-lint-ignore no-control-regex -- control characters are what is looked for
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** One unsafe character as a JSON-style escape: `\n`, `\r`, `\t`, else `\uXXXX`. */
+function escapeUnit(char: string): string {
+  return SHORT_ESCAPES[char] ?? "\\u" + char.charCodeAt(0).toString(16).padStart(4, "0");
+}
+
+/**
+ * A text made safe for one log line: control characters (C0, DEL, C1: line ends, ANSI escape
+ * sequences), U+2028 and U+2029, bidirectional overrides and isolates, and lone surrogates are
+ * written as JSON-style escapes (`\n`, `\u001b`, `\ud800`), and the text is cut to `max`
+ * characters. Everything else, backslashes included, is kept as it is.
+ *
+ * @example
+ * ```ts
+ * import { escapeLogText } from "./log.ts";
+ * escapeLogText("a\nINFO forged"); // "a\\nINFO forged"
+ * escapeLogText("x".repeat(5), 3); // "xxx... (2 more characters)"
+ * ```
+ */
+export function escapeLogText(text: string, max: number = MAX_LOG_TEXT): string {
+  // Each character is written as at least one, so no more than `max` of them are looked at.
+  let end = Math.min(text.length, max);
+  if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end--; // not half a pair
+  const head = end < text.length ? text.slice(0, end) : text;
+  UNSAFE.lastIndex = 0;
+  if (!UNSAFE.test(head)) return end < text.length ? cut(head, text.length - end) : text;
+  let out = "";
+  let i = 0;
+  UNSAFE.lastIndex = 0;
+  for (let m = UNSAFE.exec(head); i < end; m = UNSAFE.exec(head)) {
+    const next = m ? m.index : end;
+    const room = max - out.length;
+    if (next - i > room) {
+      const stop = i + room - (isHighSurrogate(head.charCodeAt(i + room - 1)) ? 1 : 0);
+      out += head.slice(i, stop);
+      i = stop;
+      break;
+    }
+    out += head.slice(i, next);
+    i = next;
+    if (!m) break;
+    const escaped = escapeUnit(m[0]);
+    if (out.length + escaped.length > max) break;
+    out += escaped;
+    i++;
+  }
+  return i < text.length ? cut(out, text.length - i) : out;
+}
+
+/** A cut text, with the count of characters left out. */
+function cut(shown: string, left: number): string {
+  return `${shown}... (${left} more characters)`;
+}
+
+/** A text cut to `MAX_LOG_TEXT` characters (for JSON lines, where JSON escapes the rest). */
+function cutText(text: string): string {
+  if (text.length <= MAX_LOG_TEXT) return text;
+  const end = MAX_LOG_TEXT - (isHighSurrogate(text.charCodeAt(MAX_LOG_TEXT - 1)) ? 1 : 0);
+  return cut(text.slice(0, end), text.length - end);
+}
+
+/** Whether a UTF-16 code unit is the first of a surrogate pair. */
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
 /** Writes log lines. */
 export class Logger {
   readonly #rank: number;
   readonly #sink: (line: string) => void;
   readonly #format: LogFormat;
+  // A token bucket for verbose and debug lines: refilled at #rate a second, holding one second's
+  // worth; 0: no limit.
+  readonly #rate: number;
+  #tokens: number;
+  #refilled = 0;
+  #suppressed = 0;
 
   /** Creates a logger writing lines at `level` and below to `sink`. */
   constructor(
     level: LogLevel = "info",
     sink: (line: string) => void = () => {},
     format: LogFormat = "text",
+    options: LoggerOptions = {},
   ) {
     this.#rank = RANK[level];
     this.#sink = sink;
     this.#format = format;
+    this.#rate = options.maxVerboseLinesPerSecond ?? DEFAULT_MAX_VERBOSE_LINES_PER_SECOND;
+    this.#tokens = this.#rate;
   }
 
   /** A logger that drops everything. */
@@ -69,23 +175,66 @@ export class Logger {
     this.#write("INFO", message, fields);
   }
 
-  /** Logs a detail written at `-v`. */
+  /** Logs a detail written at `-v` (rate-limited: see `LoggerOptions`). */
   verbose(message: string, fields?: LogFields): void {
-    if (this.#rank >= 1) this.#write("VERBOSE", message, fields);
+    if (this.#rank >= 1 && this.#take()) this.#write("VERBOSE", message, fields);
   }
 
-  /** Logs a detail written at `-d`. */
+  /** Logs a detail written at `-d` (rate-limited: see `LoggerOptions`). */
   debug(message: string, fields?: LogFields): void {
-    if (this.#rank >= 2) this.#write("DEBUG", message, fields);
+    if (this.#rank >= 2 && this.#take()) this.#write("DEBUG", message, fields);
+  }
+
+  /** Whether a verbose or debug line may be written now; counts it as suppressed if not. */
+  #take(): boolean {
+    if (this.#rate === 0) return true;
+    const now = Date.now();
+    this.#tokens = Math.min(
+      this.#rate,
+      this.#tokens + ((now - this.#refilled) / 1000) * this.#rate,
+    );
+    this.#refilled = now;
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return true;
+    }
+    this.#suppressed++;
+    return false;
   }
 
   #write(level: string, message: string, fields?: LogFields): void {
+    if (this.#suppressed > 0) {
+      const count = this.#suppressed;
+      this.#suppressed = 0;
+      this.#line(
+        "WARNING",
+        `${count} verbose or debug lines suppressed (more than ${this.#rate} a second).`,
+        { event: "log-suppressed", count },
+      );
+    }
+    this.#line(level, message, fields);
+  }
+
+  #line(level: string, message: string, fields?: LogFields): void {
     const time = new Date().toISOString();
     if (this.#format === "text") {
-      this.#sink(`${time} ${level} ${message}`);
+      this.#sink(`${time} ${level} ${escapeLogText(message)}`);
       return;
     }
     const { event = "log", ...rest } = fields ?? {};
-    this.#sink(JSON.stringify({ time, level: level.toLowerCase(), event, message, ...rest }));
+    const cutFields: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(rest)) {
+      cutFields[name] = typeof value === "string" ? cutText(value) : value;
+    }
+    // JSON.stringify escapes C0 controls and lone surrogates; the rest of UNSAFE it keeps.
+    const line = JSON.stringify({
+      time,
+      level: level.toLowerCase(),
+      event: cutText(event),
+      message: cutText(message),
+      ...cutFields,
+    });
+    UNSAFE.lastIndex = 0;
+    this.#sink(UNSAFE.test(line) ? line.replace(UNSAFE, escapeUnit) : line);
   }
 }

@@ -45,6 +45,8 @@ export interface CliOptions {
   readonly maxBufferedBytes: number;
   /** Most messages waiting for one polling client. */
   readonly maxQueuedMessages: number;
+  /** Most verbose and debug log lines per second (0: no limit). */
+  readonly maxLogLinesPerSecond: number;
   /** Milliseconds a graceful stop waits for sessions and requests in flight. */
   readonly shutdownGrace: number;
   /** Milliseconds a dead node stays in cluster presence (with `redis`). */
@@ -234,6 +236,16 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
     fallback: 1000,
     help: "most messages waiting for one polling client's next request before it is closed " +
       "with 1008 (default 1000)",
+  },
+  {
+    flag: "max-log-lines-per-second",
+    key: "maxLogLinesPerSecond",
+    metavar: "N",
+    min: 0,
+    max: 10_000_000,
+    fallback: 1000,
+    help: "most verbose and debug log lines a second (default 1000; 0: no limit); the rest are " +
+      "dropped and counted in a warning",
   },
 ];
 

@@ -63,6 +63,7 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     options.logLevel,
     (line) => platform.stderr(line + "\n"),
     options.logFormat,
+    { maxVerboseLinesPerSecond: options.maxLogLinesPerSecond },
   );
   const fail = (message: string) => {
     log.error(message, { event: "startup-error" });
