@@ -157,14 +157,15 @@ for (const runtime of ["deno", "node"] as const) {
       const healthz = watchHealthz(base);
       const slow: string[] = [];
       try {
-        // Node refuses request heads over 16 KiB (431), so there the paths are cut to fit.
+        // Node refuses request heads over 16 KiB (431), so there the paths are cut to fit; each
+        // path three times at once, as an attacker would send them.
         const size = runtime === "node" ? 15_000 : 60_000;
-        for (const [name, path, status] of PATHS) {
-          const short = path.slice(0, size - 2) + path.slice(-2);
-          const res = await timed(base + short, { headers: { "X-Thunder-Secret-Key": SECRET } });
+        const headers = { "X-Thunder-Secret-Key": SECRET };
+        await Promise.all([...PATHS, ...PATHS, ...PATHS].map(async ([name, path, status]) => {
+          const res = await timed(base + path.slice(0, size - 2) + path.slice(-2), { headers });
           assert.equal(res.status, status, name);
-          if (res.ms > BUDGET_MS / 5) slow.push(`${name}: ${res.ms.toFixed(0)} ms`);
-        }
+          if (res.ms > BUDGET_MS) slow.push(`${name}: ${res.ms.toFixed(0)} ms`);
+        }));
       } finally {
         const slowest = await healthz.stop();
         if (slowest > BUDGET_MS) slow.push(`/healthz: ${slowest.toFixed(0)} ms`);
