@@ -29,7 +29,7 @@ export { SockjsServer, type SockjsServerOptions } from "./lib/sockjs/server.ts";
 export type { SessionHandler, SockjsConnection } from "./lib/sockjs/session.ts";
 export type { Handler, RequestContext, WebSocketLike } from "./lib/sockjs/socket.ts";
 export * from "./lib/sockjs/close_codes.ts";
-export { Logger, type LogLevel } from "./lib/log.ts";
+export { Logger, type LoggerOptions, type LogLevel } from "./lib/log.ts";
 export {
   type RunningServer,
   serve,
