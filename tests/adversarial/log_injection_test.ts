@@ -162,7 +162,8 @@ for (const runtime of ["deno", "node"] as const) {
     const longest = Math.max(...lines.map((line) => line.length));
     assert.ok(longest < MAX_LOG_TEXT + 100, `a line of ${longest} characters`);
     const cut = /\.\.\. \(\d+ more characters\)$/;
-    assert.ok(lines.some((line) => /User "long(\\n)+/.test(line) && cut.test(line)));
+    // The frame, traced at -d (the id itself is refused: over --max-id-length).
+    assert.ok(lines.some((line) => /CONNECT long(\\n)+/.test(line) && cut.test(line)));
     assert.ok(lines.some((line) => /subscribed: c0:c1:/.test(line) && cut.test(line)));
   });
 
