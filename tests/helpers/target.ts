@@ -117,13 +117,18 @@ export async function spawnServer(
 ): Promise<ServerProcess> {
   const child = new Deno.Command(cmd, { args, env, cwd, stdout: "null", stderr: "piped" }).spawn();
   let text = "";
-  const { promise: started, resolve, reject } = Promise.withResolvers<number>();
+  const { promise: startup, resolve, reject } = Promise.withResolvers<number>();
+  let started = false;
   const pump = (async () => {
     const decoder = new TextDecoder();
     for await (const chunk of child.stderr) {
       text += decoder.decode(chunk, { stream: true });
+      if (started) continue; // only the startup line is looked for (a server may log a lot)
       const m = /Starting Thunderpush server at [^\s"]*:(\d+)/.exec(text);
-      if (m) resolve(Number(m[1]));
+      if (m) {
+        started = true;
+        resolve(Number(m[1]));
+      }
     }
     reject(new Error(`server exited before it started:\n${text}`));
   })();
@@ -133,7 +138,7 @@ export async function spawnServer(
   );
   let port: number;
   try {
-    port = await started;
+    port = await startup;
   } catch (error) {
     try {
       child.kill("SIGKILL");
