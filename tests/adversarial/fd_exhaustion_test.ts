@@ -1,32 +1,34 @@
 /**
  * File descriptor exhaustion and idle connections: the CLI under `ulimit -n 256`, flooded with
  * idle TCP connections past its limit, stays up, keeps pushing to the WebSocket sessions it has,
- * and serves again once the connections go; on Node a connection that sends no request is
- * closed after `--header-timeout`. On Deno and on the npm build under Node.
+ * and serves again once the connections go; with the Node server (the npm build on Node, or
+ * Deno with `--server node`) a connection that sends no request is closed after
+ * `--header-timeout`. On Deno (both servers) and on the npm build under Node.
  */
 
 import assert from "node:assert/strict";
 import {
   apiClient,
+  cliCommand,
   eventually,
   KEY,
   listenArgs,
   type Runtime,
+  RUNTIMES,
   SECRET,
   type ServerProcess,
   spawnServer,
 } from "../helpers/target.ts";
-import { ensureNpmBuild, NPM_BIN } from "../helpers/node_target.ts";
+import { ensureNpmBuild } from "../helpers/node_target.ts";
 import { SockjsWs } from "../helpers/sockjs_ws.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const FD_LIMIT = 256;
 
 /** The CLI on `runtime` with at most `FD_LIMIT` open files, and its base URL. */
 async function startLimited(runtime: Runtime, flags: string[]) {
   if (runtime === "node") await ensureNpmBuild();
   const pidPath = await Deno.makeTempFile({ prefix: "thunderpush-fd-", suffix: ".pid" });
-  const command = runtime === "deno" ? [Deno.execPath(), "run", "-A", MAIN] : ["node", NPM_BIN];
+  const command = cliCommand(runtime);
   const server = await spawnServer("bash", [
     "-c",
     `ulimit -n ${FD_LIMIT}; exec "$@"`,
@@ -109,10 +111,10 @@ async function stopped(server: ServerProcess, stop: () => Promise<Deno.CommandSt
   assert.equal(status.code, 0, server.stderr());
 }
 
-for (const runtime of ["deno", "node"] as Runtime[]) {
+for (const runtime of RUNTIMES) {
   Deno.test(`fd exhaustion (${runtime}): past the descriptor limit the server stays up, keeps pushing, and recovers`, async () => {
-    // Node closes the flood's connections after the header timeout; Deno closes them when its
-    // listener fails (see serve_deno.ts) and listens again.
+    // The Node server closes the flood's connections after the header timeout; Deno.serve
+    // closes them when its listener fails (see serve_deno.ts) and listens again.
     const target = await startLimited(runtime, ["--header-timeout", "1500"]);
     let conns: Deno.TcpConn[] = [];
     const alice = await SockjsWs.session(target.base);
@@ -122,8 +124,8 @@ for (const runtime of ["deno", "node"] as Runtime[]) {
       await eventually(async () => (await api("GET", "/users/alice/")).text.includes("true"));
 
       conns = await flood(target.server.port, FD_LIMIT + 150);
-      // The limit was reached: Deno says so when its listener fails; Node says nothing (libuv
-      // accepts and closes what it cannot keep), its descriptors show it.
+      // The limit was reached: Deno.serve says so when its listener fails; the Node server says
+      // nothing (it accepts and closes what it cannot keep), its descriptors show it.
       await eventually(async () =>
         /Too many open files/.test(target.server.stderr()) ||
         await openFiles(target.server.child.pid) >= FD_LIMIT
@@ -153,8 +155,9 @@ for (const runtime of ["deno", "node"] as Runtime[]) {
   });
 }
 
-Deno.test("header timeout (node): a connection that sends nothing, or stays idle after a response, is closed", async () => {
-  const target = await startLimited("node", ["--header-timeout", "500"]);
+/** A connection that sends nothing, and one idle after a response, are closed on `runtime`. */
+async function headerTimeout(runtime: Runtime): Promise<void> {
+  const target = await startLimited(runtime, ["--header-timeout", "500"]);
   const silent = await Deno.connect({ hostname: "127.0.0.1", port: target.server.port });
   const idle = await Deno.connect({ hostname: "127.0.0.1", port: target.server.port });
   try {
@@ -170,4 +173,9 @@ Deno.test("header timeout (node): a connection that sends nothing, or stays idle
     closeAll([silent, idle]);
     await stopped(target.server, target.stop);
   }
-});
+}
+
+for (const runtime of ["node", "deno --server node"] as const) {
+  Deno.test(`header timeout (${runtime}): a connection that sends nothing, or stays idle after a response, is closed`, () =>
+    headerTimeout(runtime));
+}
