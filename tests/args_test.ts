@@ -52,7 +52,24 @@ Deno.test("parseCli() defaults: port 8080, all interfaces, /tmp/thunderpush.pid,
       cert: null,
       key: null,
       logFormat: "text",
+      server: null,
     },
+  });
+});
+
+Deno.test("parseCli() takes --server deno|node (or THUNDERPUSH_SERVER); null leaves the runtime's own", () => {
+  const server = (argv: string[], env = {}) => {
+    const parsed = parseCli([...argv, "k", "s"], env);
+    return parsed.kind === "run" ? parsed.options.server : parsed;
+  };
+  assert.equal(server([]), null);
+  assert.equal(server(["--server", "node"]), "node");
+  assert.equal(server(["--server=deno"]), "deno");
+  assert.equal(server([], { THUNDERPUSH_SERVER: "node" }), "node");
+  assert.equal(server(["--server", "deno"], { THUNDERPUSH_SERVER: "node" }), "deno");
+  assert.deepEqual(server(["--server", "bun"]), {
+    kind: "error",
+    message: "argument --server: invalid choice: 'bun' (choose from 'deno', 'node')",
   });
 });
 

@@ -1,7 +1,8 @@
 /**
- * `deno run -A jsr:@thunder/server KEY SECRET`, proven without reaching JSR: the files
- * `deno publish --dry-run` would upload are laid out as the registry lays out a package, served on
- * loopback, and Deno is pointed at them with `JSR_URL` (see shared/spec/jsr-on-loopback.md).
+ * `deno run -A jsr:@thunder/server KEY SECRET`, and with `--server node`, proven without reaching
+ * JSR: the files `deno publish --dry-run` would upload are laid out as the registry lays out a
+ * package, served on loopback, and Deno is pointed at them with `JSR_URL` (see
+ * shared/spec/jsr-on-loopback.md). `--server node` loads `ws` from the npm registry.
  */
 
 import assert from "node:assert/strict";
@@ -111,41 +112,51 @@ Deno.test("jsr: `deno run -A jsr:@thunder/server` starts the server from the pub
     await layOutRegistry(`${dir}/registry`, files);
     await Deno.mkdir(`${dir}/cwd`);
     const pidPath = `${dir}/thunderpush.pid`;
-    const server = await spawnServer("env", [
-      "-C",
-      `${dir}/cwd`, // away from this project's deno.json, package.json and node_modules
-      `JSR_URL=http://127.0.0.1:${registry.addr.port}/`,
-      `DENO_DIR=${dir}/deno_dir`,
-      "NO_COLOR=1",
-      Deno.execPath(),
-      "run",
-      "-A",
-      "--reload",
-      "jsr:@thunder/server",
-      ...listenArgs(pidPath, KEY, SECRET),
-    ]);
-    try {
-      const api = apiClient(`http://127.0.0.1:${server.port}`);
-      assert.deepEqual(await api("GET", "/users/"), { status: 200, text: '{"count": 0}\n' });
-      assert.deepEqual(await api("POST", "/channels/a/", "1"), {
-        status: 200,
-        text: '{"count": 0}\n',
-      });
-      assert.match(
-        server.stderr(),
-        /Download http:\/\/127\.0\.0\.1:\d+\/@thunder\/server\/meta\.json/,
+    // Deno's server, then the Node adapter inside Deno (it loads npm:ws from the npm registry).
+    for (const flags of [[], ["--server", "node"]]) {
+      const server = await spawnServer(
+        "env",
+        [
+          "-C",
+          `${dir}/cwd`, // away from this project's deno.json, package.json and node_modules
+          `JSR_URL=http://127.0.0.1:${registry.addr.port}/`,
+          `DENO_DIR=${dir}/deno_dir`,
+          "NO_COLOR=1",
+          Deno.execPath(),
+          "run",
+          "-A",
+          ...(flags.length ? [] : ["--reload"]),
+          "jsr:@thunder/server",
+          ...listenArgs(pidPath, ...flags, KEY, SECRET),
+        ],
+        {},
+        { startTimeoutMs: 60_000 },
       );
-    } finally {
-      assert.equal((await server.stop("SIGTERM")).code, 0, server.stderr());
+      try {
+        const api = apiClient(`http://127.0.0.1:${server.port}`);
+        assert.deepEqual(await api("GET", "/users/"), { status: 200, text: '{"count": 0}\n' });
+        assert.deepEqual(await api("POST", "/channels/a/", "1"), {
+          status: 200,
+          text: '{"count": 0}\n',
+        });
+        if (!flags.length) {
+          assert.match(
+            server.stderr(),
+            /Download http:\/\/127\.0\.0\.1:\d+\/@thunder\/server\/meta\.json/,
+          );
+        }
+      } finally {
+        assert.equal((await server.stop("SIGTERM")).code, 0, server.stderr());
+      }
+      await assert.rejects(Deno.stat(pidPath), Deno.errors.NotFound);
     }
-    await assert.rejects(Deno.stat(pidPath), Deno.errors.NotFound);
   } finally {
     await registry.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("jsr: every module main.ts loads is published, and no Node-only runtime file is", async () => {
+Deno.test("jsr: every module main.ts loads is published (the Node adapter too), and not the Node CLI", async () => {
   const files = await publishedFiles();
   for (const module of await mainGraph()) {
     assert.ok(files.includes(module), `${module} is published`);
@@ -153,11 +164,12 @@ Deno.test("jsr: every module main.ts loads is published, and no Node-only runtim
   for (const file of ["/deno.json", "/README.md", "/LICENSE"]) {
     assert.ok(files.includes(file), file);
   }
-  const nodeOnly = files.filter((file) => /^\/lib\/runtime\/(.*_node|node_.*)\.ts$/.test(file));
-  assert.deepEqual(
-    nodeOnly,
-    [],
-    "the Node adapter belongs to the npm package, not to JSR (whose entry is Deno's CLI): add " +
-      '"lib/runtime/*_node.ts" and "lib/runtime/node_*.ts" to publish.exclude in deno.json',
-  );
+  // `--server node` imports the Node adapter at run time: it must be published.
+  for (const file of ["/lib/runtime/serve_node.ts", "/lib/runtime/node_websocket.ts"]) {
+    assert.ok(files.includes(file), `${file} is published (needed by --server node)`);
+  }
+  // The Node CLI's own entry and PID file belong to the npm package (JSR's entry is Deno's CLI).
+  for (const file of ["/lib/runtime/cli_node.ts", "/lib/runtime/pid_file_node.ts"]) {
+    assert.ok(!files.includes(file), `${file} is not published`);
+  }
 });

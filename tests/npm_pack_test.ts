@@ -149,6 +149,13 @@ Deno.test("node cli: -h, -V and usage errors print what the Deno CLI prints, wit
     assert.ok(result.stderr.startsWith(`${USAGE}\nthunderpush: error: `), result.stderr);
     assert.deepEqual(result, await deno(...args), args.join(" "));
   }
+  // Deno's own server is not there on Node: a usage error, before anything starts.
+  assert.deepEqual(await node("--server", "deno", "k", "s"), {
+    code: 2,
+    stdout: "",
+    stderr: `${USAGE}\nthunderpush: error: argument --server: 'deno' is not available on this ` +
+      "runtime (choose from 'node')\n",
+  });
 });
 
 Deno.test("node cli: a second instance exits 1 and leaves the PID file alone; SIGTERM and SIGINT exit 0", async () => {

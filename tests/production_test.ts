@@ -1,11 +1,11 @@
 /**
- * Running in production, on Deno and on the npm build under Node: https and wss with a
+ * Running in production, on Deno (both servers) and on the npm build under Node: https and wss with a
  * self-signed certificate, health and readiness through a SIGTERM drain, metrics on their own
  * port, configuration from the environment only, several apps isolated, JSON logs.
  */
 
 import assert from "node:assert/strict";
-import { KEY, type Runtime, SECRET, startCli } from "./helpers/target.ts";
+import { KEY, RUNTIMES, SECRET, startCli } from "./helpers/target.ts";
 import { ensureNpmBuild } from "./helpers/node_target.ts";
 import { SockjsWs } from "./helpers/sockjs_ws.ts";
 import { parsePrometheus } from "./helpers/prometheus.ts";
@@ -13,7 +13,7 @@ import { selfSigned } from "./helpers/tls.ts";
 
 const FIXTURE = new URL("./fixtures/sockjs_client.cjs", import.meta.url).pathname;
 
-for (const runtime of ["deno", "node"] as Runtime[]) {
+for (const runtime of RUNTIMES) {
   const prepare = runtime === "node" ? ensureNpmBuild : () => Promise.resolve();
 
   Deno.test(`production (${runtime}): https and wss with a self-signed certificate`, async () => {

@@ -65,7 +65,18 @@ export interface CliOptions {
   readonly key: string | null;
   /** `text` or `json` log lines. */
   readonly logFormat: "text" | "json";
+  /** Which HTTP server serves: `--server`, or null for the runtime's own. */
+  readonly server: ServerKind | null;
 }
+
+/**
+ * An HTTP server the CLI can serve with: `deno` is `Deno.serve` and `Deno.upgradeWebSocket`,
+ * `node` is `node:http` and `ws` (on Node, or inside Deno).
+ */
+export type ServerKind = "deno" | "node";
+
+/** The `--server` choices. */
+export const SERVER_KINDS: readonly ServerKind[] = ["deno", "node"];
 
 /** The outcome of parsing: run with options, print help or version, or a usage error. */
 export type CliCommand =
@@ -142,7 +153,8 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
     max: DAY,
     fallback: 10000,
     help: "milliseconds a connection may take to send a request's headers, and stay idle " +
-      "between requests, before it is closed (default 10000; Node only: Deno.serve has none)",
+      "between requests, before it is closed (default 10000; on Deno needs --server node: " +
+      "Deno.serve has no such timeout)",
   },
   {
     flag: "max-connections",
@@ -347,6 +359,12 @@ export const HELP = [
     "text (default) or json: one JSON object per line with time, level, event and fields",
   ),
   helpLine(
+    "--server SERVER",
+    "deno: Deno.serve (the default on Deno); node: node:http and ws (the only one on Node), " +
+      "which enforce --header-timeout, refuse frames over --max-message-size at their header " +
+      "and hold less memory per WebSocket, at some CPU cost",
+  ),
+  helpLine(
     "--metrics-port PORT",
     "serve /metrics, /healthz and /readyz on this port too, and /metrics only there " +
       "(default: all on the main port)",
@@ -399,6 +417,7 @@ export function parseCli(
         version: { type: "boolean", short: "V" },
         "log-format": { type: "string" },
         "metrics-port": { type: "string" },
+        server: { type: "string" },
         ...Object.fromEntries(STRING_FLAGS.map((f) => [f.flag, { type: "string" as const }])),
         ...Object.fromEntries(
           NUMBER_FLAGS.map((f) => [
@@ -440,6 +459,13 @@ export function parseCli(
       message: `argument --log-format: invalid choice: '${logFormat}' (choose from 'text', 'json')`,
     };
   }
+  const server = values.server ?? env[envName("server")] ?? null;
+  if (server !== null && !SERVER_KINDS.includes(server as ServerKind)) {
+    return {
+      kind: "error",
+      message: `argument --server: invalid choice: '${server}' (choose from 'deno', 'node')`,
+    };
+  }
   const rawMetricsPort = values["metrics-port"] ?? env[envName("metrics-port")];
   const metricsPort = rawMetricsPort === undefined
     ? null
@@ -478,6 +504,7 @@ export function parseCli(
       cert: text.cert ?? null,
       key: text.key ?? null,
       logFormat,
+      server: server as ServerKind | null,
     },
   };
 }

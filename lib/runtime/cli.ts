@@ -6,7 +6,7 @@
  * @module
  */
 
-import { HELP, parseCli, USAGE } from "./args.ts";
+import { HELP, parseCli, type ServerKind, USAGE } from "./args.ts";
 import type { AcquirePidFile } from "./pid_file.ts";
 import type { RunningServer, ServeHandler, ServeOptions } from "./serve.ts";
 import { Logger } from "../log.ts";
@@ -25,11 +25,11 @@ export interface CliPlatform {
   readonly stderr: (text: string) => void;
   /** Takes the PID file (null: another instance holds it). */
   readonly acquirePidFile: AcquirePidFile;
-  /** The runtime's adapter. */
-  readonly serve: (
-    handler: ServeHandler,
-    options: ServeOptions,
-  ) => RunningServer | Promise<RunningServer>;
+  /**
+   * The adapters this runtime can serve with, by `--server` name, each loaded when chosen; the
+   * first is the default.
+   */
+  readonly servers: Readonly<Partial<Record<ServerKind, () => Promise<Serve>>>>;
   /**
    * Starts listening for SIGINT and SIGTERM at once; the promise resolves with the name of the
    * first one received, and listening stops then.
@@ -40,6 +40,12 @@ export interface CliPlatform {
   /** The process's memory, for `/metrics`. */
   readonly memory: () => { rss: number; heapUsed: number };
 }
+
+/** A runtime adapter's `serve`. */
+export type Serve = (
+  handler: ServeHandler,
+  options: ServeOptions,
+) => RunningServer | Promise<RunningServer>;
 
 /**
  * Runs the command line and returns the exit status: 0 after a clean shutdown, 1 when the PID
@@ -59,6 +65,16 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
       return 2;
   }
   const options = command.options;
+  const serverKind = options.server ?? Object.keys(platform.servers)[0] as ServerKind;
+  const loadServer = platform.servers[serverKind];
+  if (!loadServer) {
+    const choices = Object.keys(platform.servers).map((k) => `'${k}'`).join(", ");
+    platform.stderr(
+      `${USAGE}\nthunderpush: error: argument --server: '${serverKind}' is not available on ` +
+        `this runtime (choose from ${choices})\n`,
+    );
+    return 2;
+  }
   const log = new Logger(
     options.logLevel,
     (line) => platform.stderr(line + "\n"),
@@ -69,6 +85,12 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     log.error(message, { event: "startup-error" });
     return 1;
   };
+  let serve: Serve;
+  try {
+    serve = await loadServer();
+  } catch (error) {
+    return fail(`Cannot load the ${serverKind} server: ${(error as Error).message}`);
+  }
   const apps: AppKeys[] = [];
   if (options.clientKey !== null && options.apiKey !== null) {
     apps.push({ publicKey: options.clientKey, secret: options.apiKey });
@@ -136,7 +158,7 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
   const servers: RunningServer[] = [];
   try {
     servers.push(
-      await platform.serve(thunder.handle, {
+      await serve(thunder.handle, {
         port: options.port,
         hostname: options.host,
         onError,
@@ -149,7 +171,7 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     );
     if (options.metricsPort !== null) {
       servers.push(
-        await platform.serve(thunder.handleOps, {
+        await serve(thunder.handleOps, {
           port: options.metricsPort,
           hostname: options.host,
           onError,
@@ -173,6 +195,7 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     url: server.url,
     apps: apps.length,
     broker: redis ? "redis" : "memory",
+    server: serverKind,
   });
   if (metricsServer) {
     log.info(`Serving metrics at ${metricsServer.address}`, {

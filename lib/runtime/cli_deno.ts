@@ -1,6 +1,7 @@
 /**
- * The `thunderpush` command on Deno: the runtime-neutral flow of `cli.ts` with `Deno.serve`,
- * a `flock`ed PID file and Deno's signal listeners.
+ * The `thunderpush` command on Deno: the runtime-neutral flow of `cli.ts` with `Deno.serve`
+ * (or, with `--server node`, the Node adapter of `serve_node.ts`: `node:http` and `ws`), a
+ * `flock`ed PID file and Deno's signal listeners.
  *
  * @module
  */
@@ -29,7 +30,11 @@ const platform: CliPlatform = {
   stdout: (text) => writeAll(Deno.stdout, text),
   stderr: (text) => writeAll(Deno.stderr, text),
   acquirePidFile,
-  serve,
+  servers: {
+    deno: () => Promise.resolve(serve),
+    // Imported only when chosen: the default server loads neither node:http nor ws.
+    node: async () => (await import("./serve_node.ts")).serve,
+  },
   nextSignal: () =>
     new Promise((resolve) => {
       const listeners = SIGNALS.map((signal) => {

@@ -19,7 +19,7 @@ const platform: CliPlatform = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   acquirePidFile,
-  serve,
+  servers: { node: () => Promise.resolve(serve) }, // `--server deno` is a usage error here
   nextSignal: () =>
     new Promise((resolve) => {
       const listener = (signal: string) => {

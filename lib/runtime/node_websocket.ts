@@ -14,7 +14,7 @@
 import type { Buffer } from "node:buffer";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocket, WebSocketServer } from "ws";
+import { WebSocket, WebSocketServer } from "npm:ws@8.23.0";
 import type { WebSocketLike } from "../sockjs/socket.ts";
 import { httpDate } from "./node_response.ts";
 

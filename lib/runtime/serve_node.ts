@@ -36,6 +36,8 @@ import { writeResponse } from "./node_response.ts";
 import { lazyTextResponse } from "./node_text_response.ts";
 import { useTextResponseBuilder } from "../api/responses.ts";
 import { checkHandshake, createHandshaker, NodeWebSocket } from "./node_websocket.ts";
+import { type AcceptWatchdog, watchAccepts } from "./node_accept_watchdog.ts";
+import process from "node:process";
 
 export type { RunningServer, ServeHandler, ServeOptions } from "./serve.ts";
 
@@ -172,10 +174,12 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
     await write(req, res, response, true);
   };
 
+  let watchdog: AcceptWatchdog | undefined;
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> =>
     closed ??= new Promise<void>((resolve) => {
       closing = true;
+      watchdog?.stop();
       server.close();
       server.closeIdleConnections();
       whenIdle = () => {
@@ -189,10 +193,16 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     const host = options.hostname ?? "";
-    server.listen({ port: options.port ?? 8080, ...(host === "" ? {} : { host }) }, () => {
+    const listen = { port: options.port ?? 8080, ...(host === "" ? {} : { host }) };
+    server.listen(listen, () => {
       server.off("error", reject);
       server.on("error", onError); // e.g. EMFILE while accepting: told, not fatal
       const address = server.address() as AddressInfo;
+      // Inside Deno, whose node:net stops accepting at the first EMFILE (node_accept_watchdog.ts).
+      if (process.versions.deno) {
+        const again = { ...listen, port: address.port };
+        watchdog = watchAccepts(server, again, address.address, address.port, onError);
+      }
       resolve({ ...describeAddress(address.address, address.port, !!options.tls), close });
     });
   });

@@ -1,32 +1,34 @@
 /**
  * File descriptor exhaustion and idle connections: the CLI under `ulimit -n 256`, flooded with
  * idle TCP connections past its limit, stays up, keeps pushing to the WebSocket sessions it has,
- * and serves again once the connections go; on Node a connection that sends no request is
- * closed after `--header-timeout`. On Deno and on the npm build under Node.
+ * and serves again once the connections go; with the Node server (the npm build on Node, or
+ * Deno with `--server node`) a connection that sends no request is closed after
+ * `--header-timeout`. On Deno (both servers) and on the npm build under Node.
  */
 
 import assert from "node:assert/strict";
 import {
   apiClient,
+  cliCommand,
   eventually,
   KEY,
   listenArgs,
   type Runtime,
+  RUNTIMES,
   SECRET,
   type ServerProcess,
   spawnServer,
 } from "../helpers/target.ts";
-import { ensureNpmBuild, NPM_BIN } from "../helpers/node_target.ts";
+import { ensureNpmBuild } from "../helpers/node_target.ts";
 import { SockjsWs } from "../helpers/sockjs_ws.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const FD_LIMIT = 256;
 
 /** The CLI on `runtime` with at most `FD_LIMIT` open files, and its base URL. */
 async function startLimited(runtime: Runtime, flags: string[]) {
   if (runtime === "node") await ensureNpmBuild();
   const pidPath = await Deno.makeTempFile({ prefix: "thunderpush-fd-", suffix: ".pid" });
-  const command = runtime === "deno" ? [Deno.execPath(), "run", "-A", MAIN] : ["node", NPM_BIN];
+  const command = cliCommand(runtime);
   const server = await spawnServer("bash", [
     "-c",
     `ulimit -n ${FD_LIMIT}; exec "$@"`,
@@ -61,16 +63,36 @@ async function flood(port: number, count: number): Promise<Deno.TcpConn[]> {
   return conns;
 }
 
-/** Publishes to `channel`, retrying while the server cannot take the connection. */
-async function publish(base: string, channel: string, payload: string): Promise<void> {
-  const api = apiClient(base);
-  await eventually(async () => {
-    try {
-      return (await api("POST", `/channels/${channel}/`, payload)).status === 200;
-    } catch {
-      return false;
-    }
-  }, 8_000);
+/**
+ * Whether `url` answers 200 within a second; over a new connection when `fresh` (a pooled one
+ * would hide a listener that stopped accepting), else over one kept alive if there is one.
+ */
+async function answers(url: string, fresh: boolean, init: RequestInit = {}): Promise<boolean> {
+  using client = fresh ? Deno.createHttpClient({}) : undefined;
+  try {
+    const signal = AbortSignal.timeout(1_000);
+    const res = await fetch(url, { ...init, signal, ...(client ? { client } : {}) });
+    await res.body?.cancel();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Publishes to `channel`, retrying while the server cannot take the connection; over a new
+ * connection when `fresh`.
+ */
+async function publish(base: string, channel: string, payload: string, fresh: boolean) {
+  await eventually(
+    () =>
+      answers(`${base}/api/1.0.0/${KEY}/channels/${channel}/`, fresh, {
+        method: "POST",
+        body: payload,
+        headers: { "X-Thunder-Secret-Key": SECRET },
+      }),
+    8_000,
+  );
 }
 
 /**
@@ -109,10 +131,10 @@ async function stopped(server: ServerProcess, stop: () => Promise<Deno.CommandSt
   assert.equal(status.code, 0, server.stderr());
 }
 
-for (const runtime of ["deno", "node"] as Runtime[]) {
+for (const runtime of RUNTIMES) {
   Deno.test(`fd exhaustion (${runtime}): past the descriptor limit the server stays up, keeps pushing, and recovers`, async () => {
-    // Node closes the flood's connections after the header timeout; Deno closes them when its
-    // listener fails (see serve_deno.ts) and listens again.
+    // The Node server closes the flood's connections after the header timeout; Deno.serve
+    // closes them when its listener fails (see serve_deno.ts) and listens again.
     const target = await startLimited(runtime, ["--header-timeout", "1500"]);
     let conns: Deno.TcpConn[] = [];
     const alice = await SockjsWs.session(target.base);
@@ -122,26 +144,22 @@ for (const runtime of ["deno", "node"] as Runtime[]) {
       await eventually(async () => (await api("GET", "/users/alice/")).text.includes("true"));
 
       conns = await flood(target.server.port, FD_LIMIT + 150);
-      // The limit was reached: Deno says so when its listener fails; Node says nothing (libuv
-      // accepts and closes what it cannot keep), its descriptors show it.
+      // The limit was reached: Deno.serve says so when its listener fails; the Node server says
+      // nothing (it accepts and closes what it cannot keep), its descriptors show it.
       await eventually(async () =>
         /Too many open files/.test(target.server.stderr()) ||
         await openFiles(target.server.child.pid) >= FD_LIMIT
       );
       assert.ok(target.alive(), `the server exited:\n${target.server.stderr()}`);
-      await publish(target.base, "news", '"during"');
+      // An API client's kept-alive connection (Deno.serve has no idle timeout), or a new one once
+      // the header timeout freed descriptors.
+      await publish(target.base, "news", '"during"', false);
       assert.equal(await alice.next(5_000), 'a[{"payload":"\\"during\\"","channel":"news"}]');
 
       closeAll(conns);
       conns = [];
-      await eventually(async () => {
-        try {
-          return (await fetch(`${target.base}/healthz`)).status === 200;
-        } catch {
-          return false;
-        }
-      }, 5_000);
-      await publish(target.base, "news", '"after"');
+      await eventually(() => answers(`${target.base}/healthz`, true), 5_000);
+      await publish(target.base, "news", '"after"', true);
       assert.equal(await alice.next(), 'a[{"payload":"\\"after\\"","channel":"news"}]');
       assert.ok(target.alive(), `the server exited:\n${target.server.stderr()}`);
       assert.deepEqual(alice.unread, []);
@@ -153,8 +171,9 @@ for (const runtime of ["deno", "node"] as Runtime[]) {
   });
 }
 
-Deno.test("header timeout (node): a connection that sends nothing, or stays idle after a response, is closed", async () => {
-  const target = await startLimited("node", ["--header-timeout", "500"]);
+/** A connection that sends nothing, and one idle after a response, are closed on `runtime`. */
+async function headerTimeout(runtime: Runtime): Promise<void> {
+  const target = await startLimited(runtime, ["--header-timeout", "500"]);
   const silent = await Deno.connect({ hostname: "127.0.0.1", port: target.server.port });
   const idle = await Deno.connect({ hostname: "127.0.0.1", port: target.server.port });
   try {
@@ -170,4 +189,9 @@ Deno.test("header timeout (node): a connection that sends nothing, or stays idle
     closeAll([silent, idle]);
     await stopped(target.server, target.stop);
   }
-});
+}
+
+for (const runtime of ["node", "deno --server node"] as const) {
+  Deno.test(`header timeout (${runtime}): a connection that sends nothing, or stays idle after a response, is closed`, () =>
+    headerTimeout(runtime));
+}

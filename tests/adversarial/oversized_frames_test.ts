@@ -1,11 +1,12 @@
 /**
  * Oversized WebSocket frames: a client that announces a frame far over `--max-message-size` is
  * refused while the frame arrives, before its payload is held, and the other sessions go on.
- * On the npm build under Node, `ws` closes it with 1009 after the frame's header (10 clients
- * announcing 60 MB each leave the server's memory as it was). On Deno, `Deno.upgradeWebSocket`
- * has no size setting: it takes a whole frame under 64 MiB into memory before the server can
- * look at it, and drops the connection at the header of one of 64 MiB or more; these tests
- * pin that down (see RELIABILITY.md).
+ * With the Node server (the npm build under Node, or Deno with `--server node`), `ws` closes it
+ * with 1009 after the frame's header (10 clients announcing 60 MB each leave the server's memory
+ * as it was). With Deno's default server, `Deno.upgradeWebSocket` has no size setting: it takes
+ * a whole frame under 64 MiB into memory before the server can look at it, and drops the
+ * connection at the header of one of 64 MiB or more; these tests pin that down (see
+ * RELIABILITY.md).
  *
  * The clients here write WebSocket frames by hand, over TCP, so that a frame's header can be
  * sent without its payload.
@@ -137,8 +138,9 @@ async function stop(started: Awaited<ReturnType<typeof start>>): Promise<void> {
   assert.equal(status.code, 0, started.server.stderr());
 }
 
-Deno.test("oversized frames (node): 10 clients announcing 60 MB frames are closed with 1009 at the header", async () => {
-  const started = await start("node");
+/** 10 clients announcing 60 MB frames are closed with 1009 at the header, on `runtime`. */
+async function refusedAtHeader(runtime: Runtime): Promise<void> {
+  const started = await start(runtime);
   try {
     const before = await rssMiB(started.server.child.pid);
     const conns = await Promise.all(
@@ -157,7 +159,12 @@ Deno.test("oversized frames (node): 10 clients announcing 60 MB frames are close
   } finally {
     await stop(started);
   }
-});
+}
+
+for (const runtime of ["node", "deno --server node"] as const) {
+  Deno.test(`oversized frames (${runtime}): 10 clients announcing 60 MB frames are closed with 1009 at the header`, () =>
+    refusedAtHeader(runtime));
+}
 
 Deno.test("oversized frames (deno): a frame of 64 MiB or more is dropped at its header; no setting lowers that", async () => {
   const started = await start("deno");

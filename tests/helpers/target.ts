@@ -185,6 +185,10 @@ export async function cliTarget(runtime: Runtime, options: TargetOptions): Promi
 export const denoCli: StartTarget = (options: TargetOptions = {}): Promise<Target> =>
   cliTarget("deno", options);
 
+/** The Deno CLI with `--server node` (`node:http` and `ws` inside Deno) as a subprocess. */
+export const denoCliNodeServer: StartTarget = (options: TargetOptions = {}): Promise<Target> =>
+  cliTarget("deno --server node", options);
+
 /** Polls an async check every 10 ms until it holds, up to `timeoutMs`. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -202,8 +206,30 @@ export function listenArgs(pidPath: string, ...rest: string[]): string[] {
   return ["-p", "0", "-H", "127.0.0.1", "--pid-path", pidPath, ...rest];
 }
 
-/** Which runtime runs a CLI process: the Deno CLI (`main.ts`) or the npm build on Node. */
-export type Runtime = "deno" | "node";
+/**
+ * Which runtime runs a CLI process: the Deno CLI (`main.ts`) with its default server, the Deno
+ * CLI with `--server node` (`node:http` and `ws` inside Deno), or the npm build on Node.
+ */
+export type Runtime = "deno" | "deno --server node" | "node";
+
+/** Every runtime, for tests that run on each. */
+export const RUNTIMES: readonly Runtime[] = ["deno", "deno --server node", "node"];
+
+/**
+ * The command that runs the CLI on `runtime` (its arguments follow). For Node, the npm build
+ * must exist (see `ensureNpmBuild` in node_target.ts).
+ */
+export function cliCommand(runtime: Runtime): string[] {
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  switch (runtime) {
+    case "deno":
+      return [Deno.execPath(), "run", "-A", main];
+    case "deno --server node":
+      return [Deno.execPath(), "run", "-A", main, "--server", "node"];
+    case "node":
+      return ["node", new URL("../../npm/bin/thunderpush.js", import.meta.url).pathname];
+  }
+}
 
 /**
  * Starts the CLI on a runtime with `args` (port, host and a temporary PID file are added) and
@@ -215,18 +241,8 @@ export async function startCli(
   env: Record<string, string> = {},
 ): Promise<ServerProcess & { base: string; pidPath: string }> {
   const pidPath = await Deno.makeTempFile({ prefix: "thunderpush-cli-", suffix: ".pid" });
-  const common = listenArgs(pidPath, ...args);
-  const proc = runtime === "deno"
-    ? await spawnServer(Deno.execPath(), [
-      "run",
-      "-A",
-      new URL("../../main.ts", import.meta.url).pathname,
-      ...common,
-    ], env)
-    : await spawnServer("node", [
-      new URL("../../npm/bin/thunderpush.js", import.meta.url).pathname,
-      ...common,
-    ], env);
+  const [cmd, ...prefix] = cliCommand(runtime);
+  const proc = await spawnServer(cmd!, [...prefix, ...listenArgs(pidPath, ...args)], env);
   const base = `${/https/.test(args.join(" ")) ? "https" : "http"}://127.0.0.1:${proc.port}`;
   return { ...proc, base, pidPath };
 }
