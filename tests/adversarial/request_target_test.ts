@@ -10,7 +10,7 @@
  */
 
 import assert from "node:assert/strict";
-import { KEY, type Runtime, SECRET, startCli } from "../helpers/target.ts";
+import { KEY, RUNTIMES, SECRET, startCli } from "../helpers/target.ts";
 import { ensureNpmBuild } from "../helpers/node_target.ts";
 import { Hub } from "../../lib/hub/hub.ts";
 import { createApiHandler } from "../../lib/api/handler.ts";
@@ -90,7 +90,7 @@ function freePort(): number {
   return port;
 }
 
-for (const runtime of ["deno", "node"] as Runtime[]) {
+for (const runtime of RUNTIMES) {
   Deno.test(`request targets (${runtime}): bad Host and dot segments get 400, routing follows the target`, async () => {
     if (runtime === "node") await ensureNpmBuild();
     const metricsPort = freePort();
@@ -166,13 +166,14 @@ for (const runtime of ["deno", "node"] as Runtime[]) {
       await check(main, request("http://evil/connect/info", ["Host: x/metrics?"]), 400, BAD_HOST);
       await check(main, request("http://evil:99999/healthz", ["Host: x"]), 400, BAD_TARGET);
       // `*` is no path: Deno.serve itself refuses `GET *` (400, no body) and reads `OPTIONS *`
-      // as `/*`; on Node the handler refuses both.
-      await check(main, request("*", ["Host: x"]), 400, runtime === "node" ? BAD_TARGET : "");
+      // as `/*`; behind node:http (the Node build, or `--server node`) the handler refuses both.
+      const nodeHttp = runtime !== "deno";
+      await check(main, request("*", ["Host: x"]), 400, nodeHttp ? BAD_TARGET : "");
       await check(
         main,
         request("*", ["Host: x"], "OPTIONS"),
-        runtime === "node" ? 400 : 404,
-        runtime === "node" ? BAD_TARGET : NOT_FOUND,
+        nodeHttp ? 400 : 404,
+        nodeHttp ? BAD_TARGET : NOT_FOUND,
       );
       // Long targets and headers: up to the runtime's limit an answer, past it the runtime's
       // refusal (Deno 400, Node 431), never a 500.
