@@ -136,7 +136,7 @@ export class Metrics {
         }
       },
     });
-    this.#latency.register(prom, registry);
+    this.#latency.register(registry);
     if (gauges.memory) {
       const memory = gauges.memory;
       new prom.Gauge({

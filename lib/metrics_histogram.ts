@@ -1,7 +1,8 @@
 /**
- * A Prometheus histogram with one label whose hot path only adds to plain numbers. prom-client's
- * `Histogram` still renders it: at scrape time its per-label state is rebuilt from these numbers,
- * so the exposition is exactly what observing every value with prom-client would have written.
+ * A Prometheus histogram with one label whose hot path only adds to plain numbers, so that it
+ * counts before prom-client is loaded (on the first scrape). It is rendered by prom-client as a
+ * metric of its own registered with `Registry.registerMetric`: its `get()` answers the series in
+ * the shape every prom-client metric's `get()` answers, and the registry writes the text format.
  *
  * @module
  */
@@ -18,12 +19,11 @@ interface Series {
   count: number;
 }
 
-/** What prom-client keeps per label set, as its `Histogram` reads it when rendering. */
-interface PromSeries {
-  readonly labels: Record<string, string>;
-  readonly bucketValues: Record<number, number>;
-  readonly sum: number;
-  readonly count: number;
+/** One sample of the exposition, as a prom-client metric's `get()` lists it. */
+interface Sample {
+  readonly metricName: string;
+  readonly labels: Record<string, string | number>;
+  readonly value: number;
 }
 
 /** Settings of a `PlainHistogram`. */
@@ -40,46 +40,77 @@ export interface PlainHistogramConfig {
 
 /** A one-label histogram counted in plain numbers and rendered by prom-client. */
 export class PlainHistogram {
-  readonly #config: PlainHistogramConfig;
+  /** The metric name (prom-client's registry keys metrics by it). */
+  readonly name: string;
+  /** The help text. */
+  readonly help: string;
+  /** The metric type, as prom-client writes it. */
+  readonly type = "histogram";
+  /** How a cluster of processes would add the series up (prom-client's `aggregator`). */
+  readonly aggregator = "sum";
+  readonly #labelName: string;
   readonly #bounds: readonly number[];
   /** By label value, in the order of each value's first observation (as prom-client keeps them). */
   readonly #series = new Map<string, Series>();
 
   /** Creates the histogram; it counts at once, and renders once registered (`register`). */
   constructor(config: PlainHistogramConfig) {
-    this.#config = config;
+    this.name = config.name;
+    this.help = config.help;
+    this.#labelName = config.labelName;
     this.#bounds = [...config.buckets];
   }
 
-  /** Registers the histogram in a prom-client registry, `prom` being the prom-client module. */
-  register(prom: typeof client, registry: client.Registry): void {
-    const { name, help, labelName } = this.#config;
-    const bounds = this.#bounds;
-    const series = this.#series;
-    new prom.Histogram({
-      name,
-      help,
-      labelNames: [labelName],
-      buckets: [...bounds],
-      registers: [registry],
-      collect() {
-        // prom-client's state: per label set (keyed `name:value`), the label values, the count
-        // per upper bound, the sum and the count. Its renderer makes the buckets cumulative and
-        // adds `+Inf`, `_sum` and `_count`.
-        const hashMap: Record<string, PromSeries> = {};
-        for (const [value, s] of series) {
-          const bucketValues: Record<number, number> = {};
-          for (let i = 0; i < bounds.length; i++) bucketValues[bounds[i]] = s.counts[i];
-          hashMap[`${labelName}:${value}`] = {
-            labels: { [labelName]: value },
-            bucketValues,
-            sum: s.sum,
-            count: s.count,
-          };
-        }
-        (this as unknown as { hashMap: Record<string, PromSeries> }).hashMap = hashMap;
-      },
-    });
+  /** Registers the histogram in a prom-client registry. */
+  register(registry: client.Registry): void {
+    // The registry needs only `name`, `get()` and, for `resetMetrics()`, `reset()`; its type
+    // lists prom-client's own metric classes.
+    registry.registerMetric(this as unknown as client.Metric);
+  }
+
+  /**
+   * The series as a prom-client `Histogram`'s `get()` lists them: per label value, the
+   * cumulative count per bound, `+Inf`, the sum and the count.
+   */
+  get(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: Sample[];
+  }> {
+    const labelName = this.#labelName;
+    const bucket = `${this.name}_bucket`;
+    const values: Sample[] = [];
+    for (const [value, s] of this.#series) {
+      let total = 0;
+      for (let i = 0; i < this.#bounds.length; i++) {
+        total += s.counts[i];
+        values.push({
+          metricName: bucket,
+          labels: { le: this.#bounds[i], [labelName]: value },
+          value: total,
+        });
+      }
+      values.push({
+        metricName: bucket,
+        labels: { le: "+Inf", [labelName]: value },
+        value: s.count,
+      });
+      values.push({ metricName: `${this.name}_sum`, labels: { [labelName]: value }, value: s.sum });
+      values.push({
+        metricName: `${this.name}_count`,
+        labels: { [labelName]: value },
+        value: s.count,
+      });
+    }
+    const { name, help, type, aggregator } = this;
+    return Promise.resolve({ name, help, type, aggregator, values });
+  }
+
+  /** Forgets every observation. */
+  reset(): void {
+    this.#series.clear();
   }
 
   /**

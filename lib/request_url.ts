@@ -15,7 +15,6 @@
  */
 
 import { HttpError } from "./api/errors.ts";
-import { requestHeader } from "./api/request_header.ts";
 
 /** The 400 message for a `Host` header that is not a host and an optional port. */
 export const INVALID_HOST_MESSAGE = "Invalid Host header.";
@@ -58,7 +57,7 @@ export function isValidHost(host: string): boolean {
  * undefined when it is valid or absent (the runtime then names the server's own address).
  */
 export function hostError(req: Request): HttpError | undefined {
-  const host = requestHeader(req, "host");
+  const host = req.headers.get("host");
   if (host === null || isValidHost(host)) return undefined;
   return new HttpError(400, INVALID_HOST_MESSAGE);
 }

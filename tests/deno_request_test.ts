@@ -1,23 +1,14 @@
 /**
- * How the Deno adapter reads API requests for less, over real sockets: bodies Deno holds in full
- * are read at once (`heldBody` and `heldText`, installed by its `serve` for `readBody` and
- * `readUtf8`), and headers are read without making the request's `Headers` (`innerRequestHeader`,
- * for `requestHeader`). The requests are written by hand, byte by byte where a body is not UTF-8,
- * so that a body can come with its request or well after it.
+ * How API request bodies are read on Deno, over real sockets: `readBody` and `readUtf8` through
+ * the standard `Request` API, for a body sent with its request and one sent well after it, with
+ * the limit checked before anything is read. The requests are written by hand, byte by byte where
+ * a body is not UTF-8.
  */
 
 import assert from "node:assert/strict";
-import { heldBody, heldText, innerRequestHeader, serve } from "../lib/runtime/serve_deno.ts";
-import { requestHeader } from "../lib/api/request_header.ts";
+import { serve } from "../lib/runtime/serve_deno.ts";
 import { readBody, readUtf8 } from "../lib/api/body.ts";
 import { HttpError } from "../lib/api/errors.ts";
-
-/** What the handler saw of one request. */
-interface Seen {
-  held: string | undefined;
-  bodyUsed: boolean;
-  readAgain: string;
-}
 
 /** Serves `handle`, sends `parts` on one raw connection (`pauseMs` apart), returns the answer. */
 async function exchange(
@@ -49,70 +40,27 @@ async function exchange(
   }
 }
 
-/** A handler that records what `heldBody` gives and whether the body can be read after. */
-function recorder(seen: Seen[]) {
-  return async (req: Request) => {
-    const held = heldBody(req);
-    const entry: Seen = {
-      held: held && new TextDecoder().decode(held),
-      bodyUsed: req.bodyUsed,
-      readAgain: "",
-    };
-    seen.push(entry);
-    entry.readAgain = await req.text().then((text) => `read: ${text}`, (e) => e.constructor.name);
-    return new Response("done\n");
-  };
-}
-
-const post = (body: string) =>
-  `POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
-
-Deno.test("heldBody takes a body that came with its request, and marks it read", async () => {
-  const seen: Seen[] = [];
-  const body = '{"hello": "world"}';
-  const answer = await exchange(recorder(seen), [post(body) + body]);
-  assert.match(answer, /^HTTP\/1.1 200/);
-  assert.deepEqual(seen, [{ held: body, bodyUsed: true, readAgain: "TypeError" }]);
-});
-
-Deno.test("heldBody leaves a body still arriving to be read as it comes", async () => {
-  const seen: Seen[] = [];
-  const body = '{"late": true}';
-  const answer = await exchange(recorder(seen), [post(body), body], 200);
-  assert.match(answer, /^HTTP\/1.1 200/);
-  assert.deepEqual(seen, [{ held: undefined, bodyUsed: false, readAgain: `read: ${body}` }]);
-});
-
-Deno.test("heldBody takes nothing from a request without a body", async () => {
-  const seen: Seen[] = [];
-  await exchange(recorder(seen), ["GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"]);
-  assert.deepEqual(seen, [{ held: undefined, bodyUsed: false, readAgain: "read: " }]);
-});
-
 /**
  * A handler that reads each request's body with `read`, up to the limit in its `limit` query
- * parameter, and records how it came (at once or as a promise), what came (`show`n, or the
- * error), and whether the body was left unread.
+ * parameter, and records what came (`show`n, or the error) and whether the body was left unread.
  */
 function limitedReads<T>(
   results: string[],
-  read: (req: Request, maxBytes: number) => T | Promise<T>,
+  read: (req: Request, maxBytes: number) => Promise<T>,
   show: (value: T) => string,
 ) {
   return async (req: Request) => {
     const limit = Number(new URL(req.url).searchParams.get("limit"));
-    const reading = read(req, limit);
-    const kind = reading instanceof Promise ? "promise" : "at once";
-    const outcome = await Promise.resolve(reading).then(
+    const outcome = await read(req, limit).then(
       show,
       (error) => error instanceof HttpError ? `HttpError ${error.status}` : String(error),
     );
-    results.push(`${kind}: ${outcome}${req.bodyUsed ? "" : " (left unread)"}`);
+    results.push(`${outcome}${req.bodyUsed ? "" : " (left unread)"}`);
     return new Response("done\n");
   };
 }
 
-Deno.test("serve installs heldBody: readBody answers at once, and refuses a body over the limit unread", async () => {
+Deno.test("readBody reads a body sent with its request or after it, and refuses one over the limit unread", async () => {
   const results: string[] = [];
   const handle = limitedReads(results, readBody, (bytes) => new TextDecoder().decode(bytes));
   const body = "0123456789";
@@ -121,59 +69,12 @@ Deno.test("serve installs heldBody: readBody answers at once, and refuses a body
   await exchange(handle, [request(10) + body]);
   await exchange(handle, [request(9) + body]);
   await exchange(handle, [request(10), body], 200);
+  await exchange(handle, ["GET /x?limit=10 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"]);
   assert.deepEqual(results, [
-    "at once: 0123456789",
-    "promise: HttpError 413 (left unread)",
-    "promise: 0123456789",
-  ]);
-});
-
-Deno.test("innerRequestHeader answers what Headers.get does, without making the Headers", async () => {
-  const answers: unknown[] = [];
-  const kept: Request[] = [];
-  const handle = (req: Request) => {
-    const names = ["X-Thunder-Secret-Key", "x-thunder-secret-key", "X-Spaced", "X-Missing"];
-    answers.push(names.map((name) => innerRequestHeader(req, name)));
-    answers.push(names.map((name) => requestHeader(req, name))); // serve installed it
-    kept.push(req);
-    return new Response("done\n");
-  };
-  await exchange(handle, [
-    "GET /x HTTP/1.1\r\nHost: h\r\nX-Thunder-Secret-Key: one\r\nX-Spaced:  a b  \r\n" +
-    "x-thunder-secret-key: two\r\nConnection: close\r\n\r\n",
-  ]);
-  const expected = ["one, two", "one, two", "a b", null];
-  assert.deepEqual(answers, [expected, expected]);
-  // Deno keeps a request's headers readable after its answer only when the handler made them:
-  // these were never made, so the closed request cannot tell them any more.
-  assert.throws(() => kept[0].headers.get("X-Spaced"), /closed/);
-});
-
-Deno.test("innerRequestHeader asks the Headers of a request not from Deno.serve", () => {
-  const req = new Request("http://h/", { headers: [["X-A", "1"], ["x-a", "2"]] });
-  assert.equal(innerRequestHeader(req, "X-A"), "1, 2");
-  assert.equal(innerRequestHeader(req, "X-B"), null);
-});
-
-Deno.test("heldText takes, as text, a body that came with its request, and marks it read", async () => {
-  const seen: unknown[] = [];
-  const handle = async (req: Request) => {
-    const text = heldText(req);
-    const bodyUsed = req.bodyUsed;
-    const readAgain = await req.text().then((t) => `read: ${t}`, (e) => e.constructor.name);
-    seen.push({ text, bodyUsed, readAgain });
-    return new Response("done\n");
-  };
-  const body = '{"héllo": "wörld 😀"}';
-  const bytes = new TextEncoder().encode(body);
-  const head = (n: number) => `POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: ${n}\r\n\r\n`;
-  await exchange(handle, [concat(head(bytes.length), bytes)]);
-  await exchange(handle, [head(bytes.length), bytes], 200);
-  await exchange(handle, ["GET /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"]);
-  assert.deepEqual(seen, [
-    { text: body, bodyUsed: true, readAgain: "TypeError" },
-    { text: undefined, bodyUsed: false, readAgain: `read: ${body}` },
-    { text: "", bodyUsed: false, readAgain: "read: " },
+    "0123456789",
+    "HttpError 413 (left unread)",
+    "0123456789",
+    " (left unread)",
   ]);
 });
 
@@ -205,46 +106,29 @@ const UTF8_CASES: Record<string, number[]> = {
   "a four-byte character cut after three bytes": [0x22, 0xf0, 0x9f, 0x98, 0x22],
 };
 
-Deno.test("serve installs heldText: readUtf8 takes UTF-8 at once, and refuses what is not, as the strict decoder does", async () => {
+Deno.test("readUtf8 answers what the strict decoder does, for every body sent with its request", async () => {
   const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  const lossy = new TextDecoder("utf-8", { ignoreBOM: true });
   const got: Record<string, unknown> = {};
   const expected: Record<string, unknown> = {};
-  const deno: Record<string, unknown> = {};
   for (const [name, list] of Object.entries(UTF8_CASES)) {
     const bytes = new Uint8Array(list);
-    const handle = (req: Request) => {
-      const read = readUtf8(req, 1_000);
-      got[name] = read instanceof Promise ? "promise" : read;
+    const handle = async (req: Request) => {
+      got[name] = await readUtf8(req, 1_000);
       return new Response("done\n");
     };
     const head = `POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: ${bytes.length}\r\n\r\n`;
     await exchange(handle, [concat(head, bytes)]);
-    let decoded: string | null;
     try {
-      decoded = strict.decode(bytes);
+      expected[name] = strict.decode(bytes);
     } catch {
-      decoded = null;
+      expected[name] = null;
     }
-    expected[name] = decoded;
-    // What Deno hands over is the lossy decoder's text, which readUtf8 checks.
-    await exchange((req) => {
-      deno[name] = heldText(req);
-      return new Response("done\n");
-    }, [concat(head, bytes)]);
-    assert.equal(deno[name], lossy.decode(bytes), name);
   }
-  // The one kind of bytes that are not UTF-8 and cannot be told from a U+FFFD written, from the
-  // text and the length alone: it is taken as a U+FFFD written (see readUtf8).
-  const cut = "a four-byte character cut after three bytes";
-  assert.equal(expected[cut], null);
-  assert.equal(got[cut], '"\uFFFD"');
-  got[cut] = null;
   assert.deepEqual(got, expected);
   assert.equal(Object.values(expected).filter((text) => text === null).length, 8);
 });
 
-Deno.test("readUtf8: a body still arriving comes as a promise and is decoded strictly; limits hold", async () => {
+Deno.test("readUtf8: a body still arriving is decoded strictly; limits hold", async () => {
   const results: string[] = [];
   const handle = limitedReads(results, readUtf8, (text) => JSON.stringify(text));
   const cut = new Uint8Array([0x22, 0xf0, 0x9f, 0x98, 0x22]);
@@ -258,9 +142,9 @@ Deno.test("readUtf8: a body still arriving comes as a promise and is decoded str
     "Connection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
   ]);
   assert.deepEqual(results, [
-    "promise: null",
-    "promise: HttpError 413 (left unread)",
-    'promise: "0123456789"',
-    "promise: HttpError 413",
+    "null",
+    "HttpError 413 (left unread)",
+    '"0123456789"',
+    "HttpError 413",
   ]);
 });

@@ -25,7 +25,7 @@ Deno.test("PlainHistogram renders exactly what prom-client's Histogram renders",
     labelName: "kind",
     buckets: BUCKETS,
   });
-  plain.register(client, plainRegistry);
+  plain.register(plainRegistry);
   assert.equal(await plainRegistry.metrics(), await promRegistry.metrics());
   // Bounds themselves, values between and beyond them, zero, in both label values.
   const values = [...BUCKETS, 0, 2, 1e-9, 0.003, ...BUCKETS.map((b) => b * 1.0001)];

@@ -19,7 +19,6 @@ import { BrokerUnavailableError } from "../broker/broker.ts";
 import { MemoryBroker } from "../broker/memory.ts";
 import { timingSafeEqual } from "./auth.ts";
 import { readUtf8 } from "./body.ts";
-import { requestHeader } from "./request_header.ts";
 import { requestUrl } from "../request_url.ts";
 import {
   API_CORS_HEADERS,
@@ -118,7 +117,7 @@ export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiRespo
       return new Response(null, { status: 200, headers: API_CORS_HEADERS });
     }
     const app = hub.app(route.publicKey);
-    const given = requestHeader(req, "X-Thunder-Secret-Key");
+    const given = req.headers.get("X-Thunder-Secret-Key");
     if (!app || given === null || !timingSafeEqual(given, app.secret)) {
       throw new HttpError(401, WRONG_KEY_MESSAGE);
     }
@@ -143,12 +142,10 @@ export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiRespo
   function publish(
     req: Request,
     send: (payload: string) => number | Promise<number>,
-  ): Response | Promise<Response> {
-    const body = readUtf8(req, maxMessageSize);
-    if (!(body instanceof Promise)) return published(body, send);
-    // One promise job once the body is read: a payload refused, a broker that throws or one
-    // that answers at once are all answered in it.
-    return body.then((text) => published(text, send), errorAnswer);
+  ): Promise<Response> {
+    // A payload refused, a broker that throws or one that answers at once are all answered in
+    // the one promise job after the body is read.
+    return readUtf8(req, maxMessageSize).then((text) => published(text, send), errorAnswer);
   }
 
   /** Publishes a payload read (null: not UTF-8) and answers the count, or the error met. */
