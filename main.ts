@@ -22,13 +22,21 @@
  */
 
 export { type AppKeys, Thunderpush, type ThunderpushOptions } from "./lib/server.ts";
-export { App, Hub, type HubConnection } from "./lib/hub/hub.ts";
+export {
+  App,
+  Hub,
+  type HubCloseReason,
+  type HubConnection,
+  type HubOptions,
+} from "./lib/hub/hub.ts";
 export { Message } from "./lib/hub/message.ts";
 export { type ApiHandler, type ApiOptions, createApiHandler } from "./lib/api/handler.ts";
-export { SockjsServer, type SockjsServerOptions } from "./lib/sockjs/server.ts";
+export { SockjsServer } from "./lib/sockjs/server.ts";
+export type { SockjsServerOptions } from "./lib/sockjs/options.ts";
 export type { SessionHandler, SockjsConnection } from "./lib/sockjs/session.ts";
 export type { Handler, RequestContext, WebSocketLike } from "./lib/sockjs/socket.ts";
 export * from "./lib/sockjs/close_codes.ts";
+export * from "./lib/protocol/close_codes.ts";
 export { Logger, type LoggerOptions, type LogLevel } from "./lib/log.ts";
 export {
   type RunningServer,

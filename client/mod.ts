@@ -28,7 +28,7 @@
  * @module
  */
 
-import { isFinalCloseCode } from "../lib/sockjs/close_codes.ts";
+import { isFinalCloseCode } from "../lib/protocol/close_codes.ts";
 
 /**
  * The connection state: `"connecting"` until the server opened the session (and again while

@@ -18,16 +18,18 @@ import { ApiUrls, isApiPath, routeOf } from "./api/routes.ts";
 import { Metrics } from "./metrics.ts";
 import type { Message } from "./hub/message.ts";
 import { SessionState, type SockjsConnection } from "./sockjs/session.ts";
-import { errorResponse, HttpError } from "./api/errors.ts";
+import { errorResponse } from "./api/errors.ts";
+import { HttpError } from "./http/errors.ts";
 import { Logger } from "./log.ts";
 import { SockjsServer } from "./sockjs/server.ts";
 import type { RequestContext } from "./sockjs/socket.ts";
 import { type CloseReason, SHUTTING_DOWN } from "./sockjs/close_codes.ts";
+import { FORCED_LOGOUT } from "./protocol/close_codes.ts";
 import { type ConnectionContext, type Link, ThunderConnection } from "./protocol/connection.ts";
 import { serveAsset } from "./assets/handler.ts";
 import type { Broker } from "./broker/broker.ts";
 import { MemoryBroker } from "./broker/memory.ts";
-import { hostError, requestUrl, targetUrl } from "./request_url.ts";
+import { hostError, requestUrl, targetUrl } from "./http/request_url.ts";
 
 /** A key pair: the public key browsers use and the secret the HTTP API expects. */
 export interface AppKeys {
@@ -123,7 +125,7 @@ export class Thunderpush {
   /** Creates a server for the given applications. */
   constructor(options: ThunderpushOptions) {
     this.log = options.logger ?? Logger.silent();
-    this.hub = new Hub(options.apps);
+    this.hub = new Hub(options.apps, { logoutReason: FORCED_LOGOUT });
     const maxMessageSize = options.maxMessageSize ?? 65_536;
     this.broker = options.broker?.(this.hub) ?? new MemoryBroker();
     this.#api = createApiResponder(this.hub, { maxMessageSize, broker: this.broker });

@@ -10,6 +10,7 @@ import { MemoryBroker } from "../lib/broker/memory.ts";
 import { type App, Hub, type HubConnection } from "../lib/hub/hub.ts";
 import type { Message } from "../lib/hub/message.ts";
 import type { CloseReason } from "../lib/sockjs/close_codes.ts";
+import { FORCED_LOGOUT } from "../lib/protocol/close_codes.ts";
 
 const CORS = {
   "access-control-allow-origin": "*",
@@ -31,7 +32,7 @@ class Recorder implements HubConnection {
 }
 
 function setup(maxMessageSize?: number) {
-  const hub = new Hub([{ publicKey: "foo", secret: "bar" }]);
+  const hub = new Hub([{ publicKey: "foo", secret: "bar" }], { logoutReason: FORCED_LOGOUT });
   const app = hub.app("foo") as App;
   const api = createApiHandler(hub, maxMessageSize ? { maxMessageSize } : {});
   const call = async (

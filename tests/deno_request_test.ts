@@ -7,8 +7,8 @@
 
 import assert from "node:assert/strict";
 import { serve } from "../lib/runtime/serve_deno.ts";
-import { readBody, readUtf8 } from "../lib/api/body.ts";
-import { HttpError } from "../lib/api/errors.ts";
+import { readBody, readUtf8 } from "../lib/http/body.ts";
+import { HttpError } from "../lib/http/errors.ts";
 
 /** Serves `handle`, sends `parts` on one raw connection (`pauseMs` apart), returns the answer. */
 async function exchange(

@@ -1,8 +1,8 @@
 /** SockJS frames and the JSON helpers. */
 
 import assert from "node:assert/strict";
-import { asciiJson, closeFrame, escapeNonAscii, messageFrame } from "../lib/sockjs/frames.ts";
-import { isJsonText, pyJson, scanJsonText } from "../lib/api/json.ts";
+import { closeFrame, messageFrame } from "../lib/sockjs/frames.ts";
+import { asciiJson, escapeNonAscii, isJsonText, pyJson, scanJsonText } from "../lib/json.ts";
 import { parseClientFrame } from "../lib/sockjs/transports/websocket.ts";
 import { timingSafeEqual } from "../lib/api/auth.ts";
 

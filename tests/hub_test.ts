@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { App, Hub, type HubConnection } from "../lib/hub/hub.ts";
 import type { Message } from "../lib/hub/message.ts";
 import type { CloseReason } from "../lib/sockjs/close_codes.ts";
+import { FORCED_LOGOUT } from "../lib/protocol/close_codes.ts";
 
 let next = 0;
 class Dummy implements HubConnection {
@@ -18,7 +19,7 @@ class Dummy implements HubConnection {
   }
 }
 
-const messenger = () => new App("apikey", "apisecret");
+const messenger = () => new App("apikey", "apisecret", FORCED_LOGOUT);
 
 Deno.test("MessengerTestCase.test_is_online: offline, online after register, offline after", () => {
   const app = messenger();
@@ -151,6 +152,18 @@ Deno.test("App.logout() closes every connection with 9002 and unregisters them",
   assert.equal(app.logout("same"), 4);
   assert.deepEqual(conns.map((c) => c.closedWith?.code), [9002, 9002, 9002, 9002]);
   assert.deepEqual([app.userCount, app.connectionCount, app.channelCount], [0, 0, 0]);
+});
+
+Deno.test("App.logout() closes with the hub's logoutReason, SockJS's 3000 by default", () => {
+  const hub = new Hub([{ publicKey: "k1", secret: "s1" }]);
+  const told = new Hub([{ publicKey: "k1", secret: "s1" }], { logoutReason: FORCED_LOGOUT });
+  const closed = [hub, told].map((h) => {
+    const conn = new Dummy("u");
+    h.app("k1")!.register(conn);
+    h.app("k1")!.logout("u");
+    return conn.closedWith?.code;
+  });
+  assert.deepEqual(closed, [3000, 9002]);
 });
 
 Deno.test("App.channelUsers() lists each user once, in order of first subscription", () => {

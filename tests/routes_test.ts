@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ApiUrls, plainPathname, routeOf } from "../lib/api/routes.ts";
-import { HttpError } from "../lib/api/errors.ts";
+import { HttpError } from "../lib/http/errors.ts";
 
 const HOSTS = [
   "127.0.0.1:8080",

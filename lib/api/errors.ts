@@ -1,10 +1,11 @@
 /**
- * One error type for the HTTP API and the one place that turns errors into responses.
+ * The one place that turns the HTTP API's errors (`HttpError`) into responses.
  *
  * @module
  */
 
-import { pyJson } from "./json.ts";
+import type { HttpError } from "../http/errors.ts";
+import { pyJson } from "../json.ts";
 import { type HeaderPairs, textResponse } from "./responses.ts";
 
 /** The CORS headers on every API answer (as in the original Thunderpush). */
@@ -13,22 +14,6 @@ export const API_CORS_HEADERS: Readonly<Record<string, string>> = {
   "Access-Control-Allow-Headers": "X-Thunder-Secret-Key",
   "Access-Control-Allow-Methods": "GET, POST, DELETE",
 };
-
-/** An error with the HTTP status and message the client gets. */
-export class HttpError extends Error {
-  /** The HTTP status code. */
-  readonly status: number;
-  /** Extra response headers (e.g. `Allow` on 405). */
-  readonly headers: Readonly<Record<string, string>>;
-
-  /** Creates an error answered with `status` and `{"message": message, "status": status}`. */
-  constructor(status: number, message: string, headers: Record<string, string> = {}) {
-    super(message);
-    this.name = "HttpError";
-    this.status = status;
-    this.headers = headers;
-  }
-}
 
 /** The wrong key or secret: 401. */
 export const WRONG_KEY_MESSAGE = "Wrong API key/secret.";

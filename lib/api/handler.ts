@@ -18,18 +18,18 @@ import type { Broker } from "../broker/broker.ts";
 import { BrokerUnavailableError } from "../broker/broker.ts";
 import { MemoryBroker } from "../broker/memory.ts";
 import { timingSafeEqual } from "./auth.ts";
-import { readUtf8 } from "./body.ts";
-import { requestUrl } from "../request_url.ts";
+import { readUtf8 } from "../http/body.ts";
+import { HttpError } from "../http/errors.ts";
+import { requestUrl } from "../http/request_url.ts";
 import {
   API_CORS_HEADERS,
   errorResponse,
-  HttpError,
   INVALID_JSON_MESSAGE,
   jsonResponse,
   jsonTextResponse,
   WRONG_KEY_MESSAGE,
 } from "./errors.ts";
-import { isJsonText, pyJson } from "./json.ts";
+import { isJsonText, pyJson } from "../json.ts";
 import { ALLOWED_METHODS, type ApiRoute, isAllowedMethod, routeOf } from "./routes.ts";
 
 /** Settings of the HTTP API. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { HttpError } from "./errors.ts";
+import { HttpError } from "../http/errors.ts";
 
 /** Which endpoint a path names. */
 export type ApiRoute =

@@ -8,8 +8,6 @@
  * @module
  */
 
-import type { CloseReason } from "../sockjs/close_codes.ts";
-import { FORCED_LOGOUT } from "../sockjs/close_codes.ts";
 import { Message } from "./message.ts";
 import { Outbox, type Run } from "./outbox.ts";
 import {
@@ -22,6 +20,20 @@ import {
   removeItem,
 } from "./one_or_more.ts";
 
+/**
+ * Why a connection is closed: a code and its reason text, as the transport sends them (the shape
+ * of SockJS's `CloseReason`; the hub knows no codes of its own).
+ */
+export interface HubCloseReason {
+  /** The numeric code. */
+  readonly code: number;
+  /** The human-readable reason. */
+  readonly reason: string;
+}
+
+/** What `App.logout()` closes with unless the hub is told otherwise: SockJS's "Go away!". */
+const DEFAULT_LOGOUT: HubCloseReason = { code: 3000, reason: "Go away!" };
+
 /** A connection as the hub sees it: a user id and a way to deliver and to close. */
 export interface HubConnection {
   /** The user id the client asserted in CONNECT. */
@@ -29,7 +41,7 @@ export interface HubConnection {
   /** Delivers one push, or several pushes in a row (one frame). */
   deliver(message: Message): void;
   /** Closes the connection with a close frame. */
-  close(reason: CloseReason): void;
+  close(reason: HubCloseReason): void;
   /** Whether the connection's session is still open (for invariant checks). */
   readonly isOpen?: boolean;
   /**
@@ -80,11 +92,16 @@ export class App {
   #connectionCount = 0;
   #observer: AppObserver | null = null;
   #outbox = new Outbox((run) => this.#deliverRun(run));
+  #logoutReason: HubCloseReason;
 
-  /** Creates an empty application index. */
-  constructor(publicKey: string, secret: string) {
+  /**
+   * Creates an empty application index; `logout()` closes connections with `logoutReason`
+   * (Thunderpush's server passes 9002, `FORCED_LOGOUT`).
+   */
+  constructor(publicKey: string, secret: string, logoutReason: HubCloseReason = DEFAULT_LOGOUT) {
     this.publicKey = publicKey;
     this.secret = secret;
+    this.#logoutReason = logoutReason;
   }
 
   /** Sets (or clears) the observer of this index. */
@@ -279,7 +296,10 @@ export class App {
     this.#outbox.flush();
   }
 
-  /** Closes every connection of a user with code 9002. Returns how many were closed. */
+  /**
+   * Closes every connection of a user with the application's logout reason (9002 in a Thunderpush
+   * server). Returns how many were closed.
+   */
   logout(userId: string): number {
     const conns = this.#users.get(userId);
     if (conns === undefined) return 0;
@@ -287,13 +307,13 @@ export class App {
     const targets = [...itemSet(conns)];
     for (const conn of targets) {
       this.unregister(conn);
-      conn.close(FORCED_LOGOUT);
+      conn.close(this.#logoutReason);
     }
     return targets.length;
   }
 
   /** Closes every connection of this application with `reason`. */
-  closeAll(reason: CloseReason): void {
+  closeAll(reason: HubCloseReason): void {
     this.flush();
     for (const conn of [...this.connections()]) {
       this.unregister(conn);
@@ -338,19 +358,30 @@ function deliverAll(conns: ReadonlySet<HubConnection>, message: Message): void {
   for (const conn of conns) conn.deliver(message);
 }
 
+/** Settings of a hub. */
+export interface HubOptions {
+  /** What `App.logout()` closes connections with (default: SockJS's 3000 "Go away!"). */
+  readonly logoutReason?: HubCloseReason;
+}
+
 /** Every application the server serves, by public key. */
 export class Hub {
   #apps = new Map<string, App>();
+  #options: HubOptions;
 
   /** Creates a hub serving the given key pairs. */
-  constructor(apps: Iterable<{ publicKey: string; secret: string }> = []) {
+  constructor(
+    apps: Iterable<{ publicKey: string; secret: string }> = [],
+    options: HubOptions = {},
+  ) {
+    this.#options = options;
     for (const { publicKey, secret } of apps) this.add(publicKey, secret);
   }
 
   /** Adds an application. Throws when the public key is taken. */
   add(publicKey: string, secret: string): App {
     if (this.#apps.has(publicKey)) throw new Error(`Duplicate public key: ${publicKey}`);
-    const app = new App(publicKey, secret);
+    const app = new App(publicKey, secret, this.#options.logoutReason);
     this.#apps.set(publicKey, app);
     return app;
   }

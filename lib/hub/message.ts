@@ -4,7 +4,7 @@
  * @module
  */
 
-import { asciiJson } from "../sockjs/frames.ts";
+import { asciiJson } from "../json.ts";
 
 /**
  * One push, or several pushes to the same target in a row, ready for the wire: `elements` are the

@@ -7,13 +7,8 @@
 import type { App, Hub, HubConnection } from "../hub/hub.ts";
 import type { Message } from "../hub/message.ts";
 import type { OneOrMore } from "../hub/one_or_more.ts";
-import type { CloseReason } from "../sockjs/close_codes.ts";
-import {
-  INVALID_API_KEY,
-  INVALID_USER_ID,
-  NOT_CONNECTED,
-  TOO_MANY_COMMANDS,
-} from "../sockjs/close_codes.ts";
+import { type CloseReason, TOO_MANY_COMMANDS } from "../sockjs/close_codes.ts";
+import { INVALID_API_KEY, INVALID_USER_ID, NOT_CONNECTED } from "./close_codes.ts";
 import type { Logger } from "../log.ts";
 import { isValidChannel, isValidUserId, parseCommand } from "./commands.ts";
 

@@ -1,6 +1,6 @@
 /**
- * The catalogue of close codes a SockJS session can end with, shared by the server and the
- * clients. Codes 9000-9003 belong to the Thunderpush protocol: clients do not reconnect after them.
+ * The catalogue of close codes a SockJS session can end with (the SockJS and WebSocket ones; the
+ * Thunderpush codes 9000-9003 are in `../protocol/close_codes.ts`).
  *
  * @module
  */
@@ -51,29 +51,3 @@ export const SERVER_FULL: CloseReason = { code: 1013, reason: "Server is full." 
  * session is closed, every other goes on. WebSocket's "internal error" code.
  */
 export const INTERNAL_ERROR: CloseReason = { code: 1011, reason: "Internal server error." };
-
-/** Thunderpush: CONNECT named a public key the server does not know. */
-export const INVALID_API_KEY: CloseReason = { code: 9000, reason: "Invalid API key." };
-
-/** Thunderpush: SUBSCRIBE or UNSUBSCRIBE before a successful CONNECT. */
-export const NOT_CONNECTED: CloseReason = {
-  code: 9001,
-  reason: "Subscribing before connecting.",
-};
-
-/** Thunderpush: the application logged the user out (DELETE on the user). */
-export const FORCED_LOGOUT: CloseReason = {
-  code: 9002,
-  reason: "Server closed the connection (intentionally).",
-};
-
-/**
- * Thunderpush: CONNECT with a user id the HTTP API could never reach (empty, `.` or `..`, with a
- * lone surrogate) or longer than the server's `maxIdLength`.
- */
-export const INVALID_USER_ID: CloseReason = { code: 9003, reason: "Invalid user id." };
-
-/** Whether a close code tells Thunderpush clients not to reconnect (9000-9003). */
-export function isFinalCloseCode(code: number): boolean {
-  return code >= 9000 && code <= 9003;
-}

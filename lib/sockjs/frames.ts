@@ -4,47 +4,18 @@
  * The wire format of the SockJS protocol: `o` opens a session, `h` is a heartbeat, `a[...]` carries
  * an array of messages and `c[code,"reason"]` closes the session. Message text is JSON with every
  * character outside printable ASCII written as `\uXXXX`, so the frames survive any proxy and every
- * range the SockJS protocol asks to escape is covered.
+ * range the SockJS protocol asks to escape is covered (see `asciiJson` in `../json.ts`).
  *
  * @module
  */
+
+import { asciiJson, escapeUnit } from "../json.ts";
 
 /** The open frame, the first frame of every session. */
 export const OPEN_FRAME = "o";
 
 /** The heartbeat frame, sent while a session is idle so that proxies keep the connection. */
 export const HEARTBEAT_FRAME = "h";
-
-// Every UTF-16 code unit from DEL upwards: non-ASCII, lone and paired surrogates included.
-const NON_ASCII = /[\u007f-\uffff]/g;
-
-function escapeUnit(ch: string): string {
-  return "\\u" + ch.charCodeAt(0).toString(16).padStart(4, "0");
-}
-
-/**
- * Serializes a value as compact JSON with every non-ASCII code unit escaped as `\uXXXX`.
- *
- * Astral characters come out as surrogate pairs, `/` is not escaped. This is the encoding of the
- * original Thunderpush (Python's `ensure_ascii`) and a superset of what SockJS requires.
- *
- * @example
- * ```ts
- * import { asciiJson } from "./frames.ts";
- * asciiJson({ payload: "é" }); // '{"payload":"\\u00e9"}'
- * ```
- */
-export function asciiJson(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) throw new TypeError("Cannot encode value as JSON");
-  return escapeNonAscii(text);
-}
-
-/** Escapes every non-ASCII code unit of an already serialized JSON text as `\uXXXX`. */
-export function escapeNonAscii(json: string): string {
-  NON_ASCII.lastIndex = 0;
-  return NON_ASCII.test(json) ? json.replace(NON_ASCII, escapeUnit) : json;
-}
 
 // What a JavaScript string literal written into a page must not hold as it is: `<` and `>`
 // (`</script>` ends the element, `<!--` changes how the HTML parser reads the rest), `&`, and

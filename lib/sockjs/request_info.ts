@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { TransportRequest } from "./routes.ts";
+import type { TransportRequest } from "./transport.ts";
 import type { SessionRequestInfo } from "./session.ts";
 
 /**

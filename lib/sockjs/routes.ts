@@ -5,8 +5,7 @@
  * @module
  */
 
-import type { RequestContext } from "./socket.ts";
-import type { SockjsServer } from "./server.ts";
+import type { TransportHandler } from "./transport.ts";
 import { greeting, info, infoPreflight } from "./transports/info.ts";
 import { websocket } from "./transports/websocket.ts";
 import { rawWebsocket } from "./transports/raw_websocket.ts";
@@ -16,23 +15,6 @@ import { eventsource } from "./transports/eventsource.ts";
 import { htmlfile } from "./transports/htmlfile.ts";
 import { jsonp } from "./transports/jsonp.ts";
 import { iframe } from "./transports/iframe.ts";
-
-/** A request on its way to a transport. */
-export interface TransportRequest {
-  /** The request. */
-  readonly req: Request;
-  /** Its parsed URL. */
-  readonly url: URL;
-  /** What the runtime adapter says about it. */
-  readonly ctx: RequestContext;
-  /** The server that routed it. */
-  readonly server: SockjsServer;
-  /** The session id from the path; empty for endpoints without one. */
-  readonly sessionId: string;
-}
-
-/** A transport's handler for one method. */
-export type TransportHandler = (t: TransportRequest) => Response | Promise<Response>;
 
 /** One row of the route table. */
 export interface Route {

@@ -24,56 +24,15 @@ import {
   type SockjsConnection,
 } from "./session.ts";
 import { Heartbeats } from "./heartbeats.ts";
-import { ROUTES, type TransportRequest } from "./routes.ts";
+import { ROUTES } from "./routes.ts";
+import type { ResolvedSockjsOptions, SockjsServerOptions } from "./options.ts";
+import type { TransportRequest, TransportServer } from "./transport.ts";
 import { notFound, textResponse } from "./http.ts";
-import { requestUrl } from "../request_url.ts";
-import { HttpError } from "../api/errors.ts";
-
-/** Settings of a SockJS server; every field but `prefix` has the SockJS default. */
-export interface SockjsServerOptions {
-  /** Path prefix of the endpoints, without a trailing slash (e.g. `/connect`). */
-  readonly prefix: string;
-  /** Milliseconds between heartbeats (default 25,000). */
-  readonly heartbeatDelay?: number;
-  /** Milliseconds a session without a receiver lives on (default 5,000). */
-  readonly disconnectDelay?: number;
-  /** Bytes a streaming response carries before it ends and the client reconnects (128 KiB). */
-  readonly responseLimit?: number;
-  /** Whether the WebSocket transports are enabled (default true). */
-  readonly websocket?: boolean;
-  /** Whether `/info` says `cookie_needed` and responses set `JSESSIONID` (default false). */
-  readonly jsessionid?: boolean;
-  /** Where the iframe page loads the SockJS client from. */
-  readonly sockjsUrl?: string;
-  /** Largest client frame in bytes; larger frames close the session (default 65,536). */
-  readonly maxMessageSize?: number;
-  /** Most messages queued for a session without a receiver (default 1,000). */
-  readonly maxQueuedMessages?: number;
-  /**
-   * Most bytes written to a client and not yet sent (a slow or stalled reader) before its
-   * session is closed with `c[1008,"Send buffer full."]` (default 1 MiB).
-   */
-  readonly maxBufferedBytes?: number;
-  /**
-   * Most open sessions; a session opened past it is closed at once with
-   * `c[1013,"Server is full."]` (default 50,000).
-   */
-  readonly maxConnections?: number;
-  /** Called with every frame in and out, for debug logging. */
-  readonly trace?: ((direction: "<" | ">", sessionId: string, frame: string) => void) | null;
-  /**
-   * Called with what an application's `data` or `close` listener threw; the connection is closed
-   * with `c[1011,"Internal server error."]` and every other one goes on (default: written to the
-   * console).
-   */
-  readonly onError?: (conn: SockjsConnection, error: unknown) => void;
-}
-
-/** The resolved settings of a SockJS server. */
-export type ResolvedSockjsOptions = Required<SockjsServerOptions>;
+import { requestUrl } from "../http/request_url.ts";
+import { HttpError } from "../http/errors.ts";
 
 /** Serves the SockJS protocol under one prefix. */
-export class SockjsServer {
+export class SockjsServer implements TransportServer {
   /** The resolved settings. */
   readonly options: ResolvedSockjsOptions;
   #sessions = new Map<string, Session>();

@@ -10,7 +10,8 @@
  * @module
  */
 
-import { asciiJson, closeFrame, HEARTBEAT_FRAME, messageFrame, OPEN_FRAME } from "./frames.ts";
+import { asciiJson } from "../json.ts";
+import { closeFrame, HEARTBEAT_FRAME, messageFrame, OPEN_FRAME } from "./frames.ts";
 import {
   ANOTHER_CONNECTION,
   type CloseReason,

@@ -11,7 +11,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { isJsonText, scanJsonText } from "../../lib/api/json.ts";
+import { isJsonText, scanJsonText } from "../../lib/json.ts";
 import { decodeSegment, matchRoute } from "../../lib/api/routes.ts";
 import { ensureNpmBuild } from "../helpers/node_target.ts";
 import { KEY, type Runtime, SECRET, startCli } from "../helpers/target.ts";

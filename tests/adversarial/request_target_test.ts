@@ -15,8 +15,8 @@ import { ensureNpmBuild } from "../helpers/node_target.ts";
 import { Hub } from "../../lib/hub/hub.ts";
 import { createApiHandler } from "../../lib/api/handler.ts";
 import { SockjsServer } from "../../lib/sockjs/server.ts";
-import type { HttpError } from "../../lib/api/errors.ts";
-import { isValidHost, targetUrl } from "../../lib/request_url.ts";
+import type { HttpError } from "../../lib/http/errors.ts";
+import { isValidHost, targetUrl } from "../../lib/http/request_url.ts";
 
 /** A response as read off the socket. */
 interface RawResponse {

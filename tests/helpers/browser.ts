@@ -58,7 +58,7 @@ const JS = "text/javascript; charset=utf-8";
 
 /** Files the asset server may hand out (the ESM client), by URL path; served transpiled. */
 function allowed(path: string): boolean {
-  return /^\/client\/[a-z_]+\.ts$/.test(path) || path === "/lib/sockjs/close_codes.ts";
+  return /^\/client\/[a-z_]+\.ts$/.test(path) || path === "/lib/protocol/close_codes.ts";
 }
 
 function transpile(source: string): string {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { TransportRequest } from "../routes.ts";
+import type { TransportRequest } from "../transport.ts";
 import { textResponse } from "../http.ts";
 
 const CALLBACK = /^[a-zA-Z0-9_.-]{1,32}$/;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { TransportRequest } from "../routes.ts";
+import type { TransportRequest } from "../transport.ts";
 import { receive } from "./http_receiver.ts";
 
 // Characters that would end or corrupt an event line are percent-escaped, `%` itself too.

@@ -7,7 +7,7 @@
  */
 
 import { requestInfo } from "../request_info.ts";
-import type { TransportRequest } from "../routes.ts";
+import type { TransportRequest } from "../transport.ts";
 import type { Receiver, Session } from "../session.ts";
 import { INTERRUPTED, SEND_BUFFER_FULL } from "../close_codes.ts";
 import { corsHeaders, NO_CACHE, textResponse } from "../http.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { TransportRequest } from "../routes.ts";
+import type { TransportRequest } from "../transport.ts";
 import { cacheForAYear, textResponse } from "../http.ts";
 
 /** Text as an HTML attribute value: `&`, `"`, `'`, `<` and `>` as character references. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { TransportRequest } from "../routes.ts";
+import type { TransportRequest } from "../transport.ts";
 import { cacheForAYear, corsHeaders, NO_CACHE, preflightResponse, textResponse } from "../http.ts";
 
 /** `Welcome to SockJS!`, the answer on the prefix itself. */

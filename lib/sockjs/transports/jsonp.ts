@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { TransportRequest } from "../routes.ts";
+import type { TransportRequest } from "../transport.ts";
 import { callbackParam } from "./callback.ts";
 import { receive } from "./http_receiver.ts";
 import { scriptString } from "../frames.ts";

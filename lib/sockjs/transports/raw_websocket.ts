@@ -6,7 +6,7 @@
  */
 
 import { requestInfo } from "../request_info.ts";
-import type { TransportRequest } from "../routes.ts";
+import type { TransportRequest } from "../transport.ts";
 import type {
   SessionEvents,
   SessionHandler,

@@ -5,10 +5,10 @@
  * @module
  */
 
-import type { TransportRequest } from "../routes.ts";
+import type { TransportRequest } from "../transport.ts";
 import { notFound, textResponse } from "../http.ts";
-import { readBody } from "../../api/body.ts";
-import { HttpError } from "../../api/errors.ts";
+import { readBody } from "../../http/body.ts";
+import { HttpError } from "../../http/errors.ts";
 import { findSession, parseSendBody, transportHeaders } from "./http_receiver.ts";
 
 const decoder = new TextDecoder();

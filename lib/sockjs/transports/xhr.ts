@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { TransportRequest } from "../routes.ts";
+import type { TransportRequest } from "../transport.ts";
 import { preflightResponse } from "../http.ts";
 import { cookieHeader, receive } from "./http_receiver.ts";
 

@@ -1,11 +1,42 @@
 /**
- * JSON as the original Thunderpush spoke it: response bodies in Python's default style and request
- * bodies validated the way Python's JSON decoder accepts them.
+ * The JSON dialects of the server: ASCII-only JSON (SockJS frames and pushes), response bodies in
+ * Python's default style, and request bodies validated the way Python's JSON decoder accepts them,
+ * as the original Thunderpush spoke them. Imports nothing, so every layer may use it.
  *
  * @module
  */
 
-import { asciiJson } from "../sockjs/frames.ts";
+// Every UTF-16 code unit from DEL upwards: non-ASCII, lone and paired surrogates included.
+const NON_ASCII = /[\u007f-\uffff]/g;
+
+/** One UTF-16 code unit as a JSON (and JavaScript) escape: `é` -> `\\u00e9`. */
+export function escapeUnit(ch: string): string {
+  return "\\u" + ch.charCodeAt(0).toString(16).padStart(4, "0");
+}
+
+/**
+ * Serializes a value as compact JSON with every non-ASCII code unit escaped as `\uXXXX`.
+ *
+ * Astral characters come out as surrogate pairs, `/` is not escaped. This is the encoding of the
+ * original Thunderpush (Python's `ensure_ascii`) and a superset of what SockJS requires.
+ *
+ * @example
+ * ```ts
+ * import { asciiJson } from "./json.ts";
+ * asciiJson({ payload: "é" }); // '{"payload":"\\u00e9"}'
+ * ```
+ */
+export function asciiJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined) throw new TypeError("Cannot encode value as JSON");
+  return escapeNonAscii(text);
+}
+
+/** Escapes every non-ASCII code unit of an already serialized JSON text as `\uXXXX`. */
+export function escapeNonAscii(json: string): string {
+  NON_ASCII.lastIndex = 0;
+  return NON_ASCII.test(json) ? json.replace(NON_ASCII, escapeUnit) : json;
+}
 
 /** A value `pyJson` can encode. */
 export type PyJsonValue =

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { HttpError } from "./api/errors.ts";
+import { HttpError } from "./errors.ts";
 
 /** The 400 message for a `Host` header that is not a host and an optional port. */
 export const INVALID_HOST_MESSAGE = "Invalid Host header.";
