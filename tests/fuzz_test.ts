@@ -18,7 +18,8 @@ import fc from "fast-check";
 import { Thunderpush } from "../lib/server.ts";
 import { RedisBroker } from "../lib/broker/redis.ts";
 import { serve } from "../lib/runtime/serve_deno.ts";
-import * as CLOSE from "../lib/sockjs/close_codes.ts";
+import * as SOCKJS_CLOSE from "../lib/sockjs/close_codes.ts";
+import * as THUNDER_CLOSE from "../lib/protocol/close_codes.ts";
 import { assertHubEmpty, assertHubInvariants } from "./helpers/invariants.ts";
 import { SockjsWs } from "./helpers/sockjs_ws.ts";
 import { eventually, startCli } from "./helpers/target.ts";
@@ -33,12 +34,12 @@ const MAX_MESSAGE = 2_048;
 
 const API_STATUSES = new Set([200, 204, 400, 401, 404, 405, 413, 503]);
 /**
- * Every documented SockJS close code (the catalogue of lib/sockjs/close_codes.ts) but 1011: an
- * internal error is a bug, whatever the input.
+ * Every documented close code (the catalogues of lib/sockjs/close_codes.ts and
+ * lib/protocol/close_codes.ts) but 1011: an internal error is a bug, whatever the input.
  */
 const CLOSE_CODES = new Set(
-  Object.values(CLOSE).flatMap((v) =>
-    typeof v === "object" && v !== null && "code" in v && v !== CLOSE.INTERNAL_ERROR
+  [...Object.values(SOCKJS_CLOSE), ...Object.values(THUNDER_CLOSE)].flatMap((v) =>
+    typeof v === "object" && v !== null && "code" in v && v !== SOCKJS_CLOSE.INTERNAL_ERROR
       ? [(v as { code: number }).code]
       : []
   ),
