@@ -1,7 +1,6 @@
 /**
- * The API's answers as the standard builder makes them: a 200 answer made once is cloned for the
- * next one with the same text and headers, and every answer handed out is a `Response` of its
- * own, whatever a handler does to another.
+ * The API's answers: every answer handed out is a `Response` of its own, whatever a handler does
+ * to another, with the status, headers and text it was made from.
  */
 
 import assert from "node:assert/strict";
@@ -37,7 +36,7 @@ Deno.test("textResponse: answers alike are separate Responses, untouched by what
   assert.equal(first.bodyUsed, true);
   assert.equal(second.bodyUsed, false);
   assert.deepEqual(await parts(second), expected('{"count": 1}\n'));
-  // The one kept to clone was not changed by either.
+  // A later one is not changed by either.
   assert.deepEqual(
     await parts(textResponse(200, '{"count": 1}\n', HEADERS)),
     expected('{"count": 1}\n'),

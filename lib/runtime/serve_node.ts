@@ -117,7 +117,10 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
       inFlight--;
       if (inFlight === 0) whenIdle?.();
     });
-    const ctx: RequestContext = { remoteAddress: remoteAddress(req), upgradeWebSocket: notAnUpgrade };
+    const ctx: RequestContext = {
+      remoteAddress: remoteAddress(req),
+      upgradeWebSocket: notAnUpgrade,
+    };
     call(toRequest(req, res), ctx)
       .then((response) => write(req, res, response, false))
       .catch((error) => {
