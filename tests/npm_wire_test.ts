@@ -5,7 +5,7 @@
  * (`content-length` or chunked) byte for byte. Header names are compared without case and in no
  * order (no client can tell), `date`, `Connection` and `Keep-Alive` are left out (Node says
  * `keep-alive` where Deno says nothing), and the values of `Expires` and the `/info` entropy are
- * masked. The differences that remain are spelled out below, as in docs/npm.md.
+ * masked. The differences that remain are spelled out below, as in docs/runtimes.md.
  */
 
 import assert from "node:assert/strict";

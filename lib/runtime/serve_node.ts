@@ -75,73 +75,57 @@ function createNodeServer(
   return server;
 }
 
-/** Serves `handler` with `node:http`, `srvx` and `ws`. Resolves once the server listens. */
-export function serve(handler: ServeHandler, options: ServeOptions = {}): Promise<RunningServer> {
-  const handshake = createHandshaker(options.maxMessageSize);
-  let inFlight = 0;
-  let closing = false;
-  let whenIdle: (() => void) | null = null;
-
-  const onError = (error: unknown) => options.onError?.(error);
-
+/** How both request paths answer: the handler called, its answer written. */
+interface Answerer {
   /** Calls the handler; a throw becomes a 500, as with `Deno.serve`. */
-  const call = async (request: Request, ctx: RequestContext): Promise<Response> => {
-    try {
-      return await handler(request, ctx);
-    } catch (error) {
-      onError(error);
-      return new Response(INTERNAL_ERROR, { status: 500 });
-    }
-  };
-
-  const write = async (
+  call(request: Request, ctx: RequestContext): Promise<Response>;
+  /** Writes an answer; `close` (or a closing server) ends the connection after it. */
+  write(
     req: IncomingMessage,
     res: ServerResponse,
     response: Response,
     close: boolean,
-  ): Promise<void> => {
-    // As Deno: a request whose body has not all arrived ends its connection.
-    const last = close || closing || !req.complete;
-    try {
-      await sendResponse(res, response, last);
-    } catch (error) { // e.g. a header value Node refuses to write
-      onError(error);
-      if (res.headersSent) return void res.destroy();
-      await sendResponse(res, new Response(INTERNAL_ERROR, { status: 500 }), last);
-    }
-  };
+  ): Promise<void>;
+}
 
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    inFlight++;
-    res.once("close", () => {
-      inFlight--;
-      if (inFlight === 0) whenIdle?.();
-    });
-    const ctx: RequestContext = {
-      remoteAddress: remoteAddress(req),
-      upgradeWebSocket: notAnUpgrade,
-    };
-    call(toRequest(req, res), ctx)
-      .then((response) => write(req, res, response, false))
-      .catch((error) => {
+function answerer(
+  handler: ServeHandler,
+  onError: (error: unknown) => void,
+  closing: () => boolean,
+): Answerer {
+  return {
+    async call(request, ctx) {
+      try {
+        return await handler(request, ctx);
+      } catch (error) {
         onError(error);
-        res.destroy();
-      });
+        return new Response(INTERNAL_ERROR, { status: 500 });
+      }
+    },
+    async write(req, res, response, close) {
+      // As Deno: a request whose body has not all arrived ends its connection.
+      const last = close || closing() || !req.complete;
+      try {
+        await sendResponse(res, response, last);
+      } catch (error) { // e.g. a header value Node refuses to write
+        onError(error);
+        if (res.headersSent) return void res.destroy();
+        await sendResponse(res, new Response(INTERNAL_ERROR, { status: 500 }), last);
+      }
+    },
   };
-  const server = createNodeServer(options, listener);
+}
 
-  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", ignoreSocketError);
-    upgradeRequest(req, socket, head).catch((error) => {
-      onError(error);
-      socket.destroy();
-    });
-  });
-
-  /**
-   * A request that asked for an upgrade: a WebSocket handshake done by `ws` on the socket Node
-   * hands over, or an answer written to that socket with Node's response writer, then a close.
-   */
+/**
+ * The `upgrade` listener: a WebSocket handshake done by `ws` on the socket Node hands over, or an
+ * answer written to that socket with Node's response writer, then a close.
+ */
+function upgradeListener(
+  answers: Answerer,
+  options: ServeOptions,
+  onError: (error: unknown) => void,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const handshake = createHandshaker(options.maxMessageSize);
   const upgradeRequest = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     let upgrade: { socket: NodeWebSocket; response: Response } | undefined;
     const upgradeWebSocket: UpgradeWebSocket = (r) => {
@@ -155,7 +139,7 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
     const ctx: RequestContext = { remoteAddress: remoteAddress(req), upgradeWebSocket };
     // The response that answers if there is no upgrade; its close aborts the request's signal.
     const res = new ServerResponse(req);
-    const response = await call(toRequest(req, res), ctx);
+    const response = await answers.call(toRequest(req, res), ctx);
     if (upgrade && response === upgrade.response) {
       handshake(req, socket, head, upgrade.socket);
       // `ws` listens for the socket's errors from the handshake on (unless the socket was gone
@@ -169,8 +153,43 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
       res.detachSocket(socket as Socket);
       socket.end();
     });
-    await write(req, res, response, true);
+    await answers.write(req, res, response, true);
   };
+  return (req, socket, head) => {
+    socket.on("error", ignoreSocketError);
+    upgradeRequest(req, socket, head).catch((error) => {
+      onError(error);
+      socket.destroy();
+    });
+  };
+}
+
+/** Serves `handler` with `node:http`, `srvx` and `ws`. Resolves once the server listens. */
+export function serve(handler: ServeHandler, options: ServeOptions = {}): Promise<RunningServer> {
+  let inFlight = 0;
+  let closing = false;
+  let whenIdle: (() => void) | null = null;
+  const onError = (error: unknown) => options.onError?.(error);
+  const answers = answerer(handler, onError, () => closing);
+
+  const server = createNodeServer(options, (req, res) => {
+    inFlight++;
+    res.once("close", () => {
+      inFlight--;
+      if (inFlight === 0) whenIdle?.();
+    });
+    const ctx: RequestContext = {
+      remoteAddress: remoteAddress(req),
+      upgradeWebSocket: notAnUpgrade,
+    };
+    answers.call(toRequest(req, res), ctx)
+      .then((response) => answers.write(req, res, response, false))
+      .catch((error) => {
+        onError(error);
+        res.destroy();
+      });
+  });
+  server.on("upgrade", upgradeListener(answers, options, onError));
 
   let watchdog: AcceptWatchdog | undefined;
   let closed: Promise<void> | undefined;
