@@ -1,11 +1,10 @@
 /**
- * The API's answers as the standard builder makes them: a 200 answer made once is cloned for the
- * next one with the same text and headers, and every answer handed out is a `Response` of its
- * own, whatever a handler does to another.
+ * The API's answers: every answer handed out is a `Response` of its own, whatever a handler does
+ * to another, with the status, headers and text it was made from.
  */
 
 import assert from "node:assert/strict";
-import { type HeaderPairs, standardTextResponse } from "../lib/api/responses.ts";
+import { type HeaderPairs, textResponse } from "../lib/api/responses.ts";
 
 const HEADERS: HeaderPairs = [
   ["Content-Type", "application/json; charset=UTF-8"],
@@ -26,9 +25,9 @@ const expected = (body: string, status = 200) => ({
   body,
 });
 
-Deno.test("standardTextResponse: answers alike are separate Responses, untouched by what is done to another", async () => {
-  const first = standardTextResponse(200, '{"count": 1}\n', HEADERS);
-  const second = standardTextResponse(200, '{"count": 1}\n', HEADERS);
+Deno.test("textResponse: answers alike are separate Responses, untouched by what is done to another", async () => {
+  const first = textResponse(200, '{"count": 1}\n', HEADERS);
+  const second = textResponse(200, '{"count": 1}\n', HEADERS);
   assert.notEqual(first, second);
   assert.ok(first instanceof Response && second instanceof Response);
   first.headers.set("X-Changed", "yes");
@@ -37,25 +36,25 @@ Deno.test("standardTextResponse: answers alike are separate Responses, untouched
   assert.equal(first.bodyUsed, true);
   assert.equal(second.bodyUsed, false);
   assert.deepEqual(await parts(second), expected('{"count": 1}\n'));
-  // The one kept to clone was not changed by either.
+  // A later one is not changed by either.
   assert.deepEqual(
-    await parts(standardTextResponse(200, '{"count": 1}\n', HEADERS)),
+    await parts(textResponse(200, '{"count": 1}\n', HEADERS)),
     expected('{"count": 1}\n'),
   );
 });
 
-Deno.test("standardTextResponse: many texts, long ones and other statuses are answered as made", async () => {
+Deno.test("textResponse: many texts, long ones and other statuses are answered as made", async () => {
   for (let n = 0; n < 600; n++) {
     const text = `{"count": ${n}}\n`;
-    assert.deepEqual(await parts(standardTextResponse(200, text, HEADERS)), expected(text));
+    assert.deepEqual(await parts(textResponse(200, text, HEADERS)), expected(text));
   }
   const long = `{"users": [${Array.from({ length: 40 }, (_, i) => `"user${i}"`).join(", ")}]}\n`;
   assert.ok(long.length > 64);
-  assert.deepEqual(await parts(standardTextResponse(200, long, HEADERS)), expected(long));
-  assert.deepEqual(await parts(standardTextResponse(200, long, HEADERS)), expected(long));
+  assert.deepEqual(await parts(textResponse(200, long, HEADERS)), expected(long));
+  assert.deepEqual(await parts(textResponse(200, long, HEADERS)), expected(long));
   const error = '{"message": "Not found.", "status": 404}\n';
-  assert.deepEqual(await parts(standardTextResponse(404, error, HEADERS)), expected(error, 404));
+  assert.deepEqual(await parts(textResponse(404, error, HEADERS)), expected(error, 404));
   const other: HeaderPairs = [["Content-Type", "text/plain"]];
-  const plain = await parts(standardTextResponse(200, '{"count": 1}\n', other));
+  const plain = await parts(textResponse(200, '{"count": 1}\n', other));
   assert.deepEqual(plain.headers, [["content-type", "text/plain"]]);
 });

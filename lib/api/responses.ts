@@ -1,12 +1,6 @@
 /**
- * How the HTTP API builds its answers: a status, a text body and header pairs in, a `Response`
- * out, through one replaceable builder.
- *
- * The standard builder makes a WHATWG `Response`. A runtime adapter whose `Response` costs more
- * to build than the rest of an API call (Node's undici makes a `ReadableStream` for every body)
- * installs a builder of its own with `useTextResponseBuilder`. What such a builder returns must be
- * a `Response` in every respect a handler or middleware can see: `instanceof Response`, and
- * every property and method answering as a `Response` built from the same parts would.
+ * How the HTTP API builds its answers: a status, a text body and header pairs in, a WHATWG
+ * `Response` out.
  *
  * @module
  */
@@ -14,32 +8,10 @@
 /** Header names and values, in the order they go out. */
 export type HeaderPairs = readonly (readonly [string, string])[];
 
-/** Builds the `Response` for a text body. */
-export type TextResponseBuilder = (status: number, text: string, headers: HeaderPairs) => Response;
-
-/** The longest text whose 200 answer `standardTextResponse` keeps to clone. */
-const KEPT_TEXT_LENGTH = 64;
-/** How many 200 answers it keeps per header list, at most. */
-const KEPT_ANSWERS = 256;
-/** 200 answers made already, by header list and then text; never handed out, only cloned. */
-const kept = new WeakMap<HeaderPairs, Map<string, Response>>();
-
-/** The standard builder: a WHATWG `Response`. */
-export function standardTextResponse(status: number, text: string, headers: HeaderPairs): Response {
+/** A `Response` for a text body. */
+export function textResponse(status: number, text: string, headers: HeaderPairs): Response {
   if (status !== 200) return new Response(text, { status, headers: headers as [string, string][] });
-  // The hot path: every publish and presence answer, nearly all of them short and alike
-  // (`{"count": 3}`). Setting headers costs Deno a check of every name and value, where a clone
-  // copies the checked list: 0.14 against 0.55 µs for the API's four headers.
-  if (text.length > KEPT_TEXT_LENGTH) return plainResponse(text, headers);
-  let byText = kept.get(headers);
-  if (byText === undefined) kept.set(headers, byText = new Map());
-  let answer = byText.get(text);
-  if (answer === undefined) {
-    if (byText.size >= KEPT_ANSWERS) byText.clear();
-    answer = plainResponse(text, headers);
-    byText.set(text, answer);
-  }
-  return answer.clone();
+  return plainResponse(text, headers);
 }
 
 /** A 200 answer with `text` and `headers`. */
@@ -51,19 +23,4 @@ function plainResponse(text: string, headers: HeaderPairs): Response {
   const set = res.headers;
   for (const [name, value] of headers) set.set(name, value);
   return res;
-}
-
-let builder: TextResponseBuilder = standardTextResponse;
-
-/** A `Response` for a text body, made by the installed builder. */
-export function textResponse(status: number, text: string, headers: HeaderPairs): Response {
-  return builder(status, text, headers);
-}
-
-/**
- * Installs the builder every later `textResponse` uses, for the whole process; null puts the
- * standard one back.
- */
-export function useTextResponseBuilder(next: TextResponseBuilder | null): void {
-  builder = next ?? standardTextResponse;
 }

@@ -16,7 +16,6 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "npm:ws@8.23.0";
 import type { WebSocketLike } from "../sockjs/socket.ts";
-import { httpDate } from "./node_response.ts";
 
 /**
  * How much larger than the handler's `maxMessageSize` a message may be and still reach the
@@ -277,7 +276,7 @@ export class NodeWebSocket implements WebSocketLike {
 /**
  * The `ws` server that completes handshakes for `serve_node.ts`: no server of its own, no
  * compression and no subprotocol (as `Deno.upgradeWebSocket` without options), and a `101`
- * answer written as Deno writes it (lower-case names, then `date`). A message (all of its
+ * answer with a `Date`, as Deno's. A message (all of its
  * fragments) over `maxMessageSize` plus `FRAMING_HEADROOM` bytes is refused as soon as its
  * frame header says so: the socket is closed with 1009 before the payload is kept.
  */
@@ -295,13 +294,7 @@ export function createHandshaker(maxMessageSize = 65_536): (
     handleProtocols: () => false,
     WebSocket: OwnedWebSocket,
   });
-  wss.on("headers", (headers: string[]) => {
-    for (let i = 1; i < headers.length; i++) {
-      const colon = headers[i].indexOf(":");
-      headers[i] = headers[i].slice(0, colon).toLowerCase() + headers[i].slice(colon);
-    }
-    headers.push(`date: ${httpDate()}`);
-  });
+  wss.on("headers", (headers: string[]) => headers.push(`Date: ${new Date().toUTCString()}`));
   return (req, socket, head, target) => {
     if (socket.destroyed) return target.fail();
     const failed = () => target.fail();

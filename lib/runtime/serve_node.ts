@@ -1,8 +1,7 @@
 /**
- * The Node adapter: `node:http` for requests, the `ws` package for WebSockets, behind the same
- * `serve(handler, options)` shape as the Deno adapter. The bridge between Node's request and
- * response objects and the WHATWG ones is the project's own (`node_request.ts`,
- * `node_response.ts`): it writes the same status lines, headers and bodies as `Deno.serve`.
+ * The Node adapter: `node:http` (or `node:https`) for the server, `srvx` for the Request and
+ * Response bridge (`node_bridge.ts`), the `ws` package for WebSockets (`node_websocket.ts`), behind
+ * the same `serve(handler, options)` shape as the Deno adapter.
  *
  * Listening is asynchronous on Node, so `serve` returns a promise; `await serve(...)` reads the
  * same on both runtimes.
@@ -20,7 +19,7 @@
  */
 
 import type { Buffer } from "node:buffer";
-import { createServer, type IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
@@ -31,10 +30,7 @@ import {
   type ServeHandler,
   type ServeOptions,
 } from "./serve.ts";
-import { type BridgedRequest, remoteAddress, toRequest } from "./node_request.ts";
-import { writeResponse } from "./node_response.ts";
-import { lazyTextResponse } from "./node_text_response.ts";
-import { useTextResponseBuilder } from "../api/responses.ts";
+import { remoteAddress, sendResponse, toRequest } from "./node_bridge.ts";
 import { checkHandshake, createHandshaker, NodeWebSocket } from "./node_websocket.ts";
 import { type AcceptWatchdog, watchAccepts } from "./node_accept_watchdog.ts";
 import process from "node:process";
@@ -46,77 +42,21 @@ const INTERNAL_ERROR = "Internal server error.\n";
 /** A socket's reset while the handler runs is not an error of ours (one function for all). */
 function ignoreSocketError(): void {}
 
+/** The refusal `Deno.upgradeWebSocket` gives a request that asked for no upgrade. */
+const notAnUpgrade: UpgradeWebSocket = (r) => {
+  checkHandshake(r);
+  throw new TypeError("Invalid Header: 'upgrade' header must contain 'websocket'");
+};
+
 /**
- * Serves `handler` with `node:http` and `ws`. Resolves once the server listens. From the first
- * call on, the API's text answers in this process are lazy responses (`node_text_response.ts`).
+ * The `node:http` (or `node:https`) server: a connection that sends no complete request headers
+ * within `headerTimeout` (none at all, or a trickle) is closed, as is one idle that long after a
+ * response; the check runs a few times per timeout (Node's default is every 30 s).
  */
-export function serve(handler: ServeHandler, options: ServeOptions = {}): Promise<RunningServer> {
-  useTextResponseBuilder(lazyTextResponse);
-  const handshake = createHandshaker(options.maxMessageSize);
-  let inFlight = 0;
-  let closing = false;
-  let whenIdle: (() => void) | null = null;
-
-  const onError = (error: unknown) => options.onError?.(error);
-
-  /** Calls the handler; a throw becomes a 500, as with `Deno.serve`. */
-  const call = async (request: () => Request, ctx: RequestContext): Promise<Response> => {
-    try {
-      return await handler(request(), ctx);
-    } catch (error) {
-      onError(error);
-      return new Response(INTERNAL_ERROR, { status: 500 });
-    }
-  };
-
-  const write = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    response: Response,
-    close: boolean,
-  ): Promise<void> => {
-    if (res.destroyed) return void (await response.body?.cancel().catch(() => {}));
-    const options = {
-      method: req.method ?? "GET",
-      http10: req.httpVersion === "1.0",
-      // As Deno: a request whose body has not all arrived ends its connection.
-      close: close || closing || !req.complete,
-      onError,
-    };
-    try {
-      await writeResponse(res, response, options);
-    } catch (error) { // e.g. a header value Node refuses to write
-      onError(error);
-      if (res.headersSent) return void res.destroy();
-      await writeResponse(res, new Response(INTERNAL_ERROR, { status: 500 }), options);
-    }
-  };
-
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    let bridged: BridgedRequest | undefined;
-    inFlight++;
-    res.once("close", () => {
-      inFlight--;
-      if (!res.writableFinished) bridged?.abort();
-      if (inFlight === 0) whenIdle?.();
-    });
-    const ctx: RequestContext = {
-      remoteAddress: remoteAddress(req),
-      upgradeWebSocket: (r) => {
-        checkHandshake(r);
-        throw new TypeError("Invalid Header: 'upgrade' header must contain 'websocket'");
-      },
-    };
-    call(() => (bridged = toRequest(req, true)).request, ctx)
-      .then((response) => write(req, res, response, false))
-      .catch((error) => {
-        onError(error);
-        res.destroy();
-      });
-  };
-  // A connection that sends no complete request headers within `headerTimeout` (none at all,
-  // or a trickle) is closed, as is one idle that long after a response; the check runs a few
-  // times per timeout (Node's default is every 30 s).
+function createNodeServer(
+  options: ServeOptions,
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+): Server {
   const headerTimeout = options.headerTimeout ?? 10_000;
   const serverOptions = {
     noDelay: true,
@@ -132,18 +72,61 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
     )
     : createServer(serverOptions, listener);
   server.keepAliveTimeout = headerTimeout;
+  return server;
+}
 
-  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", ignoreSocketError);
-    upgradeRequest(req, socket, head).catch((error) => {
-      onError(error);
-      socket.destroy();
-    });
-  });
+/** How both request paths answer: the handler called, its answer written. */
+interface Answerer {
+  /** Calls the handler; a throw becomes a 500, as with `Deno.serve`. */
+  call(request: Request, ctx: RequestContext): Promise<Response>;
+  /** Writes an answer; `close` (or a closing server) ends the connection after it. */
+  write(
+    req: IncomingMessage,
+    res: ServerResponse,
+    response: Response,
+    close: boolean,
+  ): Promise<void>;
+}
 
-  /** A request that asked for an upgrade: a WebSocket handshake, or an answer and a close. */
+function answerer(
+  handler: ServeHandler,
+  onError: (error: unknown) => void,
+  closing: () => boolean,
+): Answerer {
+  return {
+    async call(request, ctx) {
+      try {
+        return await handler(request, ctx);
+      } catch (error) {
+        onError(error);
+        return new Response(INTERNAL_ERROR, { status: 500 });
+      }
+    },
+    async write(req, res, response, close) {
+      // As Deno: a request whose body has not all arrived ends its connection.
+      const last = close || closing() || !req.complete;
+      try {
+        await sendResponse(res, response, last);
+      } catch (error) { // e.g. a header value Node refuses to write
+        onError(error);
+        if (res.headersSent) return void res.destroy();
+        await sendResponse(res, new Response(INTERNAL_ERROR, { status: 500 }), last);
+      }
+    },
+  };
+}
+
+/**
+ * The `upgrade` listener: a WebSocket handshake done by `ws` on the socket Node hands over, or an
+ * answer written to that socket with Node's response writer, then a close.
+ */
+function upgradeListener(
+  answers: Answerer,
+  options: ServeOptions,
+  onError: (error: unknown) => void,
+): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const handshake = createHandshaker(options.maxMessageSize);
   const upgradeRequest = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    let bridged: BridgedRequest | undefined;
     let upgrade: { socket: NodeWebSocket; response: Response } | undefined;
     const upgradeWebSocket: UpgradeWebSocket = (r) => {
       if (upgrade) throw new TypeError("The request was already upgraded.");
@@ -154,7 +137,9 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
       return upgrade;
     };
     const ctx: RequestContext = { remoteAddress: remoteAddress(req), upgradeWebSocket };
-    const response = await call(() => (bridged = toRequest(req, false)).request, ctx);
+    // The response that answers if there is no upgrade; its close aborts the request's signal.
+    const res = new ServerResponse(req);
+    const response = await answers.call(toRequest(req, res), ctx);
     if (upgrade && response === upgrade.response) {
       handshake(req, socket, head, upgrade.socket);
       // `ws` listens for the socket's errors from the handshake on (unless the socket was gone
@@ -163,16 +148,48 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
       return;
     }
     upgrade?.socket.fail();
-    // Not upgraded: answer over the raw socket with Node's response writer, then close it.
-    const res = new ServerResponse(req);
     res.assignSocket(socket as Socket);
     res.once("finish", () => {
       res.detachSocket(socket as Socket);
       socket.end();
     });
-    socket.once("close", () => bridged?.abort());
-    await write(req, res, response, true);
+    await answers.write(req, res, response, true);
   };
+  return (req, socket, head) => {
+    socket.on("error", ignoreSocketError);
+    upgradeRequest(req, socket, head).catch((error) => {
+      onError(error);
+      socket.destroy();
+    });
+  };
+}
+
+/** Serves `handler` with `node:http`, `srvx` and `ws`. Resolves once the server listens. */
+export function serve(handler: ServeHandler, options: ServeOptions = {}): Promise<RunningServer> {
+  let inFlight = 0;
+  let closing = false;
+  let whenIdle: (() => void) | null = null;
+  const onError = (error: unknown) => options.onError?.(error);
+  const answers = answerer(handler, onError, () => closing);
+
+  const server = createNodeServer(options, (req, res) => {
+    inFlight++;
+    res.once("close", () => {
+      inFlight--;
+      if (inFlight === 0) whenIdle?.();
+    });
+    const ctx: RequestContext = {
+      remoteAddress: remoteAddress(req),
+      upgradeWebSocket: notAnUpgrade,
+    };
+    answers.call(toRequest(req, res), ctx)
+      .then((response) => answers.write(req, res, response, false))
+      .catch((error) => {
+        onError(error);
+        res.destroy();
+      });
+  });
+  server.on("upgrade", upgradeListener(answers, options, onError));
 
   let watchdog: AcceptWatchdog | undefined;
   let closed: Promise<void> | undefined;
