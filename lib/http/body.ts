@@ -82,12 +82,19 @@ async function readStream(
     if (size > maxBytes) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
-  if (chunks.length === 1) return chunks[0];
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks, size);
+}
+
+/** The chunks of a body as one array of `size` bytes (their lengths added up). */
+export function concatBytes(
+  chunks: readonly Uint8Array[],
+  size: number,
+): Uint8Array<ArrayBuffer> {
   const body = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
     body.set(chunk, offset);
-    offset += chunk.length;
+    offset += chunk.byteLength;
   }
   return body;
 }

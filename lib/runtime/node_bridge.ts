@@ -15,6 +15,7 @@
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import { setImmediate } from "node:timers";
 import { FastResponse, NodeRequest, sendNodeResponse } from "npm:srvx@1.0.8/node";
+import { concatBytes } from "../http/body.ts";
 
 /** The client's IP address, IPv4-mapped IPv6 addresses written as IPv4 (as Deno does). */
 export function remoteAddress(req: IncomingMessage): string {
@@ -100,7 +101,7 @@ async function whole(body: ReadableStream<Bytes>): Promise<Bytes | ReadableStrea
   while (size <= WHOLE_LIMIT) {
     const result = await Promise.race([next, turn]);
     if (result === undefined) break;
-    if (result.done) return chunks.length === 1 ? chunks[0] : concat(chunks, size);
+    if (result.done) return chunks.length === 1 ? chunks[0] : concatBytes(chunks, size);
     chunks.push(result.value);
     size += result.value.byteLength;
     next = reader.read();
@@ -117,16 +118,6 @@ async function whole(body: ReadableStream<Bytes>): Promise<Bytes | ReadableStrea
     },
     cancel: (reason) => reader.cancel(reason),
   });
-}
-
-function concat(chunks: Bytes[], size: number): Bytes {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
 
 /**

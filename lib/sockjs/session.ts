@@ -447,19 +447,7 @@ export class Session implements SockjsConnection, Beating {
     const handler = this.#handler;
     const listeners = this.#listeners;
     this.#listeners = this.#handler = null;
-    try {
-      handler?.closed(reason);
-    } catch (error) {
-      this.#failed(error);
-    }
-    if (!listeners) return;
-    for (const listener of listeners.close) {
-      try {
-        listener(reason);
-      } catch (error) {
-        this.#failed(error);
-      }
-    }
+    tellClosed(handler, listeners?.close ?? [], reason, (error) => this.#failed(error));
   }
 
   #failed(error: unknown): void {
@@ -486,4 +474,28 @@ const NO_MESSAGES: string[] = Object.freeze([]) as unknown as string[];
 interface OnListeners {
   data: readonly SessionEvents["data"][];
   close: readonly SessionEvents["close"][];
+}
+
+/**
+ * Tells a session's handler, then its close listeners, that it closed with `reason`. Each is told
+ * even when one before it throws; every throw goes to `failed`.
+ */
+export function tellClosed(
+  handler: SessionHandler | null,
+  listeners: readonly ((reason: CloseReason) => void)[],
+  reason: CloseReason,
+  failed: (error: unknown) => void,
+): void {
+  try {
+    handler?.closed(reason);
+  } catch (error) {
+    failed(error);
+  }
+  for (const listener of listeners) {
+    try {
+      listener(reason);
+    } catch (error) {
+      failed(error);
+    }
+  }
 }

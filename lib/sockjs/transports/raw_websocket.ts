@@ -13,7 +13,7 @@ import type {
   SessionRequestInfo,
   SockjsConnection,
 } from "../session.ts";
-import { SessionState } from "../session.ts";
+import { SessionState, tellClosed } from "../session.ts";
 import type { WebSocketLike } from "../socket.ts";
 import {
   type CloseReason,
@@ -117,18 +117,7 @@ class RawConnection implements SockjsConnection {
     const listeners = this.#listeners.close;
     this.#listeners = { data: [], close: [] };
     this.#handler = null;
-    try {
-      handler?.closed(reason);
-    } catch (error) {
-      this.#failed(error);
-    }
-    for (const listener of listeners) {
-      try {
-        listener(reason);
-      } catch (error) {
-        this.#failed(error);
-      }
-    }
+    tellClosed(handler, listeners, reason, (error) => this.#failed(error));
   }
 
   #failed(error: unknown): void {
