@@ -9,6 +9,7 @@ import { nodeSockjsClient } from "./helpers/node_sockjs_client.ts";
 import { Thunderpush } from "../lib/server.ts";
 import { serve } from "../lib/runtime/serve_deno.ts";
 import type { SessionRequestInfo } from "../lib/sockjs/session.ts";
+import { pollingSession } from "./helpers/polling_session.ts";
 
 const apiSays = (server: Target, path: string, text: string) =>
   eventually(async () => (await server.api("GET", path)).text === text);
@@ -46,25 +47,6 @@ for (const transport of ["websocket", "xhr-streaming", "xhr-polling", "eventsour
       await server.close();
     }
   });
-}
-
-/** A small HTTP client for one SockJS session over the polling transports. */
-function pollingSession(base: string) {
-  const url = `${base}/connect/000/${crypto.randomUUID().slice(0, 8)}`;
-  return {
-    url,
-    async xhr(): Promise<string> {
-      return await (await fetch(`${url}/xhr`, { method: "POST" })).text();
-    },
-    async send(...messages: string[]): Promise<number> {
-      const res = await fetch(`${url}/xhr_send`, {
-        method: "POST",
-        body: JSON.stringify(messages),
-      });
-      await res.body?.cancel();
-      return res.status;
-    },
-  };
 }
 
 Deno.test("xhr polling: commands through xhr_send; queued pushes arrive in order on the next poll", async () => {

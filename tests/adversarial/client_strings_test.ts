@@ -15,6 +15,7 @@ import { ensureNpmBuild } from "../helpers/node_target.ts";
 import { type RedisServer, startRedis } from "../helpers/redis.ts";
 import { SockjsWs } from "../helpers/sockjs_ws.ts";
 import { apiClient, eventually, KEY, type Runtime, startCli } from "../helpers/target.ts";
+import { pollingSession } from "../helpers/polling_session.ts";
 
 const INVALID_USER_ID = 'c[9003,"Invalid user id."]';
 
@@ -54,25 +55,6 @@ const IGNORED_CHANNELS: readonly string[] = [
   "a/b",
 ];
 
-/** A SockJS session over xhr polling, driven with fetch. */
-function xhrSession(base: string) {
-  const url = `${base}/connect/000/${crypto.randomUUID().slice(0, 8)}`;
-  return {
-    async poll(): Promise<string> {
-      return await (await fetch(`${url}/xhr`, { method: "POST" })).text();
-    },
-    async send(...messages: string[]): Promise<number> {
-      // JSON.stringify escapes a lone surrogate (\ud800), which the server's JSON.parse restores.
-      const res = await fetch(`${url}/xhr_send`, {
-        method: "POST",
-        body: JSON.stringify(messages),
-      });
-      await res.body?.cancel();
-      return res.status;
-    },
-  };
-}
-
 /** A CONNECT argument: the id, its `:` and the key (the id itself never holds `:`). */
 function connect(id: string): string {
   return `CONNECT ${id}:${KEY}`;
@@ -108,11 +90,11 @@ async function clientStringsAgainst(runtime: Runtime, redis: RedisServer): Promi
       clients.push(ws);
       ws.send(connect(id));
       assert.equal(await ws.next(), INVALID_USER_ID, `WebSocket ${JSON.stringify(id.slice(0, 9))}`);
-      const xhr = xhrSession(server.base);
-      assert.equal(await xhr.poll(), "o\n");
+      const xhr = pollingSession(server.base);
+      assert.equal(await xhr.xhr(), "o\n");
       assert.equal(await xhr.send(connect(id), "SUBSCRIBE news"), 204);
       assert.equal(
-        await xhr.poll(),
+        await xhr.xhr(),
         INVALID_USER_ID + "\n",
         `xhr ${JSON.stringify(id.slice(0, 9))}`,
       );
