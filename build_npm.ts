@@ -1,10 +1,10 @@
 /**
  * Builds the npm package `thunderpush` into `npm/` (`deno task build:npm`).
  *
- * 1. The sources are staged in `npm/.stage/`: `main.ts` with its Deno modules swapped for their
- *    Node counterparts (`serve_deno.ts` → `serve_node.ts`, `cli_deno.ts` → `cli_node.ts`) and its
- *    `import.meta.main` block dropped, `lib/` without the `*_deno.ts` files (so nothing can still
- *    import them), and `client/`; `npm:name@version` specifiers become bare `name`.
+ * 1. The sources are staged in `npm/.stage/`: the entries `mod.ts` (the library) and `node.ts` (the
+ *    package's main: the library, the Node adapter and the CLI), `lib/` without the `*_deno.ts`
+ *    files (so nothing can still import them), and `client/`; `npm:name@version` specifiers
+ *    become bare `name`. No source is rewritten beyond those specifiers.
  * 2. The TypeScript compiler from npm (`node_modules/typescript`) compiles them to ES modules with
  *    `.d.ts` types in `npm/esm/`, rewriting `.ts` import extensions to `.js`: the server against
  *    ES2023 (Node 20) and Node's types, the browser client against the DOM alone.
@@ -25,16 +25,10 @@ const OUT = `${ROOT}/npm`;
 const STAGE = `${OUT}/.stage`;
 const ESM = `${OUT}/esm`;
 
-/** Deno-only modules of `main.ts` and the Node modules that replace them in the npm package. */
-const NODE_COUNTERPARTS: Readonly<Record<string, string>> = {
-  "./lib/runtime/serve_deno.ts": "./lib/runtime/serve_node.ts",
-  "./lib/runtime/cli_deno.ts": "./lib/runtime/cli_node.ts",
-};
-
 const BIN = `#!/usr/bin/env node
-// The thunderpush command (npm package); see lib/runtime/cli_node.ts.
+// The thunderpush command (npm package); see node.ts and lib/cli/cli_node.ts.
 import process from "node:process";
-import { run } from "../esm/lib/runtime/cli_node.js";
+import { run } from "../esm/node.js";
 
 await run(process.argv.slice(2));
 `;
@@ -56,41 +50,10 @@ async function copy(from: string, to: string): Promise<void> {
   await Deno.copyFile(from, to);
 }
 
-/** `main.ts` for Node: Deno modules swapped for Node ones, the `import.meta.main` block gone. */
-export function nodeEntry(source: string): string {
-  const file = ts.createSourceFile("main.ts", source, ts.ScriptTarget.Latest, true);
-  const edits: { start: number; end: number; text: string }[] = [];
-  for (const statement of file.statements) {
-    if (
-      (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) &&
-      statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)
-    ) {
-      const specifier = statement.moduleSpecifier.text;
-      const replacement = NODE_COUNTERPARTS[specifier];
-      if (replacement) {
-        const node = statement.moduleSpecifier;
-        edits.push({
-          start: node.getStart(),
-          end: node.getEnd(),
-          text: JSON.stringify(replacement),
-        });
-      } else if (/_deno\.ts$/.test(specifier)) {
-        throw new Error(`main.ts imports ${specifier}, which has no Node counterpart`);
-      }
-    } else if (ts.isIfStatement(statement) && /import\.meta\.main/.test(statement.getText())) {
-      edits.push({ start: statement.getStart(), end: statement.getEnd(), text: "" });
-    }
-  }
-  let text = source;
-  for (const edit of edits.sort((a, b) => b.start - a.start)) {
-    text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
-  }
-  return text;
-}
-
 /**
- * Copies the sources to the stage, the Node entry in place of `main.ts` and `npm:` specifiers
- * made bare. Returns the versions the `npm:` specifiers asked for.
+ * Copies the sources to the stage: the entries `mod.ts` and `node.ts`, `lib/` without the Deno-only
+ * `*_deno.ts` files (so nothing can still import them) and `client/`, with `npm:` specifiers made
+ * bare. Returns the versions the `npm:` specifiers asked for.
  */
 async function stage(): Promise<Map<string, string>> {
   const ranges = new Map<string, string>();
@@ -100,7 +63,9 @@ async function stage(): Promise<Map<string, string>> {
   };
   await Deno.mkdir(STAGE, { recursive: true });
   await Deno.writeTextFile(`${STAGE}/package.json`, '{ "type": "module" }\n');
-  await put(`${STAGE}/main.ts`, nodeEntry(await Deno.readTextFile(`${ROOT}/main.ts`)));
+  for (const entry of ["mod.ts", "node.ts"]) {
+    await put(`${STAGE}/${entry}`, await Deno.readTextFile(`${ROOT}/${entry}`));
+  }
   for (const dir of ["lib", "client"]) {
     if (!(await exists(`${ROOT}/${dir}`))) continue;
     for await (const path of walk(`${ROOT}/${dir}`)) {
@@ -231,7 +196,7 @@ export async function buildNpm(): Promise<string> {
   await Deno.remove(OUT, { recursive: true }).catch(() => {});
   const ranges = await stage();
   try {
-    compile([`${STAGE}/main.ts`], {
+    compile([`${STAGE}/node.ts`], {
       lib: ["lib.es2023.d.ts", "lib.dom.d.ts", "lib.dom.iterable.d.ts"],
       types: ["node"],
     });
@@ -244,7 +209,7 @@ export async function buildNpm(): Promise<string> {
     }
     await fixDeclarations();
     const exports: Record<string, unknown> = {
-      ".": { types: "./esm/main.d.ts", default: "./esm/main.js" },
+      ".": { types: "./esm/node.d.ts", default: "./esm/node.js" },
     };
     if (hasClient) {
       exports["./client"] = { types: "./esm/client/mod.d.ts", default: "./esm/client/mod.js" };
@@ -274,8 +239,8 @@ export async function buildNpm(): Promise<string> {
       type: "module",
       keywords: ["push", "sockjs", "websocket", "realtime", "thunderpush", "pubsub"],
       bin: { thunderpush: "./bin/thunderpush.js" },
-      main: "./esm/main.js",
-      types: "./esm/main.d.ts",
+      main: "./esm/node.js",
+      types: "./esm/node.d.ts",
       exports,
       files: ["esm/", "bin/", ...(await exists(`${OUT}/client`)) ? ["client/"] : []],
       engines: { node: ">=20" },

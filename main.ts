@@ -21,31 +21,14 @@
  * @module
  */
 
-export { type AppKeys, Thunderpush, type ThunderpushOptions } from "./lib/server.ts";
-export {
-  App,
-  Hub,
-  type HubCloseReason,
-  type HubConnection,
-  type HubOptions,
-} from "./lib/hub/hub.ts";
-export { Message } from "./lib/hub/message.ts";
-export { type ApiHandler, type ApiOptions, createApiHandler } from "./lib/api/handler.ts";
-export { SockjsServer } from "./lib/sockjs/server.ts";
-export type { SockjsServerOptions } from "./lib/sockjs/options.ts";
-export type { SessionHandler, SockjsConnection } from "./lib/sockjs/session.ts";
-export type { Handler, RequestContext, WebSocketLike } from "./lib/sockjs/socket.ts";
-export * from "./lib/sockjs/close_codes.ts";
-export * from "./lib/protocol/close_codes.ts";
-export { Logger, type LoggerOptions, type LogLevel } from "./lib/log.ts";
+export * from "./mod.ts";
 export {
   type RunningServer,
   serve,
   type ServeHandler,
   type ServeOptions,
-} from "./lib/runtime/serve_deno.ts";
-export { VERSION } from "./lib/version.ts";
-import { main } from "./lib/runtime/cli_deno.ts";
+} from "./lib/adapters/serve_deno.ts";
+import { main } from "./lib/cli/cli_deno.ts";
 export { main };
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

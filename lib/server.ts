@@ -22,7 +22,7 @@ import { errorResponse } from "./api/errors.ts";
 import { HttpError } from "./http/errors.ts";
 import { Logger } from "./log.ts";
 import { SockjsServer } from "./sockjs/server.ts";
-import type { RequestContext } from "./sockjs/socket.ts";
+import type { RequestContext } from "./http/context.ts";
 import { type CloseReason, SHUTTING_DOWN } from "./sockjs/close_codes.ts";
 import { FORCED_LOGOUT } from "./protocol/close_codes.ts";
 import { type ConnectionContext, type Link, ThunderConnection } from "./protocol/connection.ts";

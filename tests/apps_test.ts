@@ -1,7 +1,7 @@
 /** The `--apps` file: its shape, and key pairs that could never be used refused at start. */
 
 import assert from "node:assert/strict";
-import { keyPairProblem, parseAppsFile } from "../lib/apps.ts";
+import { keyPairProblem, parseAppsFile } from "../lib/cli/apps.ts";
 
 Deno.test("parseAppsFile() reads an array or {apps: [...]}", () => {
   const apps = [{ publicKey: "shop", secret: "s3cret" }, { publicKey: "blog", secret: "x y" }];

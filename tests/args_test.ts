@@ -1,7 +1,7 @@
 /** The command line parser: the original's CLITestCase, defaults, and usage errors. */
 
 import assert from "node:assert/strict";
-import { parseCli } from "../lib/runtime/args.ts";
+import { parseCli } from "../lib/cli/args.ts";
 
 Deno.test("CLITestCase.test_args: missing positionals are usage errors", () => {
   assert.equal(parseCli([]).kind, "error");

@@ -21,16 +21,17 @@ Deno.test("checkGraph() reports a cycle and an upward import, and passes a clean
   assert.deepEqual(checkGraph(graph), []);
 });
 
-Deno.test("checkGraph() refuses imports of the runtime and files in no layer", () => {
+Deno.test("checkGraph() refuses imports of the adapters and files in no layer", () => {
   const graph = new Map([
-    ["lib/server.ts", ["lib/runtime/serve.ts"]],
+    ["lib/server.ts", ["lib/adapters/serve.ts"]],
     ["lib/elsewhere/x.ts", []],
-    ["lib/runtime/serve.ts", ["lib/server.ts"]],
+    ["lib/adapters/serve.ts", ["lib/server.ts"]],
   ]);
   assert.deepEqual(checkGraph(graph), [
-    "cycle: lib/server.ts -> lib/runtime/serve.ts -> lib/server.ts",
-    "forbidden import: lib/server.ts -> lib/runtime/serve.ts (server may not import runtime)",
+    "cycle: lib/server.ts -> lib/adapters/serve.ts -> lib/server.ts",
+    "forbidden import: lib/server.ts -> lib/adapters/serve.ts (server may not import adapters)",
     'unplaced: lib/elsewhere/x.ts is in no layer (add "elsewhere" to LAYERS)',
+    "forbidden import: lib/adapters/serve.ts -> lib/server.ts (adapters may not import server)",
   ]);
 });
 

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { serve } from "../lib/runtime/serve_deno.ts";
+import { serve } from "../lib/adapters/serve_deno.ts";
 import { readBody, readUtf8 } from "../lib/http/body.ts";
 import { HttpError } from "../lib/http/errors.ts";
 

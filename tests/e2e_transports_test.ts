@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { eventually, inProcess, KEY, SECRET, type Target } from "./helpers/target.ts";
 import { nodeSockjsClient } from "./helpers/node_sockjs_client.ts";
 import { Thunderpush } from "../lib/server.ts";
-import { serve } from "../lib/runtime/serve_deno.ts";
+import { serve } from "../lib/adapters/serve_deno.ts";
 import type { SessionRequestInfo } from "../lib/sockjs/session.ts";
 import { pollingSession } from "./helpers/polling_session.ts";
 

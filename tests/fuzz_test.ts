@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Thunderpush } from "../lib/server.ts";
 import { RedisBroker } from "../lib/broker/redis.ts";
-import { serve } from "../lib/runtime/serve_deno.ts";
+import { serve } from "../lib/adapters/serve_deno.ts";
 import * as SOCKJS_CLOSE from "../lib/sockjs/close_codes.ts";
 import * as THUNDER_CLOSE from "../lib/protocol/close_codes.ts";
 import { assertHubEmpty, assertHubInvariants } from "./helpers/invariants.ts";

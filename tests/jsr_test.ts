@@ -165,11 +165,11 @@ Deno.test("jsr: every module main.ts loads is published (the Node adapter too), 
     assert.ok(files.includes(file), file);
   }
   // `--server node` imports the Node adapter at run time: it must be published.
-  for (const file of ["/lib/runtime/serve_node.ts", "/lib/runtime/node_websocket.ts"]) {
+  for (const file of ["/lib/adapters/serve_node.ts", "/lib/adapters/node_websocket.ts"]) {
     assert.ok(files.includes(file), `${file} is published (needed by --server node)`);
   }
   // The Node CLI's own entry and PID file belong to the npm package (JSR's entry is Deno's CLI).
-  for (const file of ["/lib/runtime/cli_node.ts", "/lib/runtime/pid_file_node.ts"]) {
+  for (const file of ["/lib/cli/cli_node.ts", "/lib/cli/pid_file_node.ts"]) {
     assert.ok(!files.includes(file), `${file} is not published`);
   }
 });

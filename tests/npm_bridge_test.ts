@@ -1,5 +1,5 @@
 /**
- * The request the Node adapter hands the handler (srvx's `NodeRequest`, lib/runtime/node_bridge.ts)
+ * The request the Node adapter hands the handler (srvx's `NodeRequest`, lib/adapters/node_bridge.ts)
  * reads a body with `arrayBuffer()` straight from Node's request, and answers `headers.get()` and
  * `headers.has()` from Node's parsed headers, without a real `Request` or `Headers`. Seen from the
  * handler both must behave as undici's do: the same bytes, then a used body that every other
@@ -13,7 +13,7 @@ import { ensureNpmBuild, NPM_DIR } from "./helpers/node_target.ts";
 
 const SERVER = `
 import process from "node:process";
-import { serve } from "file://${NPM_DIR}/esm/lib/runtime/serve_node.js";
+import { serve } from "file://${NPM_DIR}/esm/lib/adapters/serve_node.js";
 
 /** What a handler sees of a request's body, step by step. */
 async function steps(req) {

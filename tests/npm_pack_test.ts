@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { HELP, USAGE } from "../lib/runtime/args.ts";
+import { HELP, USAGE } from "../lib/cli/args.ts";
 import { VERSION } from "../lib/version.ts";
 import { ensureNpmBuild, NPM_BIN, NPM_DIR } from "./helpers/node_target.ts";
 import { apiClient, eventually, KEY, listenArgs, SECRET, spawnServer } from "./helpers/target.ts";
@@ -38,7 +38,7 @@ async function packAndInstall(dir: string): Promise<string> {
   assert.equal(pack.code, 0, pack.stderr);
   const [{ filename, files }] = JSON.parse(pack.stdout);
   const paths = files.map((f: { path: string }) => f.path);
-  for (const path of ["package.json", "bin/thunderpush.js", "esm/main.js", "esm/main.d.ts"]) {
+  for (const path of ["package.json", "bin/thunderpush.js", "esm/node.js", "esm/node.d.ts"]) {
     assert.ok(paths.includes(path), `${path} is packed`);
   }
   for (const path of ["README.md", "LICENSE"]) assert.ok(paths.includes(path), path);

@@ -36,7 +36,7 @@ async function handlerModule(): Promise<string> {
 
 const SERVER = `
 import process from "node:process";
-import { serve } from "file://${NPM_DIR}/esm/lib/runtime/serve_node.js";
+import { serve } from "file://${NPM_DIR}/esm/lib/adapters/serve_node.js";
 import { createSockjsTestHandler } from "./handler.mjs";
 
 const { handler, servers } = createSockjsTestHandler();

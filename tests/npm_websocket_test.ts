@@ -1,5 +1,5 @@
 /**
- * The Node adapter's WebSocket (lib/runtime/node_websocket.ts), driven in Node from the npm build
+ * The Node adapter's WebSocket (lib/adapters/node_websocket.ts), driven in Node from the npm build
  * with a stand-in for the `ws` socket: a close asked for before the handshake is done is done
  * right after it, with its code and reason, and `onopen` does not fire; otherwise `onopen` fires.
  * The ping rounds ping each open socket, drop one that did not answer, and leave closed ones.
@@ -11,7 +11,7 @@ import { ensureNpmBuild, NPM_DIR } from "./helpers/node_target.ts";
 
 const SCRIPT = `
 import { Buffer } from "node:buffer";
-import { NodeWebSocket } from "file://${NPM_DIR}/esm/lib/runtime/node_websocket.js";
+import { NodeWebSocket } from "file://${NPM_DIR}/esm/lib/adapters/node_websocket.js";
 
 /** A stand-in for the \\\`ws\\\` socket: records its closes. */
 function standIn() {
@@ -80,7 +80,7 @@ Deno.test("node websocket: a close before the handshake waits for it; ping round
 const HANDSHAKE_SCRIPT = `
 import dc from "node:diagnostics_channel";
 import { WebSocket } from "file://${NPM_DIR}/../node_modules/ws/wrapper.mjs";
-import { serve } from "file://${NPM_DIR}/esm/lib/runtime/serve_node.js";
+import { serve } from "file://${NPM_DIR}/esm/lib/adapters/serve_node.js";
 
 const sockets = [];
 dc.subscribe("net.server.socket", ({ socket }) => sockets.push(socket));

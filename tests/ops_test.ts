@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { Thunderpush } from "../lib/server.ts";
-import { serve } from "../lib/runtime/serve_deno.ts";
+import { serve } from "../lib/adapters/serve_deno.ts";
 import { apiClient, eventually, KEY, SECRET } from "./helpers/target.ts";
 import { SockjsWs } from "./helpers/sockjs_ws.ts";
 import type { Broker } from "../lib/broker/broker.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { Thunderpush } from "../lib/server.ts";
 import { RedisBroker } from "../lib/broker/redis.ts";
-import { serve } from "../lib/runtime/serve_deno.ts";
+import { serve } from "../lib/adapters/serve_deno.ts";
 import { apiClient, eventually, KEY, SECRET, type Target } from "./helpers/target.ts";
 import { SockjsWs } from "./helpers/sockjs_ws.ts";
 import { type RedisServer, startRedis } from "./helpers/redis.ts";

@@ -16,7 +16,7 @@
 
 import type { CloseReason } from "./close_codes.ts";
 import { GO_AWAY, SERVER_FULL } from "./close_codes.ts";
-import type { RequestContext } from "./socket.ts";
+import type { RequestContext } from "../http/context.ts";
 import {
   Session,
   type SessionOptions,

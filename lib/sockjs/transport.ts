@@ -8,7 +8,7 @@
 
 import type { ResolvedSockjsOptions } from "./options.ts";
 import type { Session, SessionRequestInfo, SockjsConnection } from "./session.ts";
-import type { RequestContext } from "./socket.ts";
+import type { RequestContext } from "../http/context.ts";
 
 /** What a transport needs of the server that routed a request to it. */
 export interface TransportServer {

@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import { SockjsServer } from "../../lib/sockjs/server.ts";
-import { serve } from "../../lib/runtime/serve_deno.ts";
+import { serve } from "../../lib/adapters/serve_deno.ts";
 import { ensureNpmBuild } from "../helpers/node_target.ts";
 import { type RedisServer, startRedis } from "../helpers/redis.ts";
 import { SockjsWs } from "../helpers/sockjs_ws.ts";

@@ -28,7 +28,8 @@ async function newestSource(): Promise<number> {
   };
   for (
     const path of [
-      "main.ts",
+      "mod.ts",
+      "node.ts",
       "lib",
       "client",
       "build_npm.ts",

@@ -5,7 +5,7 @@
  */
 
 import { Thunderpush, type ThunderpushOptions } from "../../lib/server.ts";
-import { serve } from "../../lib/runtime/serve_deno.ts";
+import { serve } from "../../lib/adapters/serve_deno.ts";
 
 /** The key pair every test server uses. */
 export const KEY = "pubkey";

@@ -20,12 +20,13 @@ export function layerOf(path: string): string {
 const LEAVES = ["json", "log", "version"];
 
 /**
- * Which layers each layer may import, besides itself and the leaves; top to bottom. `runtime` is
- * the edge (adapters and CLI) and may import anything; nothing else may import it.
+ * Which layers each layer may import, besides itself and the leaves; top to bottom. `cli` is the
+ * top and may import anything; `adapters` (the only Deno.* and node:* code) serve the core's
+ * handler and know only its contracts.
  */
 export const LAYERS: Readonly<Record<string, readonly string[] | "any">> = {
-  runtime: "any",
-  apps: ["server"],
+  cli: "any",
+  adapters: ["http"],
   server: ["api", "sockjs", "protocol", "broker", "hub", "http", "metrics", "assets"],
   metrics: ["metrics_histogram"],
   metrics_histogram: [],

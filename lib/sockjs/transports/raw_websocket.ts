@@ -14,7 +14,7 @@ import type {
   SockjsConnection,
 } from "../session.ts";
 import { SessionState, tellClosed } from "../session.ts";
-import type { WebSocketLike } from "../socket.ts";
+import type { WebSocketLike } from "../../http/context.ts";
 import {
   type CloseReason,
   GO_AWAY,

@@ -7,7 +7,7 @@
 import { requestInfo } from "../request_info.ts";
 import type { TransportRequest } from "../transport.ts";
 import type { Receiver, Session } from "../session.ts";
-import type { WebSocketLike } from "../socket.ts";
+import type { WebSocketLike } from "../../http/context.ts";
 import type { ResolvedSockjsOptions } from "../options.ts";
 import { BROKEN_FRAMING, INTERRUPTED, MESSAGE_TOO_BIG, SEND_BUFFER_FULL } from "../close_codes.ts";
 import { cacheForAYear, notFound, textResponse } from "../http.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { AppKeys } from "./server.ts";
+import type { AppKeys } from "../server.ts";
 
 /**
  * What is wrong with a key pair, or undefined when nothing is. A public key must be one that both

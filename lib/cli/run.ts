@@ -8,10 +8,10 @@
 
 import { HELP, parseCli, type ServerKind, USAGE } from "./args.ts";
 import type { AcquirePidFile } from "./pid_file.ts";
-import type { RunningServer, ServeHandler, ServeOptions } from "./serve.ts";
+import type { RunningServer, ServeHandler, ServeOptions } from "../adapters/serve.ts";
 import { Logger } from "../log.ts";
 import { type AppKeys, Thunderpush } from "../server.ts";
-import { parseAppsFile } from "../apps.ts";
+import { parseAppsFile } from "./apps.ts";
 import type { Hub } from "../hub/hub.ts";
 import { VERSION } from "../version.ts";
 

@@ -23,7 +23,7 @@ import { createServer, type IncomingMessage, type Server, ServerResponse } from 
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import type { RequestContext, UpgradeWebSocket } from "../sockjs/socket.ts";
+import type { RequestContext, UpgradeWebSocket } from "../http/context.ts";
 import {
   describeAddress,
   type RunningServer,

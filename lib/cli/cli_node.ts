@@ -7,9 +7,9 @@
  */
 
 import process from "node:process";
-import { type CliPlatform, runCli } from "./cli.ts";
+import { type CliPlatform, runCli } from "./run.ts";
 import { acquirePidFile } from "./pid_file_node.ts";
-import { serve } from "./serve_node.ts";
+import { serve } from "../adapters/serve_node.ts";
 import { readFile } from "node:fs/promises";
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;

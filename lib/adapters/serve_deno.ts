@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { RequestContext } from "../sockjs/socket.ts";
+import type { RequestContext } from "../http/context.ts";
 import { Generation, Relistener } from "./deno_relisten.ts";
 import {
   describeAddress,

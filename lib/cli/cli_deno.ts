@@ -6,9 +6,9 @@
  * @module
  */
 
-import { type CliPlatform, runCli } from "./cli.ts";
+import { type CliPlatform, runCli } from "./run.ts";
 import { acquirePidFile } from "./pid_file_deno.ts";
-import { serve } from "./serve_deno.ts";
+import { serve } from "../adapters/serve_deno.ts";
 
 const encoder = new TextEncoder();
 
@@ -33,7 +33,7 @@ const platform: CliPlatform = {
   servers: {
     deno: () => Promise.resolve(serve),
     // Imported only when chosen: the default server loads neither node:http nor ws.
-    node: async () => (await import("./serve_node.ts")).serve,
+    node: async () => (await import("../adapters/serve_node.ts")).serve,
   },
   nextSignal: () =>
     new Promise((resolve) => {

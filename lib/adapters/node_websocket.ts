@@ -15,7 +15,7 @@ import type { Buffer } from "node:buffer";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "npm:ws@8.23.0";
-import type { WebSocketLike } from "../sockjs/socket.ts";
+import type { WebSocketLike } from "../http/context.ts";
 
 /**
  * How much larger than the handler's `maxMessageSize` a message may be and still reach the

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { RequestContext } from "../sockjs/socket.ts";
+import type { RequestContext } from "../http/context.ts";
 
 /**
  * What an adapter serves: a fetch-style handler with the runtime's request context, answering at

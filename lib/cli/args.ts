@@ -9,7 +9,7 @@
 
 import { parseArgs } from "node:util";
 import type { LogLevel } from "../log.ts";
-import { keyPairProblem } from "../apps.ts";
+import { keyPairProblem } from "./apps.ts";
 
 /** What the command line asked for. */
 export interface CliOptions {

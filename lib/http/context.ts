@@ -1,5 +1,6 @@
 /**
- * The small WebSocket interface the SockJS layer needs from a runtime. The WHATWG `WebSocket`
+ * The contract between the runtime adapters and the core: the request context an adapter hands the
+ * handler, and the small WebSocket interface the SockJS layer needs from a runtime. The WHATWG `WebSocket`
  * (Deno's `Deno.upgradeWebSocket`) and the `ws` package's sockets both satisfy it.
  *
  * @module
