@@ -90,8 +90,11 @@ const redisInstalled = (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
   }
 });
 
-/** `thunder-deno`'s command line, with `--redis` when given a Redis URL. */
-function thunderDeno(pidPath: string, flags: string[], redisUrl?: string) {
+/**
+ * `thunder-deno`'s command line, with `--redis` when given a Redis URL, and `extra` flags of
+ * the server (`--server node`).
+ */
+function thunderDeno(pidPath: string, flags: string[], redisUrl?: string, extra: string[] = []) {
   return {
     cmd: Deno.execPath(),
     args: [
@@ -101,6 +104,7 @@ function thunderDeno(pidPath: string, flags: string[], redisUrl?: string) {
       `${thunderRoot}main.ts`,
       ...["-p", "0", "-H", "127.0.0.1", "--pid-path", pidPath],
       ...(redisUrl ? ["--redis", redisUrl] : []),
+      ...extra,
       KEY,
       SECRET,
     ],
@@ -134,6 +138,16 @@ export const TARGETS: readonly Target[] = [
     websocket: true,
     missing: null,
     command: (pidPath, flags) => thunderDeno(pidPath, flags),
+  },
+  {
+    id: "thunder-deno-node",
+    runtime: "deno",
+    label: "Thunderpush for Deno serving with node:http + ws (main.ts --server node)",
+    role: "project",
+    channels: true,
+    websocket: true,
+    missing: null,
+    command: (pidPath, flags) => thunderDeno(pidPath, flags, undefined, ["--server", "node"]),
   },
   {
     id: "thunder-cluster",
