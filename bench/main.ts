@@ -18,10 +18,12 @@
  */
 
 import { type ApiResult, hasWrk, runApiSideBySide } from "./api.ts";
-import { growthSvg } from "./chart.ts";
+import { clusterGrowthSvg, growthSvg } from "./chart.ts";
 import {
+  clusterGrowthPlan,
   describeApi,
   describeCluster,
+  describeClusterGrowth,
   describeFanout,
   describeManyChannels,
   fanoutPlan,
@@ -201,7 +203,8 @@ async function run(args: Args): Promise<number> {
   const allFanout: PushResult[] = [];
   for (const clients of args["no-fanout"] ? [] : config.fanoutSizes) {
     for (let r = 0; r < rounds; r++) {
-      for (const group of inRound(sideBySide(runnable.filter((t) => t.websocket)), r)) {
+      const pushTargets = runnable.filter((t) => t.websocket && !t.growth);
+      for (const group of inRound(sideBySide(pushTargets), r)) {
         const members = group.filter((target) => {
           const skip = target.nodes !== undefined && clients > config.clusterMaxClients;
           if (skip && r === 0) {
@@ -226,6 +229,7 @@ async function run(args: Args): Promise<number> {
       allMany.push(...await runGroup(inRound(group, r), config.manyChannels, say));
     }
   }
+  const clusterGrowth = await runClusterGrowth(config, runnable, args);
   let api: ApiResult[] = [];
   const apiRounds = args["api-rounds"]
     ? count(args["api-rounds"], "--api-rounds")
@@ -260,11 +264,13 @@ async function run(args: Args): Promise<number> {
       fanout: describeFanout(config),
       manyChannels: describeManyChannels(config),
       api: describeApi(config, apiRounds),
-      ...(runnable.some((t) => t.nodes) ? { cluster: describeCluster(config) } : {}),
+      ...(runnable.some((t) => t.nodes && !t.growth) ? { cluster: describeCluster(config) } : {}),
+      ...(clusterGrowth.length ? { clusterGrowth: describeClusterGrowth(config) } : {}),
     },
     rounds,
     fanout,
     manyChannels,
+    clusterGrowth,
     api,
     loadAfter: loadAverage(),
     loadDuring: load.length
@@ -277,15 +283,47 @@ async function run(args: Args): Promise<number> {
   return 0;
 }
 
-/** Writes results.md and growth.svg for `results`, prints the report, and says where it went. */
+/**
+ * The cluster-growth scenario (`thunder-cluster-45k`): the cluster at each node count of
+ * `config.clusterGrowth`, the same clients per node; skipped with `--no-fanout` or `--sizes`
+ * unless asked for by `--only`.
+ */
+async function runClusterGrowth(
+  config: RunConfig,
+  runnable: readonly Target[],
+  args: Args,
+): Promise<PushResult[]> {
+  const rows: PushResult[] = [];
+  const asked = args.only?.split(",").some((id) => id.trim() === "thunder-cluster-45k");
+  if (!asked && (args["no-fanout"] || args.sizes)) return rows;
+  for (const target of runnable.filter((t) => t.growth)) {
+    for (const nodes of config.clusterGrowth.nodeCounts) {
+      const plan = clusterGrowthPlan(config, nodes);
+      say(`cluster growth ${target.id}: ${nodes} node(s), ${plan.clients} clients`);
+      rows.push(...await runGroup([{ ...target, nodes }], plan, say));
+    }
+  }
+  return rows;
+}
+
+/**
+ * Writes results.md, growth.svg and (when the cluster-growth scenario ran) cluster.svg for
+ * `results`, prints the report, and says where it went.
+ */
 async function writeReport(out: string, results: BenchResults): Promise<void> {
+  const files = ["results.md", "results.json", "growth.svg"];
   await Deno.writeTextFile(`${out}/growth.svg`, growthSvg(results.fanout));
-  const report = renderReport(results, "growth.svg");
+  const growth = results.clusterGrowth ?? [];
+  if (growth.length > 0) {
+    await Deno.writeTextFile(`${out}/cluster.svg`, clusterGrowthSvg(growth));
+    files.push("cluster.svg");
+  }
+  const report = renderReport(results, "growth.svg", growth.length ? "cluster.svg" : null);
   await Deno.writeTextFile(`${out}/results.md`, report);
   // Written files are kept as `deno fmt` would have them, so `deno task ok` stays clean.
-  await formatFiles([`${out}/results.md`, `${out}/results.json`, `${out}/growth.svg`]);
+  await formatFiles(files.map((f) => `${out}/${f}`));
   Deno.stdout.writeSync(encoder.encode(report + "\n"));
-  say(`\n${checksTable(checks(results))}\n\nwritten: ${out}/results.md, results.json, growth.svg`);
+  say(`\n${checksTable(checks(results))}\n\nwritten: ${out}/${files.join(", ")}`);
 }
 
 interface Args {

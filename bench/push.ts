@@ -332,7 +332,7 @@ async function phase(
   }
   const wallMs = ended - started;
   const serverCpuUs = sum(cpu1) - sum(cpu0);
-  const cluster = servers.pids.length > 1;
+  const cluster = servers.redis !== null;
   const clientsByNode = fleet.clientsByNode;
   const nodes = cluster
     ? servers.pids.map((_, i) => {

@@ -49,6 +49,12 @@ export interface Target {
    */
   readonly nodes?: number;
   /**
+   * The cluster-growth scenario (`thunder-cluster-45k`): a cluster run at one node, then at each
+   * node count up to `nodes`, with the same clients per node (`RunConfig.clusterGrowth`), instead
+   * of the fan-out sizes.
+   */
+  readonly growth?: boolean;
+  /**
    * The command line that starts it listening on port 0; `runtimeArgs` are flags for the runtime
    * itself (such as `--inspect`); `redisUrl` is given to the nodes of a cluster.
    */
@@ -161,6 +167,19 @@ export const TARGETS: readonly Target[] = [
     command: (pidPath, flags, redisUrl) => thunderDeno(pidPath, flags, redisUrl),
   },
   {
+    id: "thunder-cluster-45k",
+    runtime: "deno",
+    label: "Thunderpush for Deno on one Redis, 1 to 3 nodes with 15,000 clients each " +
+      "(main.ts --redis; 45,000 clients at 3 nodes)",
+    role: "project",
+    channels: true,
+    websocket: true,
+    missing: redisInstalled ? null : "redis-server is not installed (apt-get install redis-server)",
+    nodes: 3,
+    growth: true,
+    command: (pidPath, flags, redisUrl) => thunderDeno(pidPath, flags, redisUrl),
+  },
+  {
     id: "bare-node",
     runtime: "node",
     label: "bare node:http + ws",
@@ -214,7 +233,8 @@ export const TARGETS: readonly Target[] = [
  * ```ts
  * import { sideBySide, TARGETS } from "./targets.ts";
  * sideBySide(TARGETS).map((group) => group.map((t) => t.id));
- * // [["bare-deno", "thunder-deno"], ["thunder-cluster"], ["bare-node", "thunder-node", "sockjs-node"]]
+ * // [["bare-deno", "thunder-deno", "thunder-deno-node"], ["thunder-cluster"],
+ * //  ["thunder-cluster-45k"], ["bare-node", "thunder-node", "sockjs-node"]]
  * ```
  */
 export function sideBySide(targets: readonly Target[]): Target[][] {

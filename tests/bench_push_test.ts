@@ -105,6 +105,7 @@ Deno.test("sideBySide: the single servers of each runtime together, a cluster on
   assert.deepEqual(ids(sideBySide(TARGETS)), [
     ["bare-deno", "thunder-deno", "thunder-deno-node"],
     ["thunder-cluster"],
+    ["thunder-cluster-45k"],
     ["bare-node", "thunder-node", "sockjs-node"],
   ]);
   const pick = (...want: string[]) => TARGETS.filter((t) => want.includes(t.id));

@@ -25,6 +25,11 @@ const WORKER = new URL("./worker.mjs", import.meta.url).pathname;
 /** How many clients one worker process takes at most. */
 export const CLIENTS_PER_WORKER = 3_000;
 
+/** Worker processes a fleet of `clients` starts by default: one per 3,000, at least 2, at most 5. */
+export function workerCount(clients: number): number {
+  return Math.min(5, Math.max(2, Math.ceil(clients / CLIENTS_PER_WORKER)));
+}
+
 /** Settings of a fleet. */
 export interface FleetOptions {
   /** Server address. */
@@ -121,8 +126,7 @@ export class Fleet {
 
   /** Starts the workers and resolves once every client has opened (or failed to). */
   static async start(options: FleetOptions): Promise<Fleet> {
-    const count = options.workers ??
-      Math.min(5, Math.max(2, Math.ceil(options.clients / CLIENTS_PER_WORKER)));
+    const count = options.workers ?? workerCount(options.clients);
     const workers: Worker[] = [];
     const seqs = new Map<number, SeqState>();
     const readies: Promise<void>[] = [];
