@@ -150,7 +150,7 @@ export const FULL: RunConfig = {
   },
   clusterGrowth: {
     clientsPerNode: 15_000,
-    nodeCounts: [1, 2, 3],
+    nodeCounts: [1, 3],
     plan: {
       channels: 5,
       perClient: 1,

@@ -235,8 +235,11 @@ async function run(args: Args): Promise<number> {
     ? count(args["api-rounds"], "--api-rounds")
     : config.api.rounds;
   if (!args["no-api"]) {
-    if (await hasWrk()) {
-      const single = runnable.filter((t) => !t.nodes);
+    const single = runnable.filter((t) => !t.nodes);
+    const anchorsAsked = API_ANCHORS.some((a) => args.only?.split(",").includes(a.id));
+    if (single.length === 0 && args.only && !anchorsAsked) {
+      say("no single-process server chosen: API throughput skipped");
+    } else if (await hasWrk()) {
       api = await runApiSideBySide([...API_ANCHORS, ...single], {
         ...config.api,
         rounds: apiRounds,

@@ -544,13 +544,15 @@ class PushRun {
       channels: plan.channels,
       perClient: plan.perClient,
       maxSeq: plan.warmup + pacedPublishes(plan) + plan.burst,
+      // A loaded machine took 70 s to connect 45,000 clients.
+      connectTimeoutMs: Math.max(120_000, plan.clients * 4),
     });
     row.open = fleet.open;
     row.failed = fleet.failed;
     row.connectMs = fleet.connectMs;
     log(`  ${this.target.id}: ${fleet.open} open, ${fleet.failed} failed in ${fleet.connectMs} ms`);
     // In a cluster every node must see every user (presence goes through Redis).
-    for (const b of bases) await waitForUsers(b, fleet.open, 30_000);
+    for (const b of bases) await waitForUsers(b, fleet.open, 30_000 + plan.clients);
     const redisPids = server.redis ? [server.redis.pid] : [];
     const idle0 = { cpu: sum(cpuOf(redisPids)), at: performance.now() };
     await sleep(plan.settleMs);

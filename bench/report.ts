@@ -334,7 +334,7 @@ export function clusterGrowthTable(rows: readonly PushResult[]): string {
         fmt(p?.redisUsPerPublish, 0),
         growth(one?.paced?.redisUsPerPublish, p?.redisUsPerPublish),
         p?.redisCpuUs !== undefined && p.wallMs > 0
-          ? `${fmt(p.redisCpuUs / (p.wallMs * 10))}%`
+          ? `${fmt(p.redisCpuUs / (p.wallMs * 10), 1)}%`
           : DASH,
         fmt(r.redisIdleUsPerSec, 0),
         fmt(p?.msgsPerSec),
