@@ -15,6 +15,7 @@ const COLORS: Readonly<Record<string, string>> = {
   "thunder-cluster": "#8c564b",
   "thunder-node": "#ff7f0e",
   "thunder-deno-node": "#e377c2",
+  "bare-deno-ws": "#e377c2",
   "thunder-cluster-45k": "#8c564b",
   "redis-server": "#7f7f7f",
   "node 1": "#ff7f0e",

@@ -156,6 +156,19 @@ export const TARGETS: readonly Target[] = [
     command: (pidPath, flags) => thunderDeno(pidPath, flags, undefined, ["--server", "node"]),
   },
   {
+    id: "bare-deno-ws",
+    runtime: "deno",
+    label: "bare node:http + ws run by Deno (the floor of --server node)",
+    role: "limit",
+    channels: false,
+    websocket: true,
+    missing: null,
+    command: (_pid, flags) => ({
+      cmd: Deno.execPath(),
+      args: ["run", ...flags, "-A", `${ROOT}bench/servers/bare_node_ws.mjs`, "0"],
+    }),
+  },
+  {
     id: "thunder-cluster",
     runtime: "deno",
     label: "Thunderpush for Deno, three nodes on one Redis (main.ts --redis)",
@@ -233,7 +246,7 @@ export const TARGETS: readonly Target[] = [
  * ```ts
  * import { sideBySide, TARGETS } from "./targets.ts";
  * sideBySide(TARGETS).map((group) => group.map((t) => t.id));
- * // [["bare-deno", "thunder-deno", "thunder-deno-node"], ["thunder-cluster"],
+ * // [["bare-deno", "thunder-deno", "thunder-deno-node", "bare-deno-ws"], ["thunder-cluster"],
  * //  ["thunder-cluster-45k"], ["bare-node", "thunder-node", "sockjs-node"]]
  * ```
  */

@@ -103,7 +103,7 @@ function results(fanout: PushResult[], allRounds: PushResult[] | null = null): B
 Deno.test("sideBySide: the single servers of each runtime together, a cluster on its own", () => {
   const ids = (groups: { id: string }[][]) => groups.map((g) => g.map((t) => t.id));
   assert.deepEqual(ids(sideBySide(TARGETS)), [
-    ["bare-deno", "thunder-deno", "thunder-deno-node"],
+    ["bare-deno", "thunder-deno", "thunder-deno-node", "bare-deno-ws"],
     ["thunder-cluster"],
     ["thunder-cluster-45k"],
     ["bare-node", "thunder-node", "sockjs-node"],

@@ -15,6 +15,7 @@ export const BUCKETS = (30 - SUB_BITS) * SUB + 2 * SUB;
  * @param {number} us
  * @returns {number}
  */
+// deno-lint-ignore explicit-module-boundary-types -- typed by the JSDoc above (plain JS for Node)
 export function bucketOf(us) {
   const v = Math.min(2 ** 31 - 1, Math.max(0, Math.round(us)));
   if (v < 2 * SUB) return v;
@@ -27,6 +28,7 @@ export function bucketOf(us) {
  * @param {number} index
  * @returns {[number, number]}
  */
+// deno-lint-ignore explicit-module-boundary-types -- typed by the JSDoc above (plain JS for Node)
 export function bucketRange(index) {
   if (index < 2 * SUB) return [index, index];
   const shift = (index >>> SUB_BITS) - 1;
