@@ -63,7 +63,8 @@ const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--size
   --only IDS    comma-separated server ids: ${
   TARGETS.map((t) => t.id).join(", ")
 } (bare-deno-http and bare-deno-http-read run with the API bench; thunder-cluster, three thunder-deno
-                nodes on one redis-server, runs in the fan-out only)
+                nodes on one redis-server, runs in the fan-out only; thunder-cluster-45k is the
+                cluster-growth scenario: 1 node with 15,000 clients, then 3 with 45,000)
   --sizes N,N   fan-out client counts (default 1000,5000,10000,15000, the cluster too;
                 quick: 100,300, the cluster 100); given sizes apply to the cluster as well
   --rounds N    run the fan-out and many-channel scenarios N times, report the least disturbed
@@ -77,7 +78,8 @@ const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--size
                 the paced rounds (default 20, or at small sizes as many as bring 300,000
                 messages: 300 at 1,000 clients; quick: 6)
   --out DIR     where results go (default bench/results, or bench/results/quick with --quick)
-  --no-fanout   skip the fan-out scenario (and so the cluster row)
+  --no-fanout   skip the fan-out scenario (and so the cluster row, and the cluster growth
+                unless --only names thunder-cluster-45k; --sizes skips it the same way)
   --no-many     skip the many-channels scenario
   --no-api      skip the wrk runs
   --thunder-root DIR   run thunder-deno from another checkout (DIR/main.ts), to measure a change
