@@ -2,7 +2,7 @@
  * `deno task bench`: measures this server against bare and reference anchors on this machine.
  *
  * ```sh
- * deno task bench                 # the full run (about 12 minutes): bench/results/
+ * deno task bench                 # the full run (about 25 minutes on a busy machine): bench/results/
  * deno task bench --quick         # the smoke run CI makes (under a minute): bench/results/quick/
  * deno task bench --profile       # CPU profile of the server under fan-out: profile.md
  * deno task bench --only thunder-deno,bare-deno --out /tmp/b
