@@ -14,6 +14,13 @@ const COLORS: Readonly<Record<string, string>> = {
   "thunder-deno": "#d62728",
   "thunder-cluster": "#8c564b",
   "thunder-node": "#ff7f0e",
+  "thunder-deno-node": "#e377c2",
+  "bare-deno-ws": "#e377c2",
+  "thunder-cluster-45k": "#8c564b",
+  "redis-server": "#7f7f7f",
+  "node 1": "#ff7f0e",
+  "node 2": "#2ca02c",
+  "node 3": "#1f77b4",
 };
 
 interface Series {
@@ -36,7 +43,14 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-function panel(x0: number, title: string, yLabel: string, series: Series[], xs: number[]): string {
+function panel(
+  x0: number,
+  title: string,
+  yLabel: string,
+  series: Series[],
+  xs: number[],
+  xLabel = "clients",
+): string {
   const xMax = Math.max(...xs);
   const yMax = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map((p) => p[1]))));
   const px = (x: number) => x0 + M.left + (x / xMax) * (W - M.left - M.right);
@@ -68,7 +82,7 @@ function panel(x0: number, title: string, yLabel: string, series: Series[], xs: 
     `<line x1="${px(0)}" y1="${py(0)}" x2="${px(xMax)}" y2="${py(0)}" stroke="#333"/>`,
     `<line x1="${px(0)}" y1="${py(0)}" x2="${px(0)}" y2="${py(yMax)}" stroke="#333"/>`,
     `<text x="${x0 + M.left + (W - M.left - M.right) / 2}" y="${H - 8}" text-anchor="middle">` +
-      "clients</text>",
+      `${escapeXml(xLabel)}</text>`,
     `<text transform="translate(${x0 + 14},${M.top + (H - M.top - M.bottom) / 2}) rotate(-90)" ` +
       `text-anchor="middle">${escapeXml(yLabel)}</text>`,
   );
@@ -111,22 +125,76 @@ export function growthSvg(results: readonly PushResult[]): string {
     }));
   const cpu = series((r) => r.paced?.usPerMsg ?? NaN);
   const mem = series((r) => r.bytesPerClient / 1000);
-  const legendY = H + 6;
+  return svg(
+    [
+      panel(0, "Server CPU per delivered message (paced)", "µs per message", cpu, xs),
+      panel(W, "Server memory per idle subscribed client", "KB per client (RSS)", mem, xs),
+    ],
+    names,
+  );
+}
+
+/** Six legend entries a line. */
+const LEGEND_PER_LINE = 6;
+
+/** Two panels side by side and a legend of `names` under them. */
+function svg(panels: string[], names: string[]): string {
+  const lines = Math.ceil(names.length / LEGEND_PER_LINE);
+  const height = H + 8 + 16 * lines;
   const legend = names.map((name, i) => {
-    const x = 70 + i * 145;
+    const x = 70 + (i % LEGEND_PER_LINE) * 145;
+    const y = H + 6 + 16 * Math.floor(i / LEGEND_PER_LINE);
     const color = COLORS[name] ?? "#555";
     const dash = name.startsWith("thunder") ? "" : ` stroke-dasharray="5,3"`;
-    return `<line x1="${x}" y1="${legendY}" x2="${x + 24}" y2="${legendY}" stroke="${color}" ` +
-      `stroke-width="2"${dash}/><text x="${x + 30}" y="${legendY + 4}">${escapeXml(name)}</text>`;
+    return `<line x1="${x}" y1="${y}" x2="${x + 24}" y2="${y}" stroke="${color}" ` +
+      `stroke-width="2"${dash}/><text x="${x + 30}" y="${y + 4}">${escapeXml(name)}</text>`;
   });
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 24}" ` +
-    `viewBox="0 0 ${2 * W} ${H + 24}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${height}" ` +
+    `viewBox="0 0 ${2 * W} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    panel(0, "Server CPU per delivered message (paced)", "µs per message", cpu, xs),
-    panel(W, "Server memory per idle subscribed client", "KB per client (RSS)", mem, xs),
+    ...panels,
     ...legend,
     "</svg>",
     "",
   ].join("\n");
+}
+
+/**
+ * Draws the cluster-growth run against its node count: the nodes' CPU per delivered message
+ * (each node, and all of them together), and Redis's CPU per publish.
+ *
+ * @example
+ * ```ts ignore
+ * import { clusterGrowthSvg } from "./chart.ts";
+ * Deno.writeTextFileSync("cluster.svg", clusterGrowthSvg(results.clusterGrowth));
+ * ```
+ */
+export function clusterGrowthSvg(rows: readonly PushResult[]): string {
+  const sorted = [...rows].sort((a, b) => (a.nodes ?? 1) - (b.nodes ?? 1));
+  const xs = sorted.map((r) => r.nodes ?? 1);
+  const id = sorted[0]?.target ?? "thunder-cluster-45k";
+  const most = Math.max(0, ...sorted.map((r) => r.paced?.nodes?.length ?? 0));
+  const nodeSeries: Series[] = Array.from({ length: most }, (_, i) => ({
+    name: `node ${i + 1}`,
+    points: sorted.flatMap((r) => {
+      const node = r.paced?.nodes?.[i];
+      return node ? [[r.nodes ?? 1, node.usPerMsg] as [number, number]] : [];
+    }),
+  }));
+  const cpu: Series[] = [
+    { name: id, points: sorted.map((r) => [r.nodes ?? 1, r.paced?.usPerMsg ?? NaN]) },
+    ...nodeSeries,
+  ];
+  const redis: Series[] = [{
+    name: "redis-server",
+    points: sorted.map((r) => [r.nodes ?? 1, r.paced?.redisUsPerPublish ?? NaN]),
+  }];
+  return svg(
+    [
+      panel(0, "Nodes' CPU per delivered message (paced)", "µs per message", cpu, xs, "nodes"),
+      panel(W, "Redis CPU per publish (paced)", "µs per publish", redis, xs, "nodes"),
+    ],
+    [id, ...nodeSeries.map((s) => s.name), "redis-server"],
+  );
 }

@@ -5,6 +5,7 @@
  */
 
 import type { ApiPlan } from "./api.ts";
+import { workerCount } from "./loadgen/fleet.ts";
 import { pacedPublishes, type PushPlan } from "./push.ts";
 import { fmt } from "./report.ts";
 
@@ -26,6 +27,8 @@ export interface RunConfig {
   readonly fanoutScaling: FanoutScaling | null;
   /** The many-channels scenario. */
   readonly manyChannels: PushPlan;
+  /** The cluster-growth scenario (`thunder-cluster-45k`). */
+  readonly clusterGrowth: ClusterGrowth;
   /** The wrk runs. */
   readonly api: ApiPlan;
   /**
@@ -52,6 +55,44 @@ export interface FanoutScaling {
   readonly warmupDeliveries: number;
   /** The paced publishes bring at least this many messages, in all. */
   readonly pacedDeliveries: number;
+}
+
+/**
+ * The cluster-growth scenario: a cluster on one Redis at each of `nodeCounts` nodes, with
+ * `clientsPerNode` clients on every node, so that each node's load stays the same and what
+ * grows is the cluster (Redis and the presence traffic between the nodes).
+ */
+export interface ClusterGrowth {
+  /** Clients connected to each node. */
+  readonly clientsPerNode: number;
+  /** Node counts, in the order they run. */
+  readonly nodeCounts: readonly number[];
+  /** The plan, without its client count (`clientsPerNode` times the nodes). */
+  readonly plan: Omit<PushPlan, "clients">;
+}
+
+/**
+ * The plan of the cluster-growth scenario at `nodes` nodes. Client g is on node g mod nodes and
+ * in channel g mod channels, so the channel count must share no factor with the node count, or
+ * a channel's clients would all be on some nodes (and with 2 nodes and 10 channels, every
+ * publish on the node that took its POST): that throws.
+ *
+ * @example
+ * ```ts
+ * import { clusterGrowthPlan, FULL } from "./config.ts";
+ * clusterGrowthPlan(FULL, 3).clients; // 45000
+ * ```
+ */
+export function clusterGrowthPlan(config: RunConfig, nodes: number): PushPlan {
+  const g = config.clusterGrowth;
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  if (gcd(g.plan.channels, nodes) !== 1) {
+    throw new Error(
+      `Cluster growth: ${g.plan.channels} channels on ${nodes} nodes would leave channels ` +
+        "without clients on some nodes (the counts must share no factor)",
+    );
+  }
+  return { ...g.plan, clients: g.clientsPerNode * nodes };
 }
 
 /**
@@ -107,6 +148,21 @@ export const FULL: RunConfig = {
     settleMs: 3_000,
     publishTimeoutMs: 20_000,
   },
+  clusterGrowth: {
+    clientsPerNode: 15_000,
+    nodeCounts: [1, 3],
+    plan: {
+      channels: 5,
+      perClient: 1,
+      warmup: 10,
+      paced: 150,
+      pacedRounds: 1,
+      burst: 0,
+      burstConcurrency: 1,
+      settleMs: 3_000,
+      publishTimeoutMs: 20_000,
+    },
+  },
   api: { seconds: 3, connections: 50, rounds: 5 },
   rounds: 1,
   targets: null,
@@ -141,9 +197,24 @@ export const QUICK: RunConfig = {
     settleMs: 300,
     publishTimeoutMs: 5_000,
   },
+  clusterGrowth: {
+    clientsPerNode: 100,
+    nodeCounts: [1, 3],
+    plan: {
+      channels: 5,
+      perClient: 1,
+      warmup: 3,
+      paced: 20,
+      pacedRounds: 1,
+      burst: 0,
+      burstConcurrency: 1,
+      settleMs: 300,
+      publishTimeoutMs: 5_000,
+    },
+  },
   api: { seconds: 1, connections: 16, rounds: 1 },
   rounds: 1,
-  targets: ["bare-deno", "sockjs-node", "thunder-deno", "thunder-cluster"],
+  targets: ["bare-deno", "sockjs-node", "thunder-deno", "thunder-cluster", "thunder-cluster-45k"],
   deadlineSeconds: 150,
 };
 
@@ -200,6 +271,27 @@ export function describeCluster(config: RunConfig): string {
     (Number.isFinite(config.clusterMaxClients)
       ? ` Run at up to ${fmt(config.clusterMaxClients)} clients.`
       : "");
+}
+
+/** What the cluster-growth scenario measures, as a sentence for the report. */
+export function describeClusterGrowth(config: RunConfig): string {
+  const g = config.clusterGrowth;
+  const p = g.plan;
+  const counts = g.nodeCounts.map((n) => `${n} (${fmt(n * g.clientsPerNode)} clients)`);
+  return `\`thunder-cluster-45k\`: \`thunder-deno\` nodes (\`main.ts --redis\`) on one ` +
+    `\`redis-server\`, run at ${counts.join(", then ")} nodes, ${fmt(g.clientsPerNode)} ` +
+    `clients on every node (client g on node g mod nodes), each client in one of ` +
+    `${p.channels} channels (client g in channel g mod ${p.channels}: every channel has ` +
+    `clients on every node). After ${p.warmup} warm-up publishes, ${pacedPublishes(p)} paced ` +
+    `publishes (each sent once the previous reached every subscriber), publish s to channel ` +
+    `s mod ${p.channels} through the API of node s mod nodes: each reaches ` +
+    `${fmt(g.clientsPerNode / p.channels)} clients on every node, all but one node's through ` +
+    `Redis. µs/msg per node = that ` +
+    "node's CPU / messages delivered to its own clients; Redis µs/publish = redis-server's " +
+    "CPU in the phase / publishes; growth = a figure at n nodes ÷ the same at 1 node (on Redis " +
+    "too). The load generator has " +
+    `${fmt(workerCount(Math.max(...g.nodeCounts) * g.clientsPerNode))} worker processes at ` +
+    `${Math.max(...g.nodeCounts)} nodes.`;
 }
 
 /** The plan of the many-channels run, as a sentence for the report. */

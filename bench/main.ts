@@ -2,7 +2,7 @@
  * `deno task bench`: measures this server against bare and reference anchors on this machine.
  *
  * ```sh
- * deno task bench                 # the full run (about 12 minutes): bench/results/
+ * deno task bench                 # the full run (about 25 minutes on a busy machine): bench/results/
  * deno task bench --quick         # the smoke run CI makes (under a minute): bench/results/quick/
  * deno task bench --profile       # CPU profile of the server under fan-out: profile.md
  * deno task bench --only thunder-deno,bare-deno --out /tmp/b
@@ -18,10 +18,12 @@
  */
 
 import { type ApiResult, hasWrk, runApiSideBySide } from "./api.ts";
-import { growthSvg } from "./chart.ts";
+import { clusterGrowthSvg, growthSvg } from "./chart.ts";
 import {
+  clusterGrowthPlan,
   describeApi,
   describeCluster,
+  describeClusterGrowth,
   describeFanout,
   describeManyChannels,
   fanoutPlan,
@@ -61,7 +63,8 @@ const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--size
   --only IDS    comma-separated server ids: ${
   TARGETS.map((t) => t.id).join(", ")
 } (bare-deno-http and bare-deno-http-read run with the API bench; thunder-cluster, three thunder-deno
-                nodes on one redis-server, runs in the fan-out only)
+                nodes on one redis-server, runs in the fan-out only; thunder-cluster-45k is the
+                cluster-growth scenario: 1 node with 15,000 clients, then 3 with 45,000)
   --sizes N,N   fan-out client counts (default 1000,5000,10000,15000, the cluster too;
                 quick: 100,300, the cluster 100); given sizes apply to the cluster as well
   --rounds N    run the fan-out and many-channel scenarios N times, report the least disturbed
@@ -75,7 +78,8 @@ const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--size
                 the paced rounds (default 20, or at small sizes as many as bring 300,000
                 messages: 300 at 1,000 clients; quick: 6)
   --out DIR     where results go (default bench/results, or bench/results/quick with --quick)
-  --no-fanout   skip the fan-out scenario (and so the cluster row)
+  --no-fanout   skip the fan-out scenario (and so the cluster row, and the cluster growth
+                unless --only names thunder-cluster-45k; --sizes skips it the same way)
   --no-many     skip the many-channels scenario
   --no-api      skip the wrk runs
   --thunder-root DIR   run thunder-deno from another checkout (DIR/main.ts), to measure a change
@@ -201,7 +205,8 @@ async function run(args: Args): Promise<number> {
   const allFanout: PushResult[] = [];
   for (const clients of args["no-fanout"] ? [] : config.fanoutSizes) {
     for (let r = 0; r < rounds; r++) {
-      for (const group of inRound(sideBySide(runnable.filter((t) => t.websocket)), r)) {
+      const pushTargets = runnable.filter((t) => t.websocket && !t.growth);
+      for (const group of inRound(sideBySide(pushTargets), r)) {
         const members = group.filter((target) => {
           const skip = target.nodes !== undefined && clients > config.clusterMaxClients;
           if (skip && r === 0) {
@@ -226,13 +231,17 @@ async function run(args: Args): Promise<number> {
       allMany.push(...await runGroup(inRound(group, r), config.manyChannels, say));
     }
   }
+  const clusterGrowth = await runClusterGrowth(config, runnable, args);
   let api: ApiResult[] = [];
   const apiRounds = args["api-rounds"]
     ? count(args["api-rounds"], "--api-rounds")
     : config.api.rounds;
   if (!args["no-api"]) {
-    if (await hasWrk()) {
-      const single = runnable.filter((t) => !t.nodes);
+    const single = runnable.filter((t) => !t.nodes);
+    const anchorsAsked = API_ANCHORS.some((a) => args.only?.split(",").includes(a.id));
+    if (single.length === 0 && args.only && !anchorsAsked) {
+      say("no single-process server chosen: API throughput skipped");
+    } else if (await hasWrk()) {
       api = await runApiSideBySide([...API_ANCHORS, ...single], {
         ...config.api,
         rounds: apiRounds,
@@ -260,11 +269,13 @@ async function run(args: Args): Promise<number> {
       fanout: describeFanout(config),
       manyChannels: describeManyChannels(config),
       api: describeApi(config, apiRounds),
-      ...(runnable.some((t) => t.nodes) ? { cluster: describeCluster(config) } : {}),
+      ...(runnable.some((t) => t.nodes && !t.growth) ? { cluster: describeCluster(config) } : {}),
+      ...(clusterGrowth.length ? { clusterGrowth: describeClusterGrowth(config) } : {}),
     },
     rounds,
     fanout,
     manyChannels,
+    clusterGrowth,
     api,
     loadAfter: loadAverage(),
     loadDuring: load.length
@@ -277,15 +288,47 @@ async function run(args: Args): Promise<number> {
   return 0;
 }
 
-/** Writes results.md and growth.svg for `results`, prints the report, and says where it went. */
+/**
+ * The cluster-growth scenario (`thunder-cluster-45k`): the cluster at each node count of
+ * `config.clusterGrowth`, the same clients per node; skipped with `--no-fanout` or `--sizes`
+ * unless asked for by `--only`.
+ */
+async function runClusterGrowth(
+  config: RunConfig,
+  runnable: readonly Target[],
+  args: Args,
+): Promise<PushResult[]> {
+  const rows: PushResult[] = [];
+  const asked = args.only?.split(",").some((id) => id.trim() === "thunder-cluster-45k");
+  if (!asked && (args["no-fanout"] || args.sizes)) return rows;
+  for (const target of runnable.filter((t) => t.growth)) {
+    for (const nodes of config.clusterGrowth.nodeCounts) {
+      const plan = clusterGrowthPlan(config, nodes);
+      say(`cluster growth ${target.id}: ${nodes} node(s), ${plan.clients} clients`);
+      rows.push(...await runGroup([{ ...target, nodes }], plan, say));
+    }
+  }
+  return rows;
+}
+
+/**
+ * Writes results.md, growth.svg and (when the cluster-growth scenario ran) cluster.svg for
+ * `results`, prints the report, and says where it went.
+ */
 async function writeReport(out: string, results: BenchResults): Promise<void> {
+  const files = ["results.md", "results.json", "growth.svg"];
   await Deno.writeTextFile(`${out}/growth.svg`, growthSvg(results.fanout));
-  const report = renderReport(results, "growth.svg");
+  const growth = results.clusterGrowth ?? [];
+  if (growth.length > 0) {
+    await Deno.writeTextFile(`${out}/cluster.svg`, clusterGrowthSvg(growth));
+    files.push("cluster.svg");
+  }
+  const report = renderReport(results, "growth.svg", growth.length ? "cluster.svg" : null);
   await Deno.writeTextFile(`${out}/results.md`, report);
   // Written files are kept as `deno fmt` would have them, so `deno task ok` stays clean.
-  await formatFiles([`${out}/results.md`, `${out}/results.json`, `${out}/growth.svg`]);
+  await formatFiles(files.map((f) => `${out}/${f}`));
   Deno.stdout.writeSync(encoder.encode(report + "\n"));
-  say(`\n${checksTable(checks(results))}\n\nwritten: ${out}/results.md, results.json, growth.svg`);
+  say(`\n${checksTable(checks(results))}\n\nwritten: ${out}/${files.join(", ")}`);
 }
 
 interface Args {

@@ -19,6 +19,13 @@
  */
 
 import { cpuOf, type RunningServers, startServers } from "./cluster.ts";
+import {
+  type DeliveryLatency,
+  EMPTY,
+  type Histogram,
+  mergeHistograms,
+  summarize,
+} from "./latency.ts";
 import { Fleet } from "./loadgen/fleet.ts";
 import { cpuMicros, rssKiB, sleep, statCpuMicros } from "./proc.ts";
 import { KEY, SECRET, type Target } from "./targets.ts";
@@ -88,6 +95,11 @@ export interface PhaseResult {
   readonly p50Ms: number;
   /** Publish-to-last-delivery latency, 99th percentile, milliseconds. */
   readonly p99Ms: number;
+  /**
+   * Publish-to-delivery latency of every delivered message (not only each publish's last):
+   * p50, p99 and max. Absent in results written before it was measured.
+   */
+  readonly delivery?: DeliveryLatency;
   /** Publishes that did not reach every subscriber within the timeout. */
   readonly incomplete: number;
   /** POST answers that were not 200 or whose count was not the number of subscribers. */
@@ -150,9 +162,19 @@ export interface PushResult {
   readonly error: string | null;
 }
 
-/** The POST body of publish `seq`: the marker `#seq#` lets the clients tell publishes apart. */
-export function publishBody(seq: number): string {
-  return `{"id":"#${seq}#","text":"Hello from the Thunderpush benchmark"}`;
+/**
+ * The POST body of publish `seq`, sent at `sentMs` (epoch ms, as `epochNow`): the marker
+ * `#seq@sent#` (sent in whole µs) lets the clients tell publishes apart and time each delivery.
+ *
+ * @example
+ * ```ts
+ * import { publishBody } from "./push.ts";
+ * publishBody(7, 1_700_000_000_000.5); // '{"id":"#7@1700000000000500#","text":"Hello from the Thunderpush benchmark"}'
+ * ```
+ */
+export function publishBody(seq: number, sentMs: number): string {
+  const sent = Math.round(sentMs * 1000);
+  return `{"id":"#${seq}@${sent}#","text":"Hello from the Thunderpush benchmark"}`;
 }
 
 /** The current time as epoch milliseconds with sub-millisecond precision (as the workers). */
@@ -178,11 +200,16 @@ async function apiGet(base: string, path: string): Promise<unknown> {
   return await res.json();
 }
 
-async function publish(base: string, seq: number, channels: number): Promise<number | null> {
+async function publish(
+  base: string,
+  seq: number,
+  channels: number,
+  sentMs = epochNow(),
+): Promise<number | null> {
   const res = await fetch(`${base}/api/1.0.0/${KEY}/channels/ch${seq % channels}/`, {
     method: "POST",
     headers: { "X-Thunder-Secret-Key": SECRET, "Content-Type": "application/json" },
-    body: publishBody(seq),
+    body: publishBody(seq, sentMs),
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const text = await res.text();
@@ -240,6 +267,8 @@ export interface Measured {
   readonly after: Counters;
   /** Publish-to-last-delivery latency of each publish that completed, milliseconds. */
   readonly latencies: readonly number[];
+  /** Publish-to-delivery latency of every delivery. */
+  readonly histogram: Histogram;
 }
 
 async function phase(
@@ -263,9 +292,10 @@ async function phase(
   const one = async (seq: number) => {
     const want = fleet.expectedFor(seq);
     expected += want;
-    sentAt.set(seq, epochNow());
+    const sent = epochNow();
+    sentAt.set(seq, sent);
     const base = bases[seq % bases.length];
-    const answered = await publish(base, seq, plan.channels).catch(() => null);
+    const answered = await publish(base, seq, plan.channels, sent).catch(() => null);
     if (answered !== want) badAnswers++;
   };
   if (concurrency <= 1) {
@@ -290,6 +320,7 @@ async function phase(
   const redis1 = sum(cpuOf(redisPids));
   const gen1 = loadgenCpu(fleet);
   const stats = await fleet.stats();
+  const histogram = count > 0 ? await fleet.latency(firstSeq, firstSeq + count) : EMPTY;
   const received = stats.received - before.received;
   const frames = stats.frames - before.frames;
   const latencies: number[] = [];
@@ -301,7 +332,7 @@ async function phase(
   }
   const wallMs = ended - started;
   const serverCpuUs = sum(cpu1) - sum(cpu0);
-  const cluster = servers.pids.length > 1;
+  const cluster = servers.redis !== null;
   const clientsByNode = fleet.clientsByNode;
   const nodes = cluster
     ? servers.pids.map((_, i) => {
@@ -328,6 +359,7 @@ async function phase(
     msgsPerSec: wallMs > 0 ? received / (wallMs / 1000) : NaN,
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
+    delivery: summarize(histogram),
     incomplete,
     badAnswers,
     ...(cluster
@@ -343,7 +375,7 @@ async function phase(
     frames: stats.frames,
     receivedByNode: stats.receivedByNode,
   };
-  return { result, after, latencies };
+  return { result, after, latencies, histogram };
 }
 
 /** Paced publishes of a plan in all: its rounds times the publishes of one round. */
@@ -398,6 +430,7 @@ export function mergePhases(parts: readonly Measured[]): PhaseResult {
     msgsPerSec: wallMs > 0 ? received / (wallMs / 1000) : NaN,
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
+    delivery: summarize(mergeHistograms(parts.map((p) => p.histogram))),
     incomplete: total("incomplete"),
     badAnswers: total("badAnswers"),
     ...(nodes ? { nodes } : {}),
@@ -511,13 +544,15 @@ class PushRun {
       channels: plan.channels,
       perClient: plan.perClient,
       maxSeq: plan.warmup + pacedPublishes(plan) + plan.burst,
+      // A loaded machine took 70 s to connect 45,000 clients.
+      connectTimeoutMs: Math.max(120_000, plan.clients * 4),
     });
     row.open = fleet.open;
     row.failed = fleet.failed;
     row.connectMs = fleet.connectMs;
     log(`  ${this.target.id}: ${fleet.open} open, ${fleet.failed} failed in ${fleet.connectMs} ms`);
     // In a cluster every node must see every user (presence goes through Redis).
-    for (const b of bases) await waitForUsers(b, fleet.open, 30_000);
+    for (const b of bases) await waitForUsers(b, fleet.open, 30_000 + plan.clients);
     const redisPids = server.redis ? [server.redis.pid] : [];
     const idle0 = { cpu: sum(cpuOf(redisPids)), at: performance.now() };
     await sleep(plan.settleMs);

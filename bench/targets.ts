@@ -49,6 +49,12 @@ export interface Target {
    */
   readonly nodes?: number;
   /**
+   * The cluster-growth scenario (`thunder-cluster-45k`): a cluster run at one node, then at each
+   * node count up to `nodes`, with the same clients per node (`RunConfig.clusterGrowth`), instead
+   * of the fan-out sizes.
+   */
+  readonly growth?: boolean;
+  /**
    * The command line that starts it listening on port 0; `runtimeArgs` are flags for the runtime
    * itself (such as `--inspect`); `redisUrl` is given to the nodes of a cluster.
    */
@@ -90,8 +96,11 @@ const redisInstalled = (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
   }
 });
 
-/** `thunder-deno`'s command line, with `--redis` when given a Redis URL. */
-function thunderDeno(pidPath: string, flags: string[], redisUrl?: string) {
+/**
+ * `thunder-deno`'s command line, with `--redis` when given a Redis URL, and `extra` flags of
+ * the server (`--server node`).
+ */
+function thunderDeno(pidPath: string, flags: string[], redisUrl?: string, extra: string[] = []) {
   return {
     cmd: Deno.execPath(),
     args: [
@@ -101,6 +110,7 @@ function thunderDeno(pidPath: string, flags: string[], redisUrl?: string) {
       `${thunderRoot}main.ts`,
       ...["-p", "0", "-H", "127.0.0.1", "--pid-path", pidPath],
       ...(redisUrl ? ["--redis", redisUrl] : []),
+      ...extra,
       KEY,
       SECRET,
     ],
@@ -136,6 +146,29 @@ export const TARGETS: readonly Target[] = [
     command: (pidPath, flags) => thunderDeno(pidPath, flags),
   },
   {
+    id: "thunder-deno-node",
+    runtime: "deno",
+    label: "Thunderpush for Deno serving with node:http + ws (main.ts --server node)",
+    role: "project",
+    channels: true,
+    websocket: true,
+    missing: null,
+    command: (pidPath, flags) => thunderDeno(pidPath, flags, undefined, ["--server", "node"]),
+  },
+  {
+    id: "bare-deno-ws",
+    runtime: "deno",
+    label: "bare node:http + ws run by Deno (the floor of --server node)",
+    role: "limit",
+    channels: false,
+    websocket: true,
+    missing: null,
+    command: (_pid, flags) => ({
+      cmd: Deno.execPath(),
+      args: ["run", ...flags, "-A", `${ROOT}bench/servers/bare_node_ws.mjs`, "0"],
+    }),
+  },
+  {
     id: "thunder-cluster",
     runtime: "deno",
     label: "Thunderpush for Deno, three nodes on one Redis (main.ts --redis)",
@@ -144,6 +177,19 @@ export const TARGETS: readonly Target[] = [
     websocket: true,
     missing: redisInstalled ? null : "redis-server is not installed (apt-get install redis-server)",
     nodes: 3,
+    command: (pidPath, flags, redisUrl) => thunderDeno(pidPath, flags, redisUrl),
+  },
+  {
+    id: "thunder-cluster-45k",
+    runtime: "deno",
+    label: "Thunderpush for Deno on one Redis, 1 to 3 nodes with 15,000 clients each " +
+      "(main.ts --redis; 45,000 clients at 3 nodes)",
+    role: "project",
+    channels: true,
+    websocket: true,
+    missing: redisInstalled ? null : "redis-server is not installed (apt-get install redis-server)",
+    nodes: 3,
+    growth: true,
     command: (pidPath, flags, redisUrl) => thunderDeno(pidPath, flags, redisUrl),
   },
   {
@@ -200,7 +246,8 @@ export const TARGETS: readonly Target[] = [
  * ```ts
  * import { sideBySide, TARGETS } from "./targets.ts";
  * sideBySide(TARGETS).map((group) => group.map((t) => t.id));
- * // [["bare-deno", "thunder-deno"], ["thunder-cluster"], ["bare-node", "thunder-node", "sockjs-node"]]
+ * // [["bare-deno", "thunder-deno", "thunder-deno-node", "bare-deno-ws"], ["thunder-cluster"],
+ * //  ["thunder-cluster-45k"], ["bare-node", "thunder-node", "sockjs-node"]]
  * ```
  */
 export function sideBySide(targets: readonly Target[]): Target[][] {

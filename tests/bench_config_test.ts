@@ -5,7 +5,14 @@
  */
 
 import assert from "node:assert/strict";
-import { describeFanout, fanoutPlan, FULL, QUICK, type RunConfig } from "../bench/config.ts";
+import {
+  clusterGrowthPlan,
+  describeFanout,
+  fanoutPlan,
+  FULL,
+  QUICK,
+  type RunConfig,
+} from "../bench/config.ts";
 import { pacedPublishes } from "../bench/push.ts";
 
 Deno.test("fanoutPlan grows the warm-up and the paced phase until they bring enough messages", () => {
@@ -42,6 +49,22 @@ Deno.test("the report's sentence gives the grown counts where they differ", () =
   assert.doesNotMatch(text, /at 15,000 clients/);
   assert.match(text, /taken in 10 rounds/);
   assert.doesNotMatch(describeFanout(QUICK), /grow/);
+});
+
+Deno.test("clusterGrowthPlan: the same clients per node; channels on every node or a throw", () => {
+  assert.deepEqual(FULL.clusterGrowth.nodeCounts.map((n) => clusterGrowthPlan(FULL, n).clients), [
+    15_000,
+    45_000,
+  ]);
+  for (const config of [FULL, QUICK]) {
+    for (const n of config.clusterGrowth.nodeCounts) clusterGrowthPlan(config, n);
+  }
+  const even: RunConfig = {
+    ...FULL,
+    clusterGrowth: { ...FULL.clusterGrowth, plan: { ...FULL.clusterGrowth.plan, channels: 10 } },
+  };
+  assert.throws(() => clusterGrowthPlan(even, 2), /10 channels on 2 nodes/);
+  assert.equal(clusterGrowthPlan(even, 3).clients, 45_000);
 });
 
 Deno.test("pacedPublishes rounds the paced count up to whole rounds", () => {

@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import { type Measured, mergePhases, type PhaseResult, type PushResult } from "../bench/push.ts";
 import { type BenchResults, checks, pacedRoundRatios, pacedRoundsTable } from "../bench/report.ts";
 import { sideBySide, TARGETS } from "../bench/targets.ts";
+import { mergeHistograms, summarize } from "../bench/latency.ts";
+import { bucketOf } from "../bench/loadgen/histogram.mjs";
 
 /** A paced round: `publishes` publishes to `clients` clients at `usPerMsg` each. */
 function round(usPerMsg: number, clients = 1_000, publishes = 10, latencies = [5]): Measured {
@@ -30,7 +32,18 @@ function round(usPerMsg: number, clients = 1_000, publishes = 10, latencies = [5
     incomplete: 0,
     badAnswers: 0,
   };
-  return { result, after: { received, frames: received, receivedByNode: [] }, latencies };
+  // Every delivery of the round at one of `latencies` (ms), as the workers' histograms hold them.
+  const histogram = mergeHistograms(latencies.map((ms) => ({
+    count: received / latencies.length,
+    maxUs: ms * 1000,
+    buckets: [[bucketOf(ms * 1000), received / latencies.length] as const],
+  })));
+  return {
+    result: { ...result, delivery: summarize(histogram) },
+    after: { received, frames: received, receivedByNode: [] },
+    latencies,
+    histogram,
+  };
 }
 
 function row(target: string, group: number, rounds: number[], clients = 1_000): PushResult {
@@ -90,8 +103,9 @@ function results(fanout: PushResult[], allRounds: PushResult[] | null = null): B
 Deno.test("sideBySide: the single servers of each runtime together, a cluster on its own", () => {
   const ids = (groups: { id: string }[][]) => groups.map((g) => g.map((t) => t.id));
   assert.deepEqual(ids(sideBySide(TARGETS)), [
-    ["bare-deno", "thunder-deno"],
+    ["bare-deno", "thunder-deno", "thunder-deno-node", "bare-deno-ws"],
     ["thunder-cluster"],
+    ["thunder-cluster-45k"],
     ["bare-node", "thunder-node", "sockjs-node"],
   ]);
   const pick = (...want: string[]) => TARGETS.filter((t) => want.includes(t.id));

@@ -19,6 +19,7 @@ interface Phase {
   msgsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  delivery: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
   incomplete: number;
   nodes?: { clients: number; received: number; cpuUs: number; usPerMsg: number }[];
   redisCpuUs?: number;
@@ -44,6 +45,7 @@ interface Results {
   seconds: number;
   fanout: Row[];
   manyChannels: Row[];
+  clusterGrowth: Row[];
   api: {
     target: string;
     post: { rps: number; errors: number } | null;
@@ -77,6 +79,30 @@ function assertSanePhase(where: string, phase: Phase | null): void {
   assert(phase.msgsPerSec > 0, `${where}: msgs/s ${phase.msgsPerSec}`);
   assert(phase.p50Ms > 0 && phase.p50Ms <= phase.p99Ms, `${where}: p50 ${phase.p50Ms}`);
   assert(phase.p99Ms < 30_000, `${where}: p99 ${phase.p99Ms}`);
+  // Every delivery timed, and the last delivery of the slowest publish is the largest of them.
+  const d = phase.delivery;
+  assert.equal(d.count, phase.received, `${where}: every delivery's latency`);
+  assert(d.p50Ms > 0 && d.p50Ms <= d.p99Ms && d.p99Ms <= d.maxMs, `${where}: ${JSON.stringify(d)}`);
+  assert(Math.abs(d.maxMs - phase.p99Ms) < 0.01 || d.maxMs > phase.p99Ms, `${where}: max`);
+}
+
+/** The cluster-growth rows: one node, then three, each node with its share, none lost. */
+function assertSaneGrowth(rows: Row[]): void {
+  assert.deepEqual(rows.map((r) => [r.nodes, r.clients]), [[1, 100], [3, 300]]);
+  for (const row of rows) {
+    const where = `thunder-cluster-45k, ${row.nodes} nodes`;
+    assert.equal(row.error, null, `${where}: error`);
+    assert.equal(row.open, row.clients, `${where}: every client connects`);
+    assert.equal(row.burst, null, `${where}: paced only`);
+    assertSanePhase(where, row.paced);
+    const phase = row.paced!;
+    assert.equal(phase.nodes?.length, row.nodes, `${where}: per-node figures`);
+    for (const [i, node] of phase.nodes!.entries()) {
+      // 5 channels, 100 clients a node: each publish reaches 20 clients on every node.
+      assert.equal(node.received, 20 * phase.publishes, `${where}: node ${i + 1} deliveries`);
+    }
+    assert(phase.redisCpuUs! > 0, `${where}: Redis CPU`);
+  }
 }
 
 /** The cluster row: three nodes, each delivering to its own third of the clients, none lost. */
@@ -171,6 +197,7 @@ Deno.test("deno task bench --quick runs every scenario and reports sane figures"
         !results.api.some((r) => r.target === "thunder-cluster"),
       "the cluster is a fan-out row only",
     );
+    assertSaneGrowth(results.clusterGrowth);
     assert(results.manyChannels.some((r) => r.target === "thunder-deno"), "many channels row");
     results.manyChannels.forEach(assertSaneRow);
     // `deno task test` installs wrk (tests/setup.ts), so the API part always runs here.
@@ -186,6 +213,8 @@ Deno.test("deno task bench --quick runs every scenario and reports sane figures"
 
     const svg = await Deno.readTextFile(`${out}/growth.svg`);
     assert(svg.startsWith("<svg") && svg.includes("polyline"), "growth chart drawn");
+    const cluster = await Deno.readTextFile(`${out}/cluster.svg`);
+    assert(cluster.startsWith("<svg") && cluster.includes("polyline"), "cluster chart drawn");
     const report = await Deno.readTextFile(`${out}/results.md`);
     for (
       const heading of [
@@ -193,6 +222,8 @@ Deno.test("deno task bench --quick runs every scenario and reports sane figures"
         "## Fan-out",
         "### Paced, round by round",
         "## Cluster",
+        "## Latency: publish to delivery",
+        "## Cluster growth",
         "## Idle memory",
         "## Growth",
       ]

@@ -17,12 +17,18 @@
  * @module
  */
 
+import { type Histogram, mergeHistograms } from "../latency.ts";
 import { readLines, spawnChild, stopChild } from "../proc.ts";
 
 const WORKER = new URL("./worker.mjs", import.meta.url).pathname;
 
 /** How many clients one worker process takes at most. */
 export const CLIENTS_PER_WORKER = 3_000;
+
+/** Worker processes a fleet of `clients` starts by default: one per 3,000, at least 2, at most 5. */
+export function workerCount(clients: number): number {
+  return Math.min(5, Math.max(2, Math.ceil(clients / CLIENTS_PER_WORKER)));
+}
 
 /** Settings of a fleet. */
 export interface FleetOptions {
@@ -85,6 +91,7 @@ interface Worker {
   readonly expected: Int32Array;
   ready: { open: number; failed: number; ms: number } | null;
   stats: ((stats: FleetStats) => void) | null;
+  latency: ((histogram: Histogram) => void) | null;
 }
 
 interface SeqState {
@@ -119,8 +126,7 @@ export class Fleet {
 
   /** Starts the workers and resolves once every client has opened (or failed to). */
   static async start(options: FleetOptions): Promise<Fleet> {
-    const count = options.workers ??
-      Math.min(5, Math.max(2, Math.ceil(options.clients / CLIENTS_PER_WORKER)));
+    const count = options.workers ?? workerCount(options.clients);
     const workers: Worker[] = [];
     const seqs = new Map<number, SeqState>();
     const readies: Promise<void>[] = [];
@@ -164,6 +170,7 @@ export class Fleet {
         expected,
         ready: null,
         stats: null,
+        latency: null,
       };
       workers.push(worker);
       const { promise, resolve, reject } = Promise.withResolvers<void>();
@@ -175,6 +182,7 @@ export class Fleet {
           worker.ready = msg;
           resolve();
         } else if (msg.t === "stats") worker.stats?.(msg);
+        else if (msg.t === "lat") worker.latency?.(msg);
       }).catch(() => {});
       child.status.then((s) => reject(new Error(`loadgen worker exited with code ${s.code}`)));
     }
@@ -271,6 +279,22 @@ export class Fleet {
       countBySeq,
       lastBySeq,
     };
+  }
+
+  /**
+   * The latency of every delivery of publishes `from` to `to - 1` so far (publish-to-delivery,
+   * from the send time in each publish's marker), the workers' histograms merged.
+   */
+  async latency(from: number, to: number): Promise<Histogram> {
+    const all = await Promise.all(this.#workers.map(async (w) => {
+      const { promise, resolve } = Promise.withResolvers<Histogram>();
+      w.latency = resolve;
+      await w.writer.write(encoder.encode(`lat ${from} ${to}\n`));
+      const histogram = await promise;
+      w.latency = null;
+      return histogram;
+    }));
+    return mergeHistograms(all);
   }
 
   /** Closes every client and ends the workers; safe to call twice. */

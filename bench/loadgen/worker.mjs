@@ -7,17 +7,23 @@
 //
 // Usage: node bench/loadgen/worker.mjs '<json WorkerConfig>'   (see fleet.ts)
 //
-// Every publish body carries a marker `#<seq>#`; the worker finds the markers in each frame's
-// bytes (a frame may carry several messages, and npm sockjs frames carry them as JSON strings: the
-// marker survives any escaping). Lines out, one JSON object each, on stdout:
+// Every publish body carries a marker `#<seq>@<sent>#` (sent: the epoch time of its POST, in µs;
+// `#<seq>#` is read too); the worker finds the markers in each frame's bytes (a frame may carry
+// several messages, and npm sockjs frames carry them as JSON strings: the marker survives any
+// escaping), and puts every delivery's latency (receive time - sent) in a histogram of its publish
+// (histogram.mjs). Lines out, one JSON object each, on stdout:
 //   {"t":"ready","open":N,"failed":F,"ms":T}      every session got `o` and sent its commands
 //   {"t":"done","seq":S,"last":EPOCH_MS}          every expected client of this worker got seq S
 //   {"t":"stats",...}                             on "stats": totals, per node, per-seq counts and times
-// Lines in, on stdin: "stats", "quit". Stdin closing, or the deadline passing, ends the worker.
+//   {"t":"lat","count":N,"maxUs":M,"buckets":[[i,n],...]}   on "lat A B": the deliveries of
+//                                                 publishes A..B-1, merged (buckets with n > 0)
+// Lines in, on stdin: "stats", "lat A B", "quit". Stdin closing, or the deadline passing, ends the
+// worker.
 
 import net from "node:net";
 import process from "node:process";
 import { Buffer } from "node:buffer";
+import { bucketOf, BUCKETS } from "./histogram.mjs";
 
 /**
  * @typedef {object} WorkerConfig
@@ -61,6 +67,9 @@ let received = 0;
 const nodePorts = config.ports && config.ports.length > 0 ? config.ports : [config.port];
 // Deliveries per server node (one entry unless the clients are spread over a cluster).
 const receivedByNode = new Array(nodePorts.length).fill(0);
+// Per publish: a latency histogram of its deliveries (made at its first), and the largest one.
+const histBySeq = new Array(config.maxSeq).fill(null);
+const maxUsBySeq = new Float64Array(config.maxSeq);
 let frames = 0;
 let closed = 0;
 let open = 0;
@@ -72,8 +81,38 @@ function emit(obj) {
 }
 
 const HASH = 35; // '#'
+const AT = 64; // '@'
 
-/** Counts the `#<digits>#` markers of one `a[...]` frame payload. */
+/** Records one delivery of publish `seq`, sent at `sentUs` (epoch µs), received at `t` (ms). */
+function recordLatency(seq, sentUs, t) {
+  const us = Math.max(0, t * 1000 - sentUs);
+  const hist = histBySeq[seq] ?? (histBySeq[seq] = new Uint32Array(BUCKETS));
+  hist[bucketOf(us)]++;
+  if (us > maxUsBySeq[seq]) maxUsBySeq[seq] = us;
+}
+
+/** The latencies of publishes `from` to `to - 1`, merged. */
+function latencies(from, to) {
+  const merged = new Float64Array(BUCKETS);
+  let count = 0;
+  let maxUs = 0;
+  for (let seq = Math.max(0, from); seq < Math.min(to, config.maxSeq); seq++) {
+    const hist = histBySeq[seq];
+    if (!hist) continue;
+    for (let i = 0; i < BUCKETS; i++) merged[i] += hist[i];
+    maxUs = Math.max(maxUs, maxUsBySeq[seq]);
+  }
+  const buckets = [];
+  for (let i = 0; i < BUCKETS; i++) {
+    if (merged[i] > 0) {
+      buckets.push([i, merged[i]]);
+      count += merged[i];
+    }
+  }
+  return { t: "lat", count, maxUs, buckets };
+}
+
+/** Counts the `#<seq>@<sent>#` (or `#<seq>#`) markers of one `a[...]` frame payload. */
 function onPush(buf, start, end, node) {
   frames++;
   const t = now();
@@ -82,8 +121,15 @@ function onPush(buf, start, end, node) {
     let j = i + 1;
     let seq = 0;
     while (j < end && buf[j] >= 48 && buf[j] <= 57) seq = seq * 10 + buf[j++] - 48;
-    if (j < end && buf[j] === HASH && j > i + 1) {
+    const digits = j > i + 1;
+    let sentUs = -1;
+    if (digits && j < end && buf[j] === AT) {
+      sentUs = 0;
+      while (++j < end && buf[j] >= 48 && buf[j] <= 57) sentUs = sentUs * 10 + buf[j] - 48;
+    }
+    if (j < end && buf[j] === HASH && digits) {
       if (seq < config.maxSeq) {
+        if (sentUs >= 0) recordLatency(seq, sentUs, t);
         received++;
         receivedByNode[node]++;
         lastBySeq[seq] = t;
@@ -254,6 +300,9 @@ process.stdin.on("data", (chunk) => {
         countBySeq: Array.from(countBySeq),
         lastBySeq: Array.from(lastBySeq),
       });
+    } else if (line.startsWith("lat ")) {
+      const [, from, to] = line.split(" ").map(Number);
+      emit(latencies(from, to));
     } else if (line === "quit") quit();
   }
 });
