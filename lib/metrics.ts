@@ -25,6 +25,8 @@ export interface MetricsGauges {
   channels: () => number;
   /** The process's memory, when the runtime tells it. */
   memory?: () => { rss: number; heapUsed: number };
+  /** Pushes and payload bytes kept by history in this process (undefined: kept elsewhere). */
+  history?: () => { messages: number; bytes: number } | undefined;
 }
 
 /** What the server counts. */
@@ -137,6 +139,7 @@ export class Metrics {
       },
     });
     this.#latency.register(registry);
+    if (gauges.history) registerHistory(prom, registers, gauges.history);
     if (gauges.memory) {
       const memory = gauges.memory;
       new prom.Gauge({
@@ -188,4 +191,28 @@ export class Metrics {
   get contentType(): string {
     return PROMETHEUS_CONTENT_TYPE;
   }
+}
+
+/** The history gauges: pushes and payload bytes kept in this process's memory. */
+function registerHistory(
+  prom: typeof client,
+  registers: client.Registry[],
+  history: NonNullable<MetricsGauges["history"]>,
+): void {
+  new prom.Gauge({
+    name: "thunderpush_history_messages",
+    help: "Pushes kept in channel history in this process (with --redis, Redis keeps them).",
+    registers,
+    collect() {
+      this.set(history()?.messages ?? 0);
+    },
+  });
+  new prom.Gauge({
+    name: "thunderpush_history_bytes",
+    help: "Bytes of payload kept in channel history in this process.",
+    registers,
+    collect() {
+      this.set(history()?.bytes ?? 0);
+    },
+  });
 }
