@@ -9,6 +9,12 @@ import type { HistoryPolicies, HistoryPolicy } from "./history.ts";
 /** Seconds a channel's pushes are kept after its last push, unless told otherwise. */
 export const DEFAULT_HISTORY_TTL = 300;
 
+/** Most pushes kept per channel. */
+export const MAX_HISTORY_SIZE = 100_000;
+
+/** Longest time a channel's pushes may be kept after its last push, in seconds (30 days). */
+export const MAX_HISTORY_TTL = 30 * 24 * 60 * 60;
+
 /**
  * The policies of the applications that keep history (size above 0): each application's own
  * settings over the server's `defaults` (size 0, ttl `DEFAULT_HISTORY_TTL`).

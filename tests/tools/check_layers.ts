@@ -31,7 +31,7 @@ export const LAYERS: Readonly<Record<string, readonly string[] | "any">> = {
   metrics: ["metrics_histogram"],
   metrics_histogram: [],
   assets: [],
-  api: ["broker", "hub", "http"],
+  api: ["broker", "history", "hub", "http"],
   protocol: ["history", "hub", "sockjs"],
   broker: ["history", "hub"],
   history: ["hub"],
