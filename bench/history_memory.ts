@@ -33,12 +33,14 @@ for (let c = 0; c < channels; c++) {
 }
 const after = heap();
 const kept = history.stats();
-console.log(JSON.stringify({
-  channels,
-  size,
-  payloadBytes: bytes,
-  kept: kept.messages,
-  heapBytes: after - before,
-  bytesPerMessage: Math.round((after - before) / kept.messages),
-  overheadPerMessage: Math.round((after - before) / kept.messages - bytes),
-}));
+Deno.stdout.writeSync(new TextEncoder().encode(
+  JSON.stringify({
+    channels,
+    size,
+    payloadBytes: bytes,
+    kept: kept.messages,
+    heapBytes: after - before,
+    bytesPerMessage: Math.round((after - before) / kept.messages),
+    overheadPerMessage: Math.round((after - before) / kept.messages - bytes),
+  }) + "\n",
+));

@@ -203,3 +203,24 @@ Deno.test("redis history: survives a node restart; a Redis restart starts a new 
     await redis.stop();
   }
 });
+
+Deno.test("redis history: RECOVER while Redis is away closes with 1011 (the client comes back)", async () => {
+  const redis = await startRedis();
+  const a = await startNode(redis);
+  try {
+    const c = await SockjsWs.session(a.base);
+    c.send(`CONNECT alice:${KEY}`);
+    await redis.stop();
+    const deadline = Date.now() + 5_000;
+    while (a.thunder.broker.ready) {
+      if (Date.now() > deadline) throw new Error("the broker never noticed");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    c.send("RECOVER news AbCdEfGh 3");
+    assert.equal(await c.next(), 'c[1011,"History unavailable."]');
+    await c.close();
+  } finally {
+    await a.close();
+    await redis.stop();
+  }
+});
