@@ -117,10 +117,18 @@ Deno.test("history: unknown epoch, trimmed or future offset, too many missed -> 
   // More than 300 missed is refused even when kept.
   const big = startServer({ history: { size: 1000 } });
   try {
+    // A channel nothing was pushed to has no history yet: epoch "".
     const first = await client(big, "RECOVER news x 0");
-    const { epoch } = await first.elements.next();
+    assert.deepEqual(await first.elements.next(), {
+      channel: "news",
+      recovered: false,
+      epoch: "",
+      offset: 0,
+    });
     await first.ws.close();
-    const many = Array.from({ length: 301 }, (_, i) => String(i + 1));
+    await publish(big, "news", "1");
+    const { epoch } = JSON.parse((await big.api("GET", "/channels/news/history/")).text);
+    const many = Array.from({ length: 300 }, (_, i) => String(i + 2));
     await Promise.all(many.map((p) => big.api("POST", "/channels/news/", p)));
     const late = await client(big, `RECOVER news ${epoch} 0`);
     assert.deepEqual(await late.elements.next(), {
@@ -141,10 +149,9 @@ Deno.test("history: unknown epoch, trimmed or future offset, too many missed -> 
 Deno.test("history: pushes racing RECOVER are neither lost nor doubled", async () => {
   const server = startServer({ history: { size: 10_000 } });
   try {
-    const probe = await client(server, "RECOVER race x 0");
-    const { epoch } = await probe.elements.next();
-    await probe.ws.close();
-    let sent = 0;
+    await publish(server, "race", "0");
+    const { epoch } = JSON.parse((await server.api("GET", "/channels/race/history/")).text);
+    let sent = 1;
     let stop = false;
     const pushing = (async () => {
       while (!stop) {

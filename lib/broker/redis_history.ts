@@ -78,19 +78,22 @@ redis.call('PUBLISH', ARGV[6], '{"o":' .. ARGV[7] .. ',"p":' .. ARGV[8] .. ',"n"
   string.format('%d', offset) .. ',"e":"' .. epoch .. '"}')
 return {offset, epoch}`;
 
-// ARGV: 1 new epoch, 2 since ('' for the latest), 3 limit, 4 max gap ('' for none), 5 position
-// ttl. Answers {epoch, last offset, entries}; entries newest first when `since` is ''.
-const READ = `${START_EPOCH}local top = tonumber(redis.call('HGET', KEYS[2], 's') or '0')
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-if ARGV[2] == '' then
-  return {epoch, top, redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', ARGV[3])}
+// ARGV: 1 since ('' for the latest), 2 limit, 3 max gap ('' for none), 4 position ttl. Answers
+// {epoch, last offset, entries}; entries newest first when `since` is ''. A channel without a
+// position answers epoch '' and gets none: reads (a client's RECOVER of any name) make no keys.
+const READ = `local epoch = redis.call('HGET', KEYS[2], 'e')
+if not epoch then return {'', 0, {}} end
+local top = tonumber(redis.call('HGET', KEYS[2], 's') or '0')
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+if ARGV[1] == '' then
+  return {epoch, top, redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', ARGV[2])}
 end
-local since = tonumber(ARGV[2])
-if since >= top or (ARGV[4] ~= '' and top - since > tonumber(ARGV[4])) then
+local since = tonumber(ARGV[1])
+if since >= top or (ARGV[3] ~= '' and top - since > tonumber(ARGV[3])) then
   return {epoch, top, {}}
 end
 return {epoch, top, redis.call('XRANGE', KEYS[1], string.format('%d', since + 1), '+',
-  'COUNT', ARGV[3])}`;
+  'COUNT', ARGV[2])}`;
 
 type StreamEntry = [string, string[]];
 
@@ -134,7 +137,6 @@ export const HISTORY_SCRIPTS = {
       parser.pushKey(keys.stream);
       parser.pushKey(keys.meta);
       parser.push(
-        newEpoch(),
         query.since === undefined ? "" : String(query.since),
         String(query.limit),
         query.maxGap === undefined ? "" : String(query.maxGap),

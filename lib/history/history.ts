@@ -34,7 +34,7 @@ export interface HistoryEntry {
 
 /** What a read of a channel's history finds. */
 export interface HistoryRead {
-  /** The channel's epoch (a new one when the channel had none). */
+  /** The channel's epoch (`""` when the channel has no history: nothing pushed yet, or lost). */
   readonly epoch: string;
   /** The offset of the channel's last push (0: none yet in this epoch). */
   readonly offset: number;

@@ -70,10 +70,14 @@ export class MemoryHistory {
     return { offset: ch.top, epoch: ch.epoch };
   }
 
-  /** Reads a channel's position and kept pushes (a channel without a position gets one). */
+  /**
+   * Reads a channel's position and kept pushes. A channel without a position has epoch `""` and
+   * offset 0, and gets none: reads (a client's RECOVER of any name) do not fill memory.
+   */
   read(channel: string, query: HistoryQuery): HistoryRead {
     const now = this.#now();
     this.#expire(now);
+    if (!this.#channels.has(channel)) return { epoch: "", offset: 0, entries: [] };
     const ch = this.#touch(channel, now);
     const kept = ch.payloads.length - ch.head;
     const first = ch.top - kept + 1;
