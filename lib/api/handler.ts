@@ -137,7 +137,6 @@ export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiRespo
         if (method === "GET") {
           const history = historyAnswer(req, broker, app, channel);
           if (history === undefined) return then(broker.channelUsers(app, channel), usersResponse);
-          if (history instanceof Response) return history;
           if (history instanceof HttpError) return errorResponse(history);
           const base = channel.slice(0, -HISTORY_SUFFIX.length);
           return then(history, (read) => historyResponse(base, read));

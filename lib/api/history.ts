@@ -39,7 +39,7 @@ export function historyAnswer(
   broker: Broker,
   app: App,
   channel: string,
-): Response | Promise<HistoryRead> | HistoryRead | HttpError | undefined {
+): Promise<HistoryRead> | HistoryRead | HttpError | undefined {
   if (!channel.endsWith(HISTORY_SUFFIX) || broker.readHistory === undefined) return undefined;
   const base = channel.slice(0, -HISTORY_SUFFIX.length);
   if (base === "") return undefined;
