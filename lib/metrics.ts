@@ -37,6 +37,8 @@ export class Metrics {
   delivered = 0;
   /** Bytes of the push frames handed to client connections. */
   bytesSent = 0;
+  /** RECOVER commands answered, by verdict (with history on). */
+  readonly recoveries = { recovered: 0, notRecovered: 0 };
   /**
    * API requests by endpoint, then method, then status, read by prom-client at scrape time.
    * Nested maps rather than one `"endpoint method status"` key: no string is built per request.
@@ -139,7 +141,7 @@ export class Metrics {
       },
     });
     this.#latency.register(registry);
-    if (gauges.history) registerHistory(prom, registers, gauges.history);
+    if (gauges.history) registerHistory(prom, registers, gauges.history, this.recoveries);
     if (gauges.memory) {
       const memory = gauges.memory;
       new prom.Gauge({
@@ -198,7 +200,19 @@ function registerHistory(
   prom: typeof client,
   registers: client.Registry[],
   history: NonNullable<MetricsGauges["history"]>,
+  recoveries: { recovered: number; notRecovered: number },
 ): void {
+  new prom.Counter({
+    name: "thunderpush_history_recoveries_total",
+    help: "RECOVER commands answered, by result (recovered, or told recovered: false).",
+    labelNames: ["result"],
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ result: "recovered" }, recoveries.recovered);
+      this.inc({ result: "not_recovered" }, recoveries.notRecovered);
+    },
+  });
   new prom.Gauge({
     name: "thunderpush_history_messages",
     help: "Pushes kept in channel history in this process (with --redis, Redis keeps them).",

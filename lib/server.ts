@@ -190,7 +190,10 @@ export class Thunderpush {
         maxIdLength: options.maxIdLength ?? 256,
       },
       ...(history.size > 0 && this.broker.readHistory
-        ? { history: this.broker.readHistory.bind(this.broker) }
+        ? {
+          history: this.broker.readHistory.bind(this.broker),
+          recovered: (ok: boolean) => metrics.recoveries[ok ? "recovered" : "notRecovered"]++,
+        }
         : {}),
     };
     this.sockjs.onConnection((conn) => {

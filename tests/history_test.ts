@@ -247,6 +247,8 @@ Deno.test("history: expired pushes go, the position stays: a client that missed 
     const metrics = await (await fetch(`${server.base}/metrics`)).text();
     assert.match(metrics, /^thunderpush_history_messages 1$/m);
     assert.match(metrics, /^thunderpush_history_bytes 1$/m);
+    assert.match(metrics, /^thunderpush_history_recoveries_total\{result="recovered"\} 1$/m);
+    assert.match(metrics, /^thunderpush_history_recoveries_total\{result="not_recovered"\} 1$/m);
   } finally {
     await server.close();
   }
@@ -274,6 +276,36 @@ Deno.test("history: off by default: pushes as before, RECOVER subscribes and say
     assert.equal(await b.ws.next(), 'a[{"payload":"2","channel":"news"}]');
     await a.ws.close();
     await b.ws.close();
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("history: per application: one keeps history, the other does not", async () => {
+  const server = startServer({
+    apps: [
+      { publicKey: KEY, secret: "secretkey", history: { size: 5 } },
+      { publicKey: "plain", secret: "other" },
+    ],
+  });
+  try {
+    const kept = await client(server, "SUBSCRIBE news");
+    const plain = await SockjsWs.session(server.base);
+    plain.send("CONNECT bob:plain", "SUBSCRIBE news");
+    await subscribed(server, "news");
+    const plainApp = server.thunder.hub.app("plain")!;
+    while (plainApp.channelSize("news") < 1) await new Promise((r) => setTimeout(r, 5));
+    await publish(server, "news", "1");
+    const res = await fetch(`${server.base}/api/1.0.0/plain/channels/news/`, {
+      method: "POST",
+      body: "1",
+      headers: { "X-Thunder-Secret-Key": "other" },
+    });
+    assert.equal(await res.text(), '{"count": 1}\n');
+    assert.equal((await kept.elements.next()).offset, 1);
+    assert.equal(await plain.next(), 'a[{"payload":"1","channel":"news"}]');
+    await kept.ws.close();
+    await plain.close();
   } finally {
     await server.close();
   }

@@ -64,6 +64,8 @@ export interface ConnectionContext<T> {
   readonly limits: ConnectionLimits;
   /** Reads channels' history for `RECOVER` (default: no application keeps history). */
   readonly history?: HistoryReader;
+  /** Told whether each `RECOVER` recovered (for the metrics). */
+  readonly recovered?: (recovered: boolean) => void;
 }
 
 /** One client: unauthenticated until CONNECT, then registered in its application's index. */
@@ -216,6 +218,7 @@ export class ThunderConnection<T> implements HubConnection {
         positions: this.#positions ??= new ChannelPositions(),
         read: context.history ?? (() => undefined),
         send: (message) => context.link.deliver(this.#target, message),
+        ...(context.recovered ? { counted: context.recovered } : {}),
         failed: (error) => {
           context.log.warn(`Cannot read the history of ${JSON.stringify(channel)}: ${error}`);
           this.close(HISTORY_UNAVAILABLE);

@@ -42,6 +42,8 @@ export interface Recovering {
   send(message: Message): void;
   /** The history could not be read: the connection is closed (the client comes back). */
   failed(error: unknown): void;
+  /** Told each verdict (for the metrics). */
+  readonly counted?: (recovered: boolean) => void;
 }
 
 /** Subscribes `r.conn` to `channel` and recovers it from `request`. */
@@ -86,6 +88,7 @@ function finish(
   const epoch = read?.epoch ?? "";
   const offset = read?.offset ?? 0;
   const entries = read ? recoveredEntries(request, read) : null;
+  r.counted?.(entries !== null);
   if (entries === null) r.send(notRecoveredMessage(channel, epoch, offset));
   else if (entries.length > 0) r.send(historyMessage(channel, epoch, entries));
   for (const message of r.positions.finish(channel, epoch, offset)) r.send(message);
