@@ -40,7 +40,7 @@ import {
   parseNodeUserField,
 } from "./redis_keys.ts";
 import { removeNodeEntries, writeSnapshot } from "./redis_presence.ts";
-import { HISTORY_SCRIPTS, historyKeys } from "./redis_history.ts";
+import { Echoes, HISTORY_SCRIPTS, historyKeys } from "./redis_history.ts";
 import {
   type HistoryPolicies,
   type HistoryPolicy,
@@ -90,23 +90,10 @@ interface Call {
   expired: boolean;
 }
 
-type Client = ReturnType<typeof makeClient>;
+type None = Record<string, never>;
+type Client = ReturnType<typeof createClient<None, None, typeof HISTORY_SCRIPTS, 2>>;
 // `n` and `e`: the offset and epoch of a channel push with history.
 type Envelope = { o: string; p?: string; l?: 1; n?: number; e?: string };
-
-function makeClient(url: string, timeout: number) {
-  return createClient({
-    url,
-    RESP: 2, // flat array replies, the same from every command
-    disableOfflineQueue: true, // refused at once while disconnected, never queued for later
-    commandsQueueMaxLength: QUEUE_LIMIT,
-    socket: {
-      connectTimeout: timeout,
-      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 3_000),
-    },
-    scripts: HISTORY_SCRIPTS,
-  });
-}
 
 /** A broker that shares channels, users and presence between nodes through Redis. */
 export class RedisBroker implements Broker, AppObserver {
@@ -140,7 +127,17 @@ export class RedisBroker implements Broker, AppObserver {
     this.nodeId = options.nodeId ?? crypto.randomUUID();
     this.#timeout = options.timeout ?? 3_000;
     this.#history = options.history;
-    this.#client = makeClient(options.url, this.#timeout);
+    this.#client = createClient({
+      url: options.url,
+      RESP: 2, // flat array replies, the same from every command
+      disableOfflineQueue: true, // refused at once while disconnected, never queued for later
+      commandsQueueMaxLength: QUEUE_LIMIT,
+      socket: {
+        connectTimeout: this.#timeout,
+        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 3_000),
+      },
+      scripts: HISTORY_SCRIPTS, // history's publish and read (redis_history.ts)
+    });
     this.#health = new RedisHealth({
       timeout: this.#timeout,
       where: redisAddress(options.url),
@@ -656,49 +653,4 @@ async function within(ms: number, work: () => Promise<unknown>): Promise<void> {
     new Promise((resolve) => timer = setTimeout(resolve, ms)),
   ]);
   clearTimeout(timer);
-}
-
-/**
- * Publishes with history waiting for Redis to send them back on this node's subscription, by
- * pub/sub channel: released when a push with that offset or a later one arrived (the push may
- * come before the script's answer, on the other connection), when the subscription ends, or when
- * the connection is lost.
- */
-class Echoes {
-  #waiting = new Map<string, { offset: number; resolve: () => void }[]>();
-  #arrived = new Map<string, number>(); // topic -> highest offset arrived
-
-  /** Resolves once a push of `topic` with offset `offset` or more arrived (or on release). */
-  wait(topic: string, offset: number): Promise<void> {
-    if ((this.#arrived.get(topic) ?? 0) >= offset) return Promise.resolve();
-    return new Promise((resolve) => {
-      let list = this.#waiting.get(topic);
-      if (!list) this.#waiting.set(topic, list = []);
-      list.push({ offset, resolve });
-    });
-  }
-
-  /** A push of `topic` with `offset` arrived (a lower one: a new epoch started). */
-  arrived(topic: string, offset: number): void {
-    this.#arrived.set(topic, offset);
-    const list = this.#waiting.get(topic);
-    if (!list) return;
-    const left = list.filter((w) => w.offset > offset);
-    for (const w of list) if (w.offset <= offset) w.resolve();
-    if (left.length === 0) this.#waiting.delete(topic);
-    else this.#waiting.set(topic, left);
-  }
-
-  /** Releases every wait of `topic` and forgets it. */
-  release(topic: string): void {
-    for (const w of this.#waiting.get(topic) ?? []) w.resolve();
-    this.#waiting.delete(topic);
-    this.#arrived.delete(topic);
-  }
-
-  /** Releases every wait. */
-  releaseAll(): void {
-    for (const topic of [...this.#waiting.keys()]) this.release(topic);
-    this.#arrived.clear();
-  }
 }

@@ -154,3 +154,48 @@ export const HISTORY_SCRIPTS = {
     },
   }),
 };
+
+/**
+ * Publishes with history waiting for Redis to send them back on this node's subscription, by
+ * pub/sub channel: released when a push with that offset or a later one arrived (the push may
+ * come before the script's answer, on the other connection), when the subscription ends, or when
+ * the connection is lost.
+ */
+export class Echoes {
+  #waiting = new Map<string, { offset: number; resolve: () => void }[]>();
+  #arrived = new Map<string, number>(); // topic -> highest offset arrived
+
+  /** Resolves once a push of `topic` with offset `offset` or more arrived (or on release). */
+  wait(topic: string, offset: number): Promise<void> {
+    if ((this.#arrived.get(topic) ?? 0) >= offset) return Promise.resolve();
+    return new Promise((resolve) => {
+      let list = this.#waiting.get(topic);
+      if (!list) this.#waiting.set(topic, list = []);
+      list.push({ offset, resolve });
+    });
+  }
+
+  /** A push of `topic` with `offset` arrived (a lower one: a new epoch started). */
+  arrived(topic: string, offset: number): void {
+    this.#arrived.set(topic, offset);
+    const list = this.#waiting.get(topic);
+    if (!list) return;
+    const left = list.filter((w) => w.offset > offset);
+    for (const w of list) if (w.offset <= offset) w.resolve();
+    if (left.length === 0) this.#waiting.delete(topic);
+    else this.#waiting.set(topic, left);
+  }
+
+  /** Releases every wait of `topic` and forgets it. */
+  release(topic: string): void {
+    for (const w of this.#waiting.get(topic) ?? []) w.resolve();
+    this.#waiting.delete(topic);
+    this.#arrived.delete(topic);
+  }
+
+  /** Releases every wait. */
+  releaseAll(): void {
+    for (const topic of [...this.#waiting.keys()]) this.release(topic);
+    this.#arrived.clear();
+  }
+}
