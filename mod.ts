@@ -22,7 +22,15 @@ export {
   type HubConnection,
   type HubOptions,
 } from "./lib/hub/hub.ts";
-export { Message } from "./lib/hub/message.ts";
+export { Message, type MessagePositions, type Position } from "./lib/hub/message.ts";
+export {
+  type HistoryEntry,
+  type HistoryPolicy,
+  type HistoryQuery,
+  type HistoryRead,
+  MAX_RECOVERED,
+} from "./lib/history/history.ts";
+export { MemoryHistory } from "./lib/history/memory.ts";
 export { type ApiHandler, type ApiOptions, createApiHandler } from "./lib/api/handler.ts";
 export { SockjsServer } from "./lib/sockjs/server.ts";
 export type { SockjsServerOptions } from "./lib/sockjs/options.ts";

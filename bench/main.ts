@@ -8,6 +8,7 @@
  * deno task bench --only thunder-deno,bare-deno --out /tmp/b
  * deno task bench --only thunder-deno,thunder-cluster --no-many --no-api   # one node vs three
  * deno task bench --only thunder-deno --no-fanout --no-many   # the API (wrk) only
+ * deno task bench --history --sizes 1000   # history on vs off, fan-out CPU and memory
  * ```
  *
  * Writes `results.json`, `results.md` (every table of the run) and `growth.svg` into the output
@@ -33,6 +34,7 @@ import {
 } from "./config.ts";
 import { commandOutput, killAllChildren, loadAverage } from "./proc.ts";
 import { runProfile } from "./profile.ts";
+import { runHistoryBench } from "./history.ts";
 import { type PushResult, runGroup } from "./push.ts";
 import {
   type BenchResults,
@@ -83,6 +85,9 @@ const USAGE = `Usage: deno task bench [--quick] [--profile] [--only IDS] [--size
   --no-many     skip the many-channels scenario
   --no-api      skip the wrk runs
   --thunder-root DIR   run thunder-deno from another checkout (DIR/main.ts), to measure a change
+  --history     measure channel history instead: fan-out CPU with --history-size 100 vs
+                without, side by side (at the first of --sizes, default 1000), and memory per
+                kept message; writes history.md
   --render      measure nothing: rewrite results.md and growth.svg from the output folder's
                 results.json
 `;
@@ -182,6 +187,10 @@ async function run(args: Args): Promise<number> {
   }
   if (args.profile) {
     await runProfile(out, args.quick, say);
+    return 0;
+  }
+  if (args.history) {
+    Deno.stdout.writeSync(encoder.encode(await runHistoryBench(out, sizes?.[0] ?? 1000, say)));
     return 0;
   }
   const started = performance.now();
@@ -347,6 +356,7 @@ interface Args {
   paced: string | undefined;
   "paced-rounds": string | undefined;
   render: boolean;
+  history: boolean;
 }
 
 /** A count of 1 or more given to `flag`. */
@@ -374,6 +384,7 @@ function parse(argv: readonly string[]): Args {
     paced: undefined,
     "paced-rounds": undefined,
     render: false,
+    history: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
@@ -384,6 +395,7 @@ function parse(argv: readonly string[]): Args {
       case "--no-fanout":
       case "--no-many":
       case "--render":
+      case "--history":
       case "--help":
         args[
           flag.slice(2) as
@@ -393,6 +405,7 @@ function parse(argv: readonly string[]): Args {
             | "no-fanout"
             | "no-many"
             | "render"
+            | "history"
             | "help"
         ] = true;
         break;

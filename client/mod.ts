@@ -5,7 +5,9 @@
  * and falls back to the SockJS client (the global `SockJS`, or `options.SockJS`) when the
  * WebSocket cannot be opened. It sends `CONNECT` and the subscriptions again after every
  * reconnect, and reconnects with exponential backoff and jitter until the server says not to
- * (close codes 9000-9003) or {@linkcode ThunderClient.close} is called.
+ * (close codes 9000-9003) or {@linkcode ThunderClient.close} is called. With history on the server
+ * (`--history-size`), it remembers each channel's last offset and epoch and recovers what it
+ * missed after a reconnect (`RECOVER`); when it cannot, a `recovery` event tells which channel.
  *
  * It imports nothing but the close-code catalogue, and type-checks against the DOM library alone.
  *
@@ -42,6 +44,25 @@ export interface ThunderMessage {
   readonly payload: unknown;
   /** The channel it was sent to; absent for messages sent to the user. */
   readonly channel?: string;
+  /** With history on the server: the push's offset in its channel. */
+  readonly offset?: number;
+  /** With history on the server: the channel history's epoch. */
+  readonly epoch?: string;
+}
+
+/**
+ * A channel whose missed pushes could not be recovered after a reconnect (history lost, or
+ * too old, or off): the application should reload that channel's state.
+ */
+export interface RecoveryFailure {
+  /** The channel. */
+  readonly channel: string;
+  /** Always false. */
+  readonly recovered: false;
+  /** The channel history's epoch now ("" when the server keeps none). */
+  readonly epoch: string;
+  /** The channel's last offset now. */
+  readonly offset: number;
 }
 
 /** Why a connection (or an attempt to open one) ended. */
@@ -62,6 +83,8 @@ export interface ThunderEventMap {
   state: ConnectionState;
   /** A connection or an attempt ended. */
   close: CloseInfo;
+  /** A channel's missed pushes could not be recovered. */
+  recovery: RecoveryFailure;
 }
 
 /** How the client waits between reconnect attempts: `initialDelay * factor^n`, capped. */
@@ -378,6 +401,15 @@ function sockjsLink(
   };
 }
 
+/** A `recovered: false` notice, or undefined for any other element. */
+function toRecoveryFailure(element: unknown): RecoveryFailure | undefined {
+  if (element === null || typeof element !== "object" || "payload" in element) return undefined;
+  const { channel, recovered, epoch, offset } = element as Record<string, unknown>;
+  if (recovered !== false || typeof channel !== "string") return undefined;
+  if (typeof epoch !== "string" || typeof offset !== "number") return undefined;
+  return { channel, recovered, epoch, offset };
+}
+
 /** A decoded message element: `{payload, channel}` from Thunderpush, a string from old servers. */
 function toMessage(element: unknown): ThunderMessage {
   const parse = (text: string): unknown => {
@@ -391,7 +423,11 @@ function toMessage(element: unknown): ThunderMessage {
   if (element !== null && typeof element === "object" && "payload" in element) {
     const { payload, channel } = element as { payload: unknown; channel?: unknown };
     const value = typeof payload === "string" ? parse(payload) : payload;
-    return typeof channel === "string" ? { payload: value, channel } : { payload: value };
+    if (typeof channel !== "string") return { payload: value };
+    const { offset, epoch } = element as { offset?: unknown; epoch?: unknown };
+    return typeof offset === "number" && typeof epoch === "string"
+      ? { payload: value, channel, offset, epoch }
+      : { payload: value, channel };
   }
   return { payload: element };
 }
@@ -408,7 +444,14 @@ class Client implements ThunderClient {
   readonly #SockJS: SockJSConstructor | null;
   readonly #sockjsOptions: Record<string, unknown>;
   readonly #channels = new Set<string>();
-  readonly #listeners: Listeners = { message: new Set(), state: new Set(), close: new Set() };
+  readonly #listeners: Listeners = {
+    message: new Set(),
+    state: new Set(),
+    close: new Set(),
+    recovery: new Set(),
+  };
+  // Where each channel is in its history (pushes with history only), for RECOVER.
+  readonly #positions = new Map<string, { epoch: string; offset: number }>();
   readonly #closing = new Set<Promise<void>>();
   #state: ConnectionState = "connecting";
   #link: Link | null = null;
@@ -463,6 +506,7 @@ class Client implements ThunderClient {
 
   unsubscribe(...channels: string[]): void {
     const removed = channels.filter((ch) => this.#channels.delete(ch));
+    for (const channel of removed) this.#positions.delete(channel);
     if (removed.length > 0 && this.#state === "open") {
       this.#link?.send([`UNSUBSCRIBE ${removed.join(":")}`]);
     }
@@ -530,14 +574,12 @@ class Client implements ThunderClient {
         if (this.#link !== link) return;
         this.#attempt = 0;
         if (viaSockjs && this.#WebSocket) this.#preferSockjs = true;
-        const commands = [`CONNECT ${this.user}:${this.#publicKey}`];
-        if (this.#channels.size > 0) commands.push(`SUBSCRIBE ${this.channels.join(":")}`);
-        link.send(commands);
+        link.send([`CONNECT ${this.user}:${this.#publicKey}`, ...this.#subscriptions()]);
         this.#armWatchdog();
         this.#setState("open");
       },
       message: (element) => {
-        if (this.#link === link) this.#emit("message", toMessage(element));
+        if (this.#link === link) this.#received(element);
       },
       activity: () => {
         this.#lastActivity = Date.now();
@@ -553,6 +595,29 @@ class Client implements ThunderClient {
       ? sockjsLink(this.#prefix, this.#SockJS!, this.#sockjsOptions, events)
       : webSocketLink(this.#prefix, this.#WebSocket!, events);
     this.#link = link;
+  }
+
+  /** SUBSCRIBE for channels without a position, RECOVER for the others. */
+  #subscriptions(): string[] {
+    const fresh = this.channels.filter((ch) => !this.#positions.has(ch));
+    const commands = fresh.length > 0 ? [`SUBSCRIBE ${fresh.join(":")}`] : [];
+    for (const [channel, { epoch, offset }] of this.#positions) {
+      if (this.#channels.has(channel)) commands.push(`RECOVER ${channel} ${epoch} ${offset}`);
+    }
+    return commands;
+  }
+
+  /** A push (its position remembered) or a `recovered: false` notice. */
+  #received(element: unknown): void {
+    const failure = toRecoveryFailure(element);
+    const message = failure ? undefined : toMessage(element);
+    const at = failure ?? message;
+    if (at?.channel !== undefined && at.epoch !== undefined && at.offset !== undefined) {
+      if (at.epoch === "") this.#positions.delete(at.channel);
+      else this.#positions.set(at.channel, { epoch: at.epoch, offset: at.offset });
+    }
+    if (failure) this.#emit("recovery", failure);
+    else this.#emit("message", message!);
   }
 
   /** A link ended: fall back to SockJS, schedule a reconnect, or give up. */

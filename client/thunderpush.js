@@ -24,7 +24,10 @@
  * - listen handlers get the channel name as a second argument (undefined for user messages),
  *   and a throwing handler no longer stops the others;
  * - `server` may be a full URL ("https://push.example.com"); on an https page the default
- *   protocol is https; the options `transports` and `sockjs` are passed to SockJS.
+ *   protocol is https; the options `transports` and `sockjs` are passed to SockJS;
+ * - with history on the server (--history-size), it remembers each channel's last offset and
+ *   epoch and, after a reconnect, asks for what it missed (RECOVER); when that cannot be had, the
+ *   onNotRecovered callback gets the channel (docs/history.md).
  */
 (function (root) {
   "use strict";
@@ -94,6 +97,9 @@
 
     this._reconnectTimer = null;
     this._generatedUser = null;
+    // channel -> {epoch, offset} of the last push received (history on the server).
+    this._positions = {};
+    this.onnotrecovered = null;
   }
 
   Thunder.prototype.onSockOpen = function (cb) {
@@ -110,6 +116,35 @@
 
   Thunder.prototype.onSockMessage = function (cb) {
     if (isFunction(cb)) this.onmessage = cb;
+  };
+
+  /**
+   * `cb(channel, {epoch, offset})` runs when pushes a channel missed while disconnected could not
+   * be recovered (history lost or too old): reload that channel's state.
+   */
+  Thunder.prototype.onNotRecovered = function (cb) {
+    if (isFunction(cb)) this.onnotrecovered = cb;
+  };
+
+  // Remembers where a channel is, from a push or a recovered:false notice (history on).
+  Thunder.prototype._track = function (data) {
+    if (!data || typeof data !== "object" || typeof data.channel !== "string") return;
+    if (typeof data.offset !== "number" || typeof data.epoch !== "string") return;
+    if (data.epoch === "") delete this._positions[data.channel];
+    else this._positions[data.channel] = { epoch: data.epoch, offset: data.offset };
+  };
+
+  // SUBSCRIBE for new channels, RECOVER for those with a position.
+  Thunder.prototype._resubscribe = function (socket) {
+    var fresh = [];
+    for (var i = 0; i < this.channels.length; i++) {
+      var channel = this.channels[i];
+      var at = Object.prototype.hasOwnProperty.call(this._positions, channel) &&
+        this._positions[channel];
+      if (at) socket.send("RECOVER " + channel + " " + at.epoch + " " + at.offset);
+      else fresh.push(channel);
+    }
+    if (fresh.length) socket.send("SUBSCRIBE " + fresh.join(":"));
   };
 
   /**
@@ -132,6 +167,7 @@
     if (typeof channels === "string") channels = [channels];
     this.channels = Object.prototype.toString.call(channels) === "[object Array]" ? channels : [];
     this.reconnect_tries = 0;
+    this._positions = {};
     this.server = this._serverUrl(String(server), explicitProtocol);
 
     var user = this.options.user;
@@ -214,6 +250,7 @@
     this.socket.send("UNSUBSCRIBE " + channel);
     var pos = indexOf(this.channels, channel);
     if (pos !== -1) this.channels.splice(pos, 1);
+    delete this._positions[channel];
     if (isFunction(success)) success(this, "Channel unsubscribed");
     return true;
   };
@@ -243,7 +280,7 @@
       that.reconnect_tries = 0;
       // CONNECT goes first, so that an onSockOpen callback may already subscribe.
       socket.send("CONNECT " + that.user + ":" + that.apikey);
-      if (that.channels.length) socket.send("SUBSCRIBE " + that.channels.join(":"));
+      that._resubscribe(socket);
       if (that.onopen) that.onopen.call(that, e);
     };
 
@@ -252,6 +289,17 @@
       if (that.onmessage) that.onmessage.call(that, e);
 
       var channel = e.data && typeof e.data === "object" ? e.data.channel : undefined;
+      that._track(e.data);
+      if (channel !== undefined && e.data.recovered === false) {
+        if (that.onnotrecovered) {
+          try {
+            that.onnotrecovered.call(that, channel, { epoch: e.data.epoch, offset: e.data.offset });
+          } catch (error) {
+            report(error);
+          }
+        }
+        return;
+      }
       try {
         e.data = JSON.parse(e.data.payload);
       } catch (_notJson) {

@@ -25,6 +25,8 @@ export interface MetricsGauges {
   channels: () => number;
   /** The process's memory, when the runtime tells it. */
   memory?: () => { rss: number; heapUsed: number };
+  /** Pushes and payload bytes kept by history in this process (undefined: kept elsewhere). */
+  history?: () => { messages: number; bytes: number } | undefined;
 }
 
 /** What the server counts. */
@@ -35,6 +37,8 @@ export class Metrics {
   delivered = 0;
   /** Bytes of the push frames handed to client connections. */
   bytesSent = 0;
+  /** RECOVER commands answered, by verdict (with history on). */
+  readonly recoveries = { recovered: 0, notRecovered: 0 };
   /**
    * API requests by endpoint, then method, then status, read by prom-client at scrape time.
    * Nested maps rather than one `"endpoint method status"` key: no string is built per request.
@@ -137,6 +141,7 @@ export class Metrics {
       },
     });
     this.#latency.register(registry);
+    if (gauges.history) registerHistory(prom, registers, gauges.history, this.recoveries);
     if (gauges.memory) {
       const memory = gauges.memory;
       new prom.Gauge({
@@ -188,4 +193,40 @@ export class Metrics {
   get contentType(): string {
     return PROMETHEUS_CONTENT_TYPE;
   }
+}
+
+/** The history gauges: pushes and payload bytes kept in this process's memory. */
+function registerHistory(
+  prom: typeof client,
+  registers: client.Registry[],
+  history: NonNullable<MetricsGauges["history"]>,
+  recoveries: { recovered: number; notRecovered: number },
+): void {
+  new prom.Counter({
+    name: "thunderpush_history_recoveries_total",
+    help: "RECOVER commands answered, by result (recovered, or told recovered: false).",
+    labelNames: ["result"],
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ result: "recovered" }, recoveries.recovered);
+      this.inc({ result: "not_recovered" }, recoveries.notRecovered);
+    },
+  });
+  new prom.Gauge({
+    name: "thunderpush_history_messages",
+    help: "Pushes kept in channel history in this process (with --redis, Redis keeps them).",
+    registers,
+    collect() {
+      this.set(history()?.messages ?? 0);
+    },
+  });
+  new prom.Gauge({
+    name: "thunderpush_history_bytes",
+    help: "Bytes of payload kept in channel history in this process.",
+    registers,
+    collect() {
+      this.set(history()?.bytes ?? 0);
+    },
+  });
 }

@@ -30,6 +30,8 @@ import { serveAsset } from "./assets/handler.ts";
 import type { Broker } from "./broker/broker.ts";
 import { MemoryBroker } from "./broker/memory.ts";
 import { hostError, requestUrl, targetUrl } from "./http/request_url.ts";
+import { historyPolicies } from "./history/policies.ts";
+import type { HistoryPolicies, HistoryPolicy } from "./history/history.ts";
 
 /** A key pair: the public key browsers use and the secret the HTTP API expects. */
 export interface AppKeys {
@@ -37,6 +39,8 @@ export interface AppKeys {
   readonly publicKey: string;
   /** The secret (the CLI's `apikey`), sent as `X-Thunder-Secret-Key`. */
   readonly secret: string;
+  /** This application's history, over the server's `history` (see `docs/history.md`). */
+  readonly history?: Partial<HistoryPolicy>;
 }
 
 /** Settings of a Thunderpush server. */
@@ -70,7 +74,12 @@ export interface ThunderpushOptions {
    * Makes the broker that carries publishes and answers presence, given the hub (default: the
    * in-memory broker of a single process).
    */
-  readonly broker?: (hub: Hub) => Broker;
+  readonly broker?: (hub: Hub, history: HistoryPolicies) => Broker;
+  /**
+   * Channel history of every application that does not set its own: `size` pushes kept per
+   * channel (default 0: off) for `ttl` seconds after the channel's last push (default 300).
+   */
+  readonly history?: Partial<HistoryPolicy>;
   /** Whether `/metrics` is served on the main port (default true). */
   readonly metricsOnMainPort?: boolean;
   /** Tells the process's memory, for `/metrics` (the runtime adapter knows how). */
@@ -127,7 +136,8 @@ export class Thunderpush {
     this.log = options.logger ?? Logger.silent();
     this.hub = new Hub(options.apps, { logoutReason: FORCED_LOGOUT });
     const maxMessageSize = options.maxMessageSize ?? 65_536;
-    this.broker = options.broker?.(this.hub) ?? new MemoryBroker();
+    const history = historyPolicies(options.apps, options.history);
+    this.broker = options.broker?.(this.hub, history) ?? new MemoryBroker(history);
     this.#api = createApiResponder(this.hub, { maxMessageSize, broker: this.broker });
     this.#serveMetrics = options.metricsOnMainPort ?? true;
     const log = this.log;
@@ -164,7 +174,10 @@ export class Thunderpush {
       sessions: () => this.sockjs.connectionsByTransport(),
       users: () => sum(hub.apps(), (app) => app.userCount),
       channels: () => sum(hub.apps(), (app) => app.channelCount),
-      ...definedOnly({ memory: options.memory }),
+      ...definedOnly({
+        memory: options.memory,
+        history: history.size > 0 ? () => this.broker.historyStats?.() : undefined,
+      }),
     });
     const metrics = this.metrics;
     const context: ConnectionContext<SockjsConnection> = {
@@ -176,6 +189,12 @@ export class Thunderpush {
         maxCommandsPerSecond: options.maxCommandsPerSecond ?? 100,
         maxIdLength: options.maxIdLength ?? 256,
       },
+      ...(history.size > 0 && this.broker.readHistory
+        ? {
+          history: this.broker.readHistory.bind(this.broker),
+          recovered: (ok: boolean) => metrics.recoveries[ok ? "recovered" : "notRecovered"]++,
+        }
+        : {}),
     };
     this.sockjs.onConnection((conn) => {
       // Only when written: reading a WebSocket session's id makes it (see `Session.id`).

@@ -31,3 +31,26 @@ Deno.test("keyPairProblem() accepts every printable ASCII secret and any reachab
   for (let c = 0x21; c < 0x7f; c++) printable += String.fromCharCode(c);
   assert.equal(keyPairProblem("é€𝄞 /%", printable.replace(":", "") + " inner space"), undefined);
 });
+
+Deno.test("parseAppsFile() reads each entry's historySize and historyTtl, checked", () => {
+  const apps = parseAppsFile(JSON.stringify([
+    { publicKey: "a", secret: "s", historySize: 10 },
+    { publicKey: "b", secret: "s", historySize: 0, historyTtl: 60 },
+    { publicKey: "c", secret: "s" },
+  ]));
+  assert.deepEqual(apps, [
+    { publicKey: "a", secret: "s", history: { size: 10 } },
+    { publicKey: "b", secret: "s", history: { size: 0, ttl: 60 } },
+    { publicKey: "c", secret: "s" },
+  ]);
+  for (
+    const bad of [{ historySize: -1 }, { historySize: 1.5 }, { historyTtl: 0 }, {
+      historySize: "9",
+    }]
+  ) {
+    assert.throws(
+      () => parseAppsFile(JSON.stringify([{ publicKey: "a", secret: "s", ...bad }])),
+      /entry 0: "history(Size|Ttl)" must be an integer/,
+    );
+  }
+});

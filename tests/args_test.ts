@@ -1,7 +1,7 @@
 /** The command line parser: the original's CLITestCase, defaults, and usage errors. */
 
 import assert from "node:assert/strict";
-import { parseCli } from "../lib/cli/args.ts";
+import { HELP, parseCli } from "../lib/cli/args.ts";
 
 Deno.test("CLITestCase.test_args: missing positionals are usage errors", () => {
   assert.equal(parseCli([]).kind, "error");
@@ -46,6 +46,8 @@ Deno.test("parseCli() defaults: port 8080, all interfaces, /tmp/thunderpush.pid,
       shutdownGrace: 5000,
       presenceTtl: 15000,
       redisTimeout: 3000,
+      historySize: 0,
+      historyTtl: 300,
       metricsPort: null,
       redis: null,
       appsFile: null,
@@ -208,4 +210,27 @@ Deno.test("parseCli() rejects bad numbers, unknown flags and extra arguments", (
     (parseCli(["-p", "abc", "k", "s"]) as { message: string }).message,
     /argument -p\/--port: invalid value: 'abc'/,
   );
+});
+
+Deno.test("parseCli() takes --history-size and --history-ttl (or THUNDERPUSH_HISTORY_*)", () => {
+  const parsed = parseCli(["--history-size", "100", "--history-ttl", "60", "k", "s"]);
+  assert.equal(parsed.kind, "run");
+  if (parsed.kind !== "run") return;
+  assert.deepEqual([parsed.options.historySize, parsed.options.historyTtl], [100, 60]);
+  const env = parseCli(["k", "s"], { THUNDERPUSH_HISTORY_SIZE: "5", THUNDERPUSH_HISTORY_TTL: "9" });
+  assert.equal(env.kind, "run");
+  if (env.kind !== "run") return;
+  assert.deepEqual([env.options.historySize, env.options.historyTtl], [5, 9]);
+  for (
+    const argv of [
+      ["--history-size", "-1"],
+      ["--history-size", "100001"],
+      ["--history-ttl", "0"],
+      ["--history-ttl", "2592001"],
+    ]
+  ) {
+    assert.equal(parseCli([...argv, "k", "s"]).kind, "error", argv.join(" "));
+  }
+  assert.match(HELP, /--history-size N/);
+  assert.match(HELP, /--history-ttl SECONDS/);
 });

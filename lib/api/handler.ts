@@ -9,6 +9,7 @@
  * | `DELETE /api/1.0.0/{key}/users/{user}/`    | 204, closes with 9002       |
  * | `GET /api/1.0.0/{key}/channels/{channel}/` | `{"users": [...]}`          |
  * | `POST /api/1.0.0/{key}/channels/{channel}/`| `{"count": N}` connections  |
+ * | `GET .../channels/{channel}/history/`      | kept pushes (`history.ts`)  |
  *
  * @module
  */
@@ -31,6 +32,7 @@ import {
 } from "./errors.ts";
 import { isJsonText, pyJson } from "../json.ts";
 import { ALLOWED_METHODS, type ApiRoute, isAllowedMethod, routeOf } from "./routes.ts";
+import { HISTORY_SUFFIX, historyAnswer, historyResponse } from "./history.ts";
 
 /** Settings of the HTTP API. */
 export interface ApiOptions {
@@ -132,7 +134,13 @@ export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiRespo
       }
       case "channel": {
         const channel = route.channel;
-        if (method === "GET") return then(broker.channelUsers(app, channel), usersResponse);
+        if (method === "GET") {
+          const history = historyAnswer(req, broker, app, channel);
+          if (history === undefined) return then(broker.channelUsers(app, channel), usersResponse);
+          if (history instanceof HttpError) return errorResponse(history);
+          const base = channel.slice(0, -HISTORY_SUFFIX.length);
+          return then(history, (read) => historyResponse(base, read));
+        }
         return publish(req, (payload) => broker.publishToChannel(app, channel, payload));
       }
     }

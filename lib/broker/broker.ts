@@ -7,6 +7,7 @@
  */
 
 import type { App } from "../hub/hub.ts";
+import type { HistoryQuery, HistoryRead, HistoryStats } from "../history/history.ts";
 
 /**
  * A broker's answer: the value itself when the broker has it at hand (the in-memory broker, so
@@ -30,6 +31,17 @@ export interface Broker {
   isOnline(app: App, userId: string): BrokerAnswer<boolean>;
   /** The user ids in the channel, each once. */
   channelUsers(app: App, channel: string): BrokerAnswer<string[]>;
+  /**
+   * Reads a channel's history (see `lib/history/`); undefined when the application keeps none.
+   * A broker without this method keeps no history.
+   */
+  readHistory?(
+    app: App,
+    channel: string,
+    query: HistoryQuery,
+  ): BrokerAnswer<HistoryRead> | undefined;
+  /** What this process keeps in memory for history (a broker that keeps it elsewhere: none). */
+  historyStats?(): HistoryStats | undefined;
   /** Stops the broker (disconnects from its engine). Safe to call twice. */
   close(): Promise<void>;
 }

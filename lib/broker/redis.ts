@@ -40,6 +40,14 @@ import {
   parseNodeUserField,
 } from "./redis_keys.ts";
 import { removeNodeEntries, writeSnapshot } from "./redis_presence.ts";
+import { Echoes, HISTORY_SCRIPTS, historyKeys } from "./redis_history.ts";
+import {
+  type HistoryPolicies,
+  type HistoryPolicy,
+  type HistoryQuery,
+  type HistoryRead,
+  policyOf,
+} from "../history/history.ts";
 import { describeError, redisAddress, RedisHealth } from "./redis_health.ts";
 
 /** Settings of the Redis broker. */
@@ -57,6 +65,8 @@ export interface RedisBrokerOptions {
    * unanswered that long makes the broker unavailable, and it bounds connecting.
    */
   readonly timeout?: number;
+  /** The applications that keep history, and how much (see `redis_history.ts`). */
+  readonly history?: HistoryPolicies;
 }
 
 /** The most commands one connection keeps waiting for Redis; more are refused (503). */
@@ -80,8 +90,10 @@ interface Call {
   expired: boolean;
 }
 
-type Client = ReturnType<typeof createClient>;
-type Envelope = { o: string; p?: string; l?: 1 };
+type None = Record<string, never>;
+type Client = ReturnType<typeof createClient<None, None, typeof HISTORY_SCRIPTS, 2>>;
+// `n` and `e`: the offset and epoch of a channel push with history.
+type Envelope = { o: string; p?: string; l?: 1; n?: number; e?: string };
 
 /** A broker that shares channels, users and presence between nodes through Redis. */
 export class RedisBroker implements Broker, AppObserver {
@@ -101,6 +113,9 @@ export class RedisBroker implements Broker, AppObserver {
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #live = new Map<string, number>(); // node -> expiry (ms)
   #topics = new Set<string>(); // pub/sub channels subscribed at Redis
+  #subscribing = new Map<string, Promise<unknown>>(); // SUBSCRIBEs not yet confirmed
+  #echoes = new Echoes(); // publishes with history waiting for their delivery here
+  #history: HistoryPolicies | undefined;
   #deltas = new Map<string, Map<string, number>>(); // key -> field -> delta, not yet written
   #flushQueued = false;
 
@@ -111,6 +126,7 @@ export class RedisBroker implements Broker, AppObserver {
     this.#log = options.logger;
     this.nodeId = options.nodeId ?? crypto.randomUUID();
     this.#timeout = options.timeout ?? 3_000;
+    this.#history = options.history;
     this.#client = createClient({
       url: options.url,
       RESP: 2, // flat array replies, the same from every command
@@ -120,6 +136,7 @@ export class RedisBroker implements Broker, AppObserver {
         connectTimeout: this.#timeout,
         reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 3_000),
       },
+      scripts: HISTORY_SCRIPTS, // history's publish and read (redis_history.ts)
     });
     this.#health = new RedisHealth({
       timeout: this.#timeout,
@@ -164,8 +181,10 @@ export class RedisBroker implements Broker, AppObserver {
   /** Publishes to a channel on every node; the count adds up the live nodes' connections. */
   publishToChannel(app: App, channel: string, payload: string): Promise<number> {
     const keys = keysFor(app.publicKey);
+    const policy = policyOf(this.#history, app.publicKey);
     return this.#call(async (call) => {
       const remote = this.#sumRemote(await this.#hash(keys.channelCounts(channel), false, call));
+      if (policy) return remote + await this.#publishKept(app, channel, payload, policy, call);
       await this.#publish(keys.channelTopic(channel), { o: this.nodeId, p: payload }, call);
       return remote + app.publishToChannel(channel, payload);
     });
@@ -178,6 +197,25 @@ export class RedisBroker implements Broker, AppObserver {
       const remote = this.#sumRemote(await this.#hash(keys.userCounts(userId), false, call));
       await this.#publish(keys.userTopic(userId), { o: this.nodeId, p: payload }, call);
       return remote + app.publishToUser(userId, payload);
+    });
+  }
+
+  /**
+   * Reads a channel's history in Redis, once this node's subscription to the channel's pushes
+   * (if it has one) is in place: what the read misses comes live, and nothing falls between.
+   */
+  readHistory(
+    app: App,
+    channel: string,
+    query: HistoryQuery,
+  ): Promise<HistoryRead> | undefined {
+    const policy = policyOf(this.#history, app.publicKey);
+    if (!policy) return undefined;
+    const topic = keysFor(app.publicKey).channelTopic(channel);
+    return this.#call(async (call) => {
+      await this.#subscribing.get(topic);
+      if (call.expired) throw new BrokerUnavailableError();
+      return await this.#client.historyRead(historyKeys(app.publicKey, channel), query, policy);
     });
   }
 
@@ -221,6 +259,7 @@ export class RedisBroker implements Broker, AppObserver {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#echoes.releaseAll();
     clearInterval(this.#heartbeat);
     this.#health.stop();
     for (const app of this.#hub.apps()) app.observe(null);
@@ -345,6 +384,38 @@ export class RedisBroker implements Broker, AppObserver {
     if (await this.#command(args, call) === -1) throw new BrokerUnavailableError();
   }
 
+  /**
+   * Publishes a push with history (`redis_history.ts`) and answers how many connections it goes
+   * to. This node delivers it as the others do, when Redis sends it back on the channel's
+   * subscription: so every node delivers a channel's pushes in the order of their offsets, its
+   * own among the others'. The answer waits for that delivery (a poll after it sees the push).
+   */
+  async #publishKept(
+    app: App,
+    channel: string,
+    payload: string,
+    policy: HistoryPolicy,
+    call: Call,
+  ): Promise<number> {
+    const topic = keysFor(app.publicKey).channelTopic(channel);
+    await this.#subscribing.get(topic);
+    if (call.expired) throw new BrokerUnavailableError();
+    const position = await this.#client.historyPublish({
+      keys: historyKeys(app.publicKey, channel),
+      topic,
+      nodeId: this.nodeId,
+      payload,
+      policy,
+      deadline: Math.floor(
+        this.#health.redisTime(call.deadline) - Math.max(1, this.#health.roundTrip),
+      ),
+    });
+    if (position === null || call.expired) throw new BrokerUnavailableError();
+    const local = app.channelSize(channel);
+    if (local > 0 && this.#topics.has(topic)) await this.#echoes.wait(topic, position.offset);
+    return local;
+  }
+
   #isLive(node: string): boolean {
     return (this.#live.get(node) ?? 0) > Date.now();
   }
@@ -404,9 +475,16 @@ export class RedisBroker implements Broker, AppObserver {
     }
     if (on && !this.#topics.has(topic)) {
       this.#topics.add(topic);
-      this.#subscriber.subscribe(topic, (message: string) => this.#receive(topic, message))
-        .catch((error: unknown) => this.#lost("pub/sub", error));
+      const subscribed = this.#subscriber.subscribe(
+        topic,
+        (message: string) => this.#receive(topic, message),
+      ).catch((error: unknown) => this.#lost("pub/sub", error))
+        .finally(() => {
+          if (this.#subscribing.get(topic) === subscribed) this.#subscribing.delete(topic);
+        });
+      this.#subscribing.set(topic, subscribed);
     } else if (!on && this.#topics.delete(topic)) {
+      this.#echoes.release(topic);
       this.#subscriber.unsubscribe(topic).catch((error: unknown) => this.#lost("pub/sub", error));
     }
   }
@@ -418,14 +496,20 @@ export class RedisBroker implements Broker, AppObserver {
     } catch {
       return;
     }
-    if (envelope.o === this.nodeId) return;
+    // This node's own pushes are delivered when published, but those with history as they come.
+    if (envelope.o === this.nodeId && envelope.n === undefined) return;
     for (const app of this.#hub.apps()) {
       const keys = keysFor(app.publicKey);
       const prefix = keys.channelTopic("");
       if (topic.startsWith(prefix)) {
         const channel = decodeKeyPart(topic.slice(prefix.length));
         if (channel !== undefined && envelope.p !== undefined) {
-          app.deliverToChannel(channel, Message.forChannel(envelope.p, channel));
+          const { n: offset, e: epoch } = envelope;
+          const position = typeof offset === "number" && typeof epoch === "string"
+            ? { offset, epoch }
+            : undefined;
+          app.deliverToChannel(channel, Message.forChannel(envelope.p, channel, position));
+          if (position) this.#echoes.arrived(topic, position.offset);
         }
         return;
       }
@@ -450,6 +534,7 @@ export class RedisBroker implements Broker, AppObserver {
   /** Stops mirroring changes: they are written in full by the next resync. */
   #unsync(): void {
     this.#synced = false;
+    this.#echoes.releaseAll();
     this.#deltas.clear();
   }
 

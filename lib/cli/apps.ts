@@ -6,6 +6,7 @@
  */
 
 import type { AppKeys } from "../server.ts";
+import { MAX_HISTORY_SIZE, MAX_HISTORY_TTL } from "../history/policies.ts";
 
 /**
  * What is wrong with a key pair, or undefined when nothing is. A public key must be one that both
@@ -44,7 +45,8 @@ export function keyPairProblem(publicKey: string, secret: string): string | unde
 /**
  * Parses an apps file: a JSON array of `{"publicKey": "...", "secret": "..."}` (or an object with
  * such an array under `apps`). Keys are strings `keyPairProblem` finds nothing wrong with, public
- * keys unique.
+ * keys unique. An entry may set its own history: `"historySize"` (0 to 100,000) and
+ * `"historyTtl"` (seconds, 1 to 30 days), over `--history-size` and `--history-ttl`.
  *
  * @throws {Error} with a message naming the first problem.
  *
@@ -79,6 +81,32 @@ export function parseAppsFile(text: string): AppKeys[] {
       throw new Error(`entry ${i}: duplicate publicKey ${JSON.stringify(publicKey)}`);
     }
     seen.add(publicKey as string);
-    return { publicKey: publicKey as string, secret: secret as string };
+    const keys = { publicKey: publicKey as string, secret: secret as string };
+    const history = historySettings(entry as Record<string, unknown>, i);
+    return history ? { ...keys, history } : keys;
   });
+}
+
+/** An entry's own `historySize` and `historyTtl`, checked; undefined when it sets neither. */
+function historySettings(
+  entry: Record<string, unknown>,
+  i: number,
+): { size?: number; ttl?: number } | undefined {
+  const { historySize: size, historyTtl: ttl } = entry;
+  if (size === undefined && ttl === undefined) return undefined;
+  for (
+    const [name, value, min, max] of [
+      ["historySize", size, 0, MAX_HISTORY_SIZE],
+      ["historyTtl", ttl, 1, MAX_HISTORY_TTL],
+    ] as const
+  ) {
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+      throw new Error(`entry ${i}: "${name}" must be an integer from ${min} to ${max}`);
+    }
+  }
+  return {
+    ...(size === undefined ? {} : { size: size as number }),
+    ...(ttl === undefined ? {} : { ttl: ttl as number }),
+  };
 }

@@ -10,6 +10,7 @@
 import { parseArgs } from "node:util";
 import type { LogLevel } from "../log.ts";
 import { keyPairProblem } from "./apps.ts";
+import { MAX_HISTORY_SIZE, MAX_HISTORY_TTL } from "../history/policies.ts";
 
 /** What the command line asked for. */
 export interface CliOptions {
@@ -53,6 +54,10 @@ export interface CliOptions {
   readonly presenceTtl: number;
   /** Milliseconds Redis may take to answer before API calls get 503 (with `redis`). */
   readonly redisTimeout: number;
+  /** Pushes kept per channel for RECOVER and the history endpoint (0: off). */
+  readonly historySize: number;
+  /** Seconds a channel's history is kept after its last push. */
+  readonly historyTtl: number;
   /** A separate port for `/metrics` (and health), or null to serve them on the main port. */
   readonly metricsPort: number | null;
   /** Redis URL: run as one node of a cluster. */
@@ -238,6 +243,26 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
     fallback: 3000,
     help: "with --redis: milliseconds Redis may take to answer; past it an API call gets 503 " +
       "and /readyz says not ready until Redis answers again (default 3000)",
+  },
+  {
+    flag: "history-size",
+    key: "historySize",
+    metavar: "N",
+    min: 0,
+    max: MAX_HISTORY_SIZE,
+    fallback: 0,
+    help: "pushes kept per channel, so that clients recover what they missed (RECOVER) and " +
+      "the API can read them; pushes then carry offset and epoch (default 0: off)",
+  },
+  {
+    flag: "history-ttl",
+    key: "historyTtl",
+    metavar: "SECONDS",
+    min: 1,
+    max: MAX_HISTORY_TTL,
+    fallback: 300,
+    help: "with --history-size: seconds a channel's history is kept after its last push " +
+      "(default 300)",
   },
   {
     flag: "max-queued-messages",

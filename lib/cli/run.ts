@@ -13,6 +13,7 @@ import { Logger } from "../log.ts";
 import { type AppKeys, Thunderpush } from "../server.ts";
 import { parseAppsFile } from "./apps.ts";
 import type { Hub } from "../hub/hub.ts";
+import type { HistoryPolicies } from "../history/history.ts";
 import { VERSION } from "../version.ts";
 
 /** What the command needs from the runtime. */
@@ -139,16 +140,18 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     maxBufferedBytes: options.maxBufferedBytes,
     maxQueuedMessages: options.maxQueuedMessages,
     metricsOnMainPort: options.metricsPort === null,
+    history: { size: options.historySize, ttl: options.historyTtl },
     memory: platform.memory,
     logger: log,
     ...(redis && RedisBroker
       ? {
-        broker: (hub: Hub) =>
+        broker: (hub: Hub, history: HistoryPolicies) =>
           new RedisBroker(hub, {
             url: redis,
             presenceTtl: options.presenceTtl,
             timeout: options.redisTimeout,
             logger: log,
+            history,
           }),
       }
       : {}),

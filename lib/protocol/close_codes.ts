@@ -28,6 +28,12 @@ export const FORCED_LOGOUT: CloseReason = {
  */
 export const INVALID_USER_ID: CloseReason = { code: 9003, reason: "Invalid user id." };
 
+/**
+ * Thunderpush: RECOVER could not read the channel's history (Redis away); the client reconnects
+ * and recovers again (1011, a code clients reconnect after).
+ */
+export const HISTORY_UNAVAILABLE: CloseReason = { code: 1011, reason: "History unavailable." };
+
 /** Whether a close code tells Thunderpush clients not to reconnect (9000-9003). */
 export function isFinalCloseCode(code: number): boolean {
   return code >= 9000 && code <= 9003;

@@ -1,8 +1,9 @@
 /**
  * The Thunderpush client protocol: text commands a browser sends over its SockJS session.
  *
- * `CONNECT <user>:<publickey>`, `SUBSCRIBE <ch>[:<ch>...]`, `UNSUBSCRIBE <ch>[:<ch>...]`. No
- * acknowledgements; malformed commands are ignored, as in the original Thunderpush.
+ * `CONNECT <user>:<publickey>`, `SUBSCRIBE <ch>[:<ch>...]`, `UNSUBSCRIBE <ch>[:<ch>...]`, and,
+ * for history (`docs/history.md`), `RECOVER <ch> <epoch> <offset>`. No acknowledgements;
+ * malformed commands are ignored, as in the original Thunderpush.
  *
  * @module
  */
@@ -11,6 +12,12 @@
 export type Command =
   | { readonly kind: "CONNECT"; readonly userId: string; readonly publicKey: string }
   | { readonly kind: "SUBSCRIBE" | "UNSUBSCRIBE"; readonly channels: string[] }
+  | {
+    readonly kind: "RECOVER";
+    readonly channel: string;
+    readonly epoch: string;
+    readonly offset: number;
+  }
   | { readonly kind: "invalid"; readonly reason: string };
 
 const CHANNEL = /^[A-Za-z0-9_\-=@,.;]{1,64}$/;
@@ -75,14 +82,45 @@ export function splitCommand(message: string): [string, string] {
  */
 export function parseCommand(message: string): Command {
   const [name, argument] = splitCommand(message);
-  if (name !== "CONNECT" && name !== "SUBSCRIBE" && name !== "UNSUBSCRIBE") {
+  if (
+    name !== "CONNECT" && name !== "SUBSCRIBE" && name !== "UNSUBSCRIBE" && name !== "RECOVER"
+  ) {
     return { kind: "invalid", reason: "Received unknown command." };
   }
   if (argument === "") return { kind: "invalid", reason: "Missing argument." };
+  if (name === "RECOVER") return parseRecover(argument);
   if (name === "CONNECT") {
     const parts = argument.split(":");
     if (parts.length !== 2) return { kind: "invalid", reason: "Invalid message syntax." };
     return { kind: "CONNECT", userId: parts[0], publicKey: parts[1] };
   }
   return { kind: name, channels: argument.split(":").filter((ch) => ch !== "") };
+}
+
+/** An offset as a client writes it: decimal digits, exact in a JavaScript number. */
+const OFFSET = /^(0|[1-9][0-9]{0,15})$/;
+/** An epoch as the server makes them (letters), or any other word a client may send. */
+const EPOCH = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Parses RECOVER's argument, `<channel> <epoch> <offset>`: a valid channel, a word, and a whole
+ * number from 0 to 2^53-1 (beyond that, JavaScript numbers are not exact).
+ *
+ * @example
+ * ```ts
+ * import { parseRecover } from "./commands.ts";
+ * parseRecover("news AbCdEfGh 12"); // { kind: "RECOVER", channel: "news", epoch: "AbCdEfGh", offset: 12 }
+ * parseRecover("news AbCdEfGh -1").kind; // "invalid"
+ * ```
+ */
+export function parseRecover(argument: string): Command {
+  const parts = argument.split(/\s+/);
+  if (parts.length !== 3) return { kind: "invalid", reason: "Invalid message syntax." };
+  const [channel, epoch, text] = parts;
+  if (!isValidChannel(channel) || !EPOCH.test(epoch) || !OFFSET.test(text)) {
+    return { kind: "invalid", reason: "Invalid RECOVER argument." };
+  }
+  const offset = Number(text);
+  if (!Number.isSafeInteger(offset)) return { kind: "invalid", reason: "Offset too large." };
+  return { kind: "RECOVER", channel, epoch, offset };
 }

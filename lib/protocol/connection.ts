@@ -8,9 +8,16 @@ import type { App, Hub, HubConnection } from "../hub/hub.ts";
 import type { Message } from "../hub/message.ts";
 import type { OneOrMore } from "../hub/one_or_more.ts";
 import { type CloseReason, TOO_MANY_COMMANDS } from "../sockjs/close_codes.ts";
-import { INVALID_API_KEY, INVALID_USER_ID, NOT_CONNECTED } from "./close_codes.ts";
+import {
+  HISTORY_UNAVAILABLE,
+  INVALID_API_KEY,
+  INVALID_USER_ID,
+  NOT_CONNECTED,
+} from "./close_codes.ts";
 import type { Logger } from "../log.ts";
 import { isValidChannel, isValidUserId, parseCommand } from "./commands.ts";
+import { ChannelPositions } from "../history/recovery.ts";
+import { type HistoryReader, recover } from "./recover.ts";
 
 /**
  * The way to the transport under connections (a SockJS session or a raw WebSocket, `T`): one
@@ -55,6 +62,10 @@ export interface ConnectionContext<T> {
   readonly log: Logger;
   /** What one connection may do. */
   readonly limits: ConnectionLimits;
+  /** Reads channels' history for `RECOVER` (default: no application keeps history). */
+  readonly history?: HistoryReader;
+  /** Told whether each `RECOVER` recovered (for the metrics). */
+  readonly recovered?: (recovered: boolean) => void;
 }
 
 /** One client: unauthenticated until CONNECT, then registered in its application's index. */
@@ -68,6 +79,8 @@ export class ThunderConnection<T> implements HubConnection {
   #closed = false;
   #tokens: number;
   #refilled = Date.now();
+  // The channels this connection recovered (RECOVER), if any: their pushes are filtered.
+  #positions: ChannelPositions | undefined;
 
   /**
    * Creates a connection over the transport `target`, reached through `context.link`; it joins
@@ -96,6 +109,11 @@ export class ThunderConnection<T> implements HubConnection {
 
   /** Delivers a push to the client. */
   deliver(message: Message): void {
+    if (this.#positions !== undefined) {
+      const passed = this.#positions.filter(message);
+      if (passed === null) return;
+      message = passed;
+    }
     this.#context.link.deliver(this.#target, message);
   }
 
@@ -163,8 +181,10 @@ export class ThunderConnection<T> implements HubConnection {
         }
         for (const channel of command.channels) {
           if (!isValidChannel(channel)) continue;
-          if (command.kind === "UNSUBSCRIBE") app.unsubscribe(this, channel);
-          else if (app.subscriptionCount(this) < this.#context.limits.maxChannelsPerConnection) {
+          if (command.kind === "UNSUBSCRIBE") {
+            app.unsubscribe(this, channel);
+            this.#positions?.forget(channel);
+          } else if (app.subscriptionCount(this) < this.#context.limits.maxChannelsPerConnection) {
             app.subscribe(this, channel);
           }
         }
@@ -173,8 +193,40 @@ export class ThunderConnection<T> implements HubConnection {
             command.channels.join(":")
           }`,
         );
+        return;
       }
+      case "RECOVER":
+        this.#recover(command.channel, command);
     }
+  }
+
+  /** RECOVER: subscribes like SUBSCRIBE (same limit), then recovers (see `recover.ts`). */
+  #recover(channel: string, request: { epoch: string; offset: number }): void {
+    const app = this.#app;
+    if (!app) {
+      this.close(NOT_CONNECTED);
+      return;
+    }
+    const limit = this.#context.limits.maxChannelsPerConnection;
+    if (!app.subscriptionsOf(this).has(channel) && app.subscriptionCount(this) >= limit) return;
+    const context = this.#context;
+    context.log.verbose(`User ${JSON.stringify(this.#userId)} recovers: ${channel}`);
+    recover(
+      {
+        conn: this,
+        app,
+        positions: this.#positions ??= new ChannelPositions(),
+        read: context.history ?? (() => undefined),
+        send: (message) => context.link.deliver(this.#target, message),
+        ...(context.recovered ? { counted: context.recovered } : {}),
+        failed: (error) => {
+          context.log.warn(`Cannot read the history of ${JSON.stringify(channel)}: ${error}`);
+          this.close(HISTORY_UNAVAILABLE);
+        },
+      },
+      channel,
+      request,
+    );
   }
 
   // A token bucket: refilled at the allowed rate, holding at most two seconds' worth.

@@ -27,6 +27,8 @@ export interface TargetOptions {
   readonly maxBufferedBytes?: number;
   /** `--max-queued-messages` */
   readonly maxQueuedMessages?: number;
+  /** `--history-size` */
+  readonly historySize?: number;
 }
 
 /** A running server under test. */
@@ -56,7 +58,12 @@ export function apiClient(base: string): Target["api"] {
 
 /** A Thunderpush served in this process with `Deno.serve`. */
 export const inProcess: StartTarget = (options: TargetOptions = {}): Promise<Target> => {
-  const thunder = new Thunderpush({ apps: [{ publicKey: KEY, secret: SECRET }], ...options });
+  const { historySize, ...rest } = options;
+  const thunder = new Thunderpush({
+    apps: [{ publicKey: KEY, secret: SECRET }],
+    ...rest,
+    ...(historySize ? { history: { size: historySize } } : {}),
+  });
   const server = serve(thunder.fetch, { port: 0, hostname: "127.0.0.1" });
   const base = `http://127.0.0.1:${server.addr.port}`;
   return Promise.resolve({
@@ -82,6 +89,7 @@ export function targetFlags(options: TargetOptions): string[] {
   if (options.maxQueuedMessages) {
     flags.push("--max-queued-messages", String(options.maxQueuedMessages));
   }
+  if (options.historySize) flags.push("--history-size", String(options.historySize));
   return flags;
 }
 

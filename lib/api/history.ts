@@ -1,0 +1,97 @@
+/**
+ * `GET /api/1.0.0/{key}/channels/{channel}/history/[?since=N][&limit=N]`: a channel's kept
+ * pushes, for a page that loads its state and then follows the live pushes from there.
+ *
+ * ```json
+ * {"channel": "news", "epoch": "AbCdEfGh", "offset": 12, "messages": [
+ *   {"payload":"...","channel":"news","offset":11,"epoch":"AbCdEfGh"}, ...]}
+ * ```
+ *
+ * `offset` is the channel's last push; `messages` are pushes exactly as clients get them, oldest
+ * first: those after `since`, or the latest ones without it; at most `limit` (default 100, at
+ * most 10,000). Answered only for applications that keep history: for the others the path is the
+ * channel `{channel}/history` it always named.
+ *
+ * @module
+ */
+
+import type { Broker } from "../broker/broker.ts";
+import type { App } from "../hub/hub.ts";
+import { type HistoryQuery, type HistoryRead, MAX_READ_LIMIT } from "../history/history.ts";
+import { historyMessage } from "../history/recovery.ts";
+import { HttpError } from "../http/errors.ts";
+import { pyJson } from "../json.ts";
+import { jsonTextResponse } from "./errors.ts";
+
+/** What ends a channel name to read its history. */
+export const HISTORY_SUFFIX = "/history";
+
+/** How many pushes a read returns unless `limit` says otherwise. */
+export const DEFAULT_READ_LIMIT = 100;
+
+/**
+ * The history read a GET on `channel` asks for: undefined when the name does not end with
+ * `/history` or the application keeps no history (the GET then lists the channel's users, as
+ * before), else the answer (400 for a bad query) or a promise of it.
+ */
+export function historyAnswer(
+  req: Request,
+  broker: Broker,
+  app: App,
+  channel: string,
+): Promise<HistoryRead> | HistoryRead | HttpError | undefined {
+  if (!channel.endsWith(HISTORY_SUFFIX) || broker.readHistory === undefined) return undefined;
+  const base = channel.slice(0, -HISTORY_SUFFIX.length);
+  if (base === "") return undefined;
+  const query = readQuery(req.url);
+  const read = broker.readHistory(
+    app,
+    base,
+    query instanceof HttpError ? { limit: 1 } : query,
+  );
+  if (read === undefined) return undefined;
+  if (query instanceof HttpError) {
+    if (read instanceof Promise) read.catch(() => {}); // not waited for
+    return query;
+  }
+  return read;
+}
+
+/** The answer's JSON text for a read of `channel` (without the suffix). */
+export function historyResponse(channel: string, read: HistoryRead): Response {
+  const messages = read.entries.length === 0
+    ? ""
+    : historyMessage(channel, read.epoch, read.entries).elements.join(", ");
+  return jsonTextResponse(
+    200,
+    '{"channel": ' + pyJson(channel) + ', "epoch": ' + pyJson(read.epoch) + ', "offset": ' +
+      String(read.offset) + ', "messages": [' + messages + "]}\n",
+  );
+}
+
+/** `since` and `limit` from a URL's query, or the 400 error for a bad one. */
+export function readQuery(url: string): HistoryQuery | HttpError {
+  const params = new URL(url).searchParams;
+  const since = params.get("since");
+  const limit = params.get("limit");
+  const sinceValue = since === null ? undefined : wholeNumber(since, 0);
+  const limitValue = limit === null ? DEFAULT_READ_LIMIT : wholeNumber(limit, 1);
+  if (sinceValue === null) {
+    return new HttpError(400, "Invalid since: expected an offset (a whole number).");
+  }
+  if (limitValue === null || limitValue > MAX_READ_LIMIT) {
+    return new HttpError(
+      400,
+      `Invalid limit: expected a whole number from 1 to ${MAX_READ_LIMIT}.`,
+    );
+  }
+  return sinceValue === undefined
+    ? { limit: limitValue }
+    : { since: sinceValue, limit: limitValue };
+}
+
+function wholeNumber(text: string, min: number): number | null {
+  if (!/^[0-9]{1,16}$/.test(text)) return null;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= min ? n : null;
+}

@@ -1,0 +1,107 @@
+/**
+ * Message history: what a channel's history is (a position of offset and epoch, the pushes kept)
+ * and what reads it. Opt-in per application (`--history-size`); see `docs/history.md`.
+ *
+ * A channel's position is its epoch, a random name given when its history starts (again after the
+ * history was lost, e.g. a restart without Redis), and its offset, one more for each push. Pushes
+ * with history carry both; a client that comes back says where it was (`RECOVER`), and gets
+ * what it missed, or is told it cannot.
+ *
+ * @module
+ */
+
+/** How much of each channel's history an application keeps. */
+export interface HistoryPolicy {
+  /** Pushes kept per channel (0: history off). */
+  readonly size: number;
+  /** Seconds a channel's pushes are kept after its last push. */
+  readonly ttl: number;
+}
+
+/** The policy of every application that keeps history, by public key. */
+export type HistoryPolicies = ReadonlyMap<string, HistoryPolicy>;
+
+/** Where a push stands in its channel's history: its offset and the history's epoch. */
+export type { Position } from "../hub/message.ts";
+
+/** One kept push. */
+export interface HistoryEntry {
+  /** Its offset. */
+  readonly offset: number;
+  /** The published JSON text. */
+  readonly payload: string;
+}
+
+/** What a read of a channel's history finds. */
+export interface HistoryRead {
+  /** The channel's epoch (`""` when the channel has no history: nothing pushed yet, or lost). */
+  readonly epoch: string;
+  /** The offset of the channel's last push (0: none yet in this epoch). */
+  readonly offset: number;
+  /** Kept pushes, oldest first (see `HistoryQuery`). */
+  readonly entries: readonly HistoryEntry[];
+}
+
+/** Which kept pushes a read returns. */
+export interface HistoryQuery {
+  /**
+   * Pushes after this offset, oldest first; without it, the latest `limit` pushes (still oldest
+   * first).
+   */
+  readonly since?: number;
+  /** At most this many. */
+  readonly limit: number;
+  /**
+   * With `since`: no entries at all when more than this many pushes came after it (a recovery
+   * that would be refused anyway reads nothing).
+   */
+  readonly maxGap?: number;
+}
+
+/** How many pushes and bytes of payload a history keeps now. */
+export interface HistoryStats {
+  /** Pushes kept. */
+  readonly messages: number;
+  /** Bytes of their payloads (UTF-16 code units, as JavaScript counts a string's length). */
+  readonly bytes: number;
+}
+
+/** The most pushes one `RECOVER` delivers; with more missed, it answers `recovered: false`. */
+export const MAX_RECOVERED = 300;
+
+/**
+ * Seconds a channel's epoch and last offset outlive its last push, at least (they are kept as
+ * long as its pushes when `--history-ttl` is longer): a client that missed nothing still
+ * recovers after the pushes themselves expired.
+ */
+export const POSITION_TTL = 7 * 24 * 60 * 60;
+
+/** Most pushes one read of the HTTP API returns. */
+export const MAX_READ_LIMIT = 10_000;
+
+const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/**
+ * A new epoch: 8 random letters (as Centrifugo's), safe in JSON and in a command without escaping.
+ *
+ * @example
+ * ```ts
+ * import { newEpoch } from "./history.ts";
+ * /^[a-zA-Z]{8}$/.test(newEpoch()); // true
+ * ```
+ */
+export function newEpoch(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  let epoch = "";
+  for (const byte of bytes) epoch += LETTERS[byte % LETTERS.length];
+  return epoch;
+}
+
+/** The policy of an application, or undefined when it keeps no history. */
+export function policyOf(
+  policies: HistoryPolicies | undefined,
+  publicKey: string,
+): HistoryPolicy | undefined {
+  const policy = policies?.get(publicKey);
+  return policy !== undefined && policy.size > 0 ? policy : undefined;
+}
