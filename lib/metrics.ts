@@ -35,6 +35,10 @@ export class Metrics {
   delivered = 0;
   /** Bytes of the push frames handed to client connections. */
   bytesSent = 0;
+  /** CONNECTs refused, by reason (`api_key`, `user_id`, `token_*`). */
+  readonly connectsRefused = new Map<string, number>();
+  /** SUBSCRIBEs to a `private-` channel the token does not grant. */
+  subscribesRefused = 0;
   /**
    * API requests by endpoint, then method, then status, read by prom-client at scrape time.
    * Nested maps rather than one `"endpoint method status"` key: no string is built per request.
@@ -136,6 +140,27 @@ export class Metrics {
         }
       },
     });
+    const refused = this.connectsRefused;
+    new prom.Counter({
+      name: "thunderpush_connects_refused_total",
+      help: "CONNECTs refused (the session closed), by reason.",
+      labelNames: ["reason"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, n] of refused) this.inc({ reason }, n);
+      },
+    });
+    const subscribesRefused = () => this.subscribesRefused;
+    new prom.Counter({
+      name: "thunderpush_subscribes_refused_total",
+      help: "SUBSCRIBEs to a private- channel the connection's token does not grant (ignored).",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(subscribesRefused());
+      },
+    });
     this.#latency.register(registry);
     if (gauges.memory) {
       const memory = gauges.memory;
@@ -172,6 +197,16 @@ export class Metrics {
       this.published[endpoint]++;
       this.#latency.observe(endpoint, seconds);
     }
+  }
+
+  /** Counts a refused CONNECT (`reason` is one of a few fixed words). */
+  connectRefused(reason: string): void {
+    this.connectsRefused.set(reason, (this.connectsRefused.get(reason) ?? 0) + 1);
+  }
+
+  /** Counts a SUBSCRIBE to a `private-` channel that was not granted. */
+  subscribeRefused(): void {
+    this.subscribesRefused++;
   }
 
   /** The exposition text (prom-client is loaded on the first call). */

@@ -30,6 +30,7 @@ import { serveAsset } from "./assets/handler.ts";
 import type { Broker } from "./broker/broker.ts";
 import { MemoryBroker } from "./broker/memory.ts";
 import { hostError, requestUrl, targetUrl } from "./http/request_url.ts";
+import { TokenPolicy } from "./auth/policy.ts";
 
 /** A key pair: the public key browsers use and the secret the HTTP API expects. */
 export interface AppKeys {
@@ -37,6 +38,8 @@ export interface AppKeys {
   readonly publicKey: string;
   /** The secret (the CLI's `apikey`), sent as `X-Thunder-Secret-Key`. */
   readonly secret: string;
+  /** Whether CONNECT needs a user token signed with the secret (docs/tokens.md). */
+  readonly requireToken?: boolean;
 }
 
 /** Settings of a Thunderpush server. */
@@ -49,6 +52,12 @@ export interface ThunderpushOptions {
   readonly heartbeatDelay?: number;
   /** Milliseconds a SockJS session without a receiver lives on (default 5,000). */
   readonly disconnectDelay?: number;
+  /**
+   * Whether every application's CONNECT needs a user token (`CONNECT user:publickey:TOKEN`, a
+   * JWT signed HS256 with the app's secret) and `private-` channels a grant in it (default false;
+   * `AppKeys.requireToken` asks it of one application). See docs/tokens.md.
+   */
+  readonly requireToken?: boolean;
   /** Most channels one connection may subscribe to (default 50). */
   readonly maxChannelsPerConnection?: number;
   /**
@@ -167,6 +176,7 @@ export class Thunderpush {
       ...definedOnly({ memory: options.memory }),
     });
     const metrics = this.metrics;
+    const tokens = new TokenPolicy(options.apps, options.requireToken ?? false);
     const context: ConnectionContext<SockjsConnection> = {
       hub,
       link: new SessionLink(metrics),
@@ -176,6 +186,8 @@ export class Thunderpush {
         maxCommandsPerSecond: options.maxCommandsPerSecond ?? 100,
         maxIdLength: options.maxIdLength ?? 256,
       },
+      refusals: metrics,
+      ...(tokens.any ? { tokens } : {}),
     };
     this.sockjs.onConnection((conn) => {
       // Only when written: reading a WebSocket session's id makes it (see `Session.id`).
