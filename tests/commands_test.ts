@@ -46,7 +46,12 @@ Deno.test("parseCommand() accepts both forms of the original, ignores malformed 
     publicKey: "b",
     token: "c",
   });
-  assert.deepEqual(parseCommand("CONNECT a:b:c:d").token, "c:d");
+  assert.deepEqual(parseCommand("CONNECT a:b:c:d"), {
+    kind: "CONNECT",
+    userId: "a",
+    publicKey: "b",
+    token: "c:d",
+  });
   assert.equal(parseCommand("CONNECT").kind, "invalid");
   assert.equal(parseCommand("connect a:b").kind, "invalid");
   assert.equal(parseCommand("PUBLISH x").kind, "invalid");
