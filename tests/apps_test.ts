@@ -31,3 +31,18 @@ Deno.test("keyPairProblem() accepts every printable ASCII secret and any reachab
   for (let c = 0x21; c < 0x7f; c++) printable += String.fromCharCode(c);
   assert.equal(keyPairProblem("é€𝄞 /%", printable.replace(":", "") + " inner space"), undefined);
 });
+
+Deno.test("parseAppsFile() takes requireToken: true or false per app, nothing else", () => {
+  const text = JSON.stringify([
+    { publicKey: "shop", secret: "s3cret", requireToken: true },
+    { publicKey: "blog", secret: "x", requireToken: false },
+  ]);
+  assert.deepEqual(parseAppsFile(text), [
+    { publicKey: "shop", secret: "s3cret", requireToken: true },
+    { publicKey: "blog", secret: "x" },
+  ]);
+  assert.throws(
+    () => parseAppsFile('[{"publicKey": "a", "secret": "s", "requireToken": "yes"}]'),
+    /entry 0: "requireToken" must be true or false/,
+  );
+});

@@ -44,7 +44,7 @@ export function keyPairProblem(publicKey: string, secret: string): string | unde
 /**
  * Parses an apps file: a JSON array of `{"publicKey": "...", "secret": "..."}` (or an object with
  * such an array under `apps`). Keys are strings `keyPairProblem` finds nothing wrong with, public
- * keys unique.
+ * keys unique. `"requireToken": true` makes that application's CONNECT need a user token.
  *
  * @throws {Error} with a message naming the first problem.
  *
@@ -67,7 +67,7 @@ export function parseAppsFile(text: string): AppKeys[] {
   }
   const seen = new Set<string>();
   return list.map((entry, i) => {
-    const { publicKey, secret } = (entry ?? {}) as Record<string, unknown>;
+    const { publicKey, secret, requireToken } = (entry ?? {}) as Record<string, unknown>;
     for (const [name, key] of [["publicKey", publicKey], ["secret", secret]] as const) {
       if (typeof key !== "string" || key === "") {
         throw new Error(`entry ${i}: "${name}" must be a non-empty string`);
@@ -79,6 +79,10 @@ export function parseAppsFile(text: string): AppKeys[] {
       throw new Error(`entry ${i}: duplicate publicKey ${JSON.stringify(publicKey)}`);
     }
     seen.add(publicKey as string);
-    return { publicKey: publicKey as string, secret: secret as string };
+    if (requireToken !== undefined && typeof requireToken !== "boolean") {
+      throw new Error(`entry ${i}: "requireToken" must be true or false`);
+    }
+    const keys = { publicKey: publicKey as string, secret: secret as string };
+    return requireToken ? { ...keys, requireToken } : keys;
   });
 }
