@@ -5,8 +5,11 @@ import { defineTokenSuite } from "./e2e/tokens_suite.ts";
 import { token, tokensInProcess } from "./helpers/tokens.ts";
 import { KEY, SECRET, startServer, until } from "./helpers/server.ts";
 import { SockjsWs } from "./helpers/sockjs_ws.ts";
-import { Thunderpush } from "../lib/server.ts";
-import { serve } from "../lib/adapters/serve_deno.ts";
+import { Hub } from "../lib/hub/hub.ts";
+import { ThunderConnection } from "../lib/protocol/connection.ts";
+import { TokenPolicy } from "../lib/auth/policy.ts";
+import { Logger } from "../lib/log.ts";
+import type { CloseReason } from "../lib/sockjs/close_codes.ts";
 
 defineTokenSuite("in-process", tokensInProcess);
 
@@ -57,25 +60,42 @@ Deno.test("requireToken per app: that app needs tokens, the others keep the orig
   }
 });
 
+/** A connection of a token-requiring hub over a link that records what it is told. */
+function tokenConnection() {
+  const hub = new Hub([{ publicKey: KEY, secret: SECRET }]);
+  const link = { open: true, frames: [] as string[], closedWith: null as CloseReason | null };
+  const conn = new ThunderConnection<typeof link>({
+    hub,
+    link: {
+      deliver: (target, message) => void target.frames.push(message.frame),
+      close: (target, reason) => {
+        target.open = false;
+        target.closedWith = reason;
+      },
+      isOpen: (target) => target.open,
+    },
+    log: Logger.silent(),
+    limits: { maxChannelsPerConnection: 50, maxCommandsPerSecond: 100, maxIdLength: 256 },
+    tokens: new TokenPolicy([{ publicKey: KEY, secret: SECRET }], true),
+  }, link);
+  return { app: hub.app(KEY)!, conn, link };
+}
+
+Deno.test("ThunderConnection: commands wait for the token's verdict, in order", async () => {
+  const { app, conn } = tokenConnection();
+  conn.handle(`CONNECT alice:${KEY}:${await token()}`);
+  conn.handle("SUBSCRIBE a:b");
+  conn.handle("UNSUBSCRIBE a");
+  assert.equal(app.isOnline("alice"), false);
+  await until(() => app.isOnline("alice"));
+  assert.deepEqual([...app.subscriptionsOf(conn)], ["b"]);
+});
+
 Deno.test("ThunderConnection: a session closed while its token is checked joins nothing", async () => {
-  const thunder = new Thunderpush({
-    apps: [{ publicKey: KEY, secret: SECRET }],
-    requireToken: true,
-  });
-  const server = serve(thunder.fetch, { port: 0, hostname: "127.0.0.1" });
-  try {
-    const base = `http://127.0.0.1:${server.addr.port}`;
-    const valid = await token();
-    for (let i = 0; i < 20; i++) {
-      const ws = await SockjsWs.session(base);
-      ws.send(`CONNECT alice:${KEY}:${valid}`, "SUBSCRIBE news");
-      await ws.close();
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const app = thunder.hub.app(KEY)!;
-    assert.deepEqual([app.userCount, app.channelCount], [0, 0]);
-  } finally {
-    await thunder.close();
-    await server.close();
-  }
+  const { app, conn, link } = tokenConnection();
+  conn.handle(`CONNECT alice:${KEY}:${await token()}`);
+  conn.handle("SUBSCRIBE news");
+  conn.closed();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual([app.userCount, app.channelCount, link.closedWith], [0, 0, null]);
 });
