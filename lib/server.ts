@@ -177,6 +177,9 @@ export class Thunderpush {
     });
     const metrics = this.metrics;
     const tokens = new TokenPolicy(options.apps, options.requireToken ?? false);
+    for (const key of tokens.weakSecrets) {
+      log.warn(`The secret of ${JSON.stringify(key)} is shorter than 32 bytes: weak for tokens.`);
+    }
     const context: ConnectionContext<SockjsConnection> = {
       hub,
       link: new SessionLink(metrics),

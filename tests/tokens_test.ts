@@ -99,3 +99,27 @@ Deno.test("ThunderConnection: a session closed while its token is checked joins 
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual([app.userCount, app.channelCount, link.closedWith], [0, 0, null]);
 });
+
+Deno.test("raw /connect/websocket: a refused token closes with 4005, a valid one joins", async () => {
+  const server = startServer({ apps: [{ publicKey: KEY, secret: SECRET }], requireToken: true });
+  const open = async () => {
+    const ws = new WebSocket(`${server.base.replace("http", "ws")}/connect/websocket`);
+    await new Promise((resolve) => ws.onopen = resolve);
+    return ws;
+  };
+  const bad = await open();
+  const good = await open();
+  try {
+    const closed = new Promise<CloseEvent>((resolve) => bad.onclose = resolve);
+    bad.send(`CONNECT alice:${KEY}:${await token({ secret: "wrong" })}`);
+    const event = await closed;
+    assert.deepEqual([event.code, event.reason], [4005, "Invalid token."]);
+    good.send(`CONNECT alice:${KEY}:${await token()}`);
+    await until(() => server.thunder.hub.app(KEY)!.isOnline("alice"));
+  } finally {
+    const done = new Promise((resolve) => good.onclose = resolve);
+    good.close();
+    await done;
+    await server.close();
+  }
+});

@@ -43,6 +43,16 @@ export class TokenPolicy {
     return this.#secrets.size > 0;
   }
 
+  /**
+   * The public keys of applications requiring tokens whose secret is shorter than the 32 bytes
+   * RFC 7518 asks of an HS256 key (some JWT libraries, firebase/php-jwt 7 among them, refuse
+   * to sign with such a key).
+   */
+  get weakSecrets(): string[] {
+    const encoder = new TextEncoder();
+    return [...this.#secrets].filter(([, s]) => encoder.encode(s).length < 32).map(([k]) => k);
+  }
+
   /** Whether CONNECT to the application `publicKey` needs a token. */
   requires(publicKey: string): boolean {
     return this.#secrets.has(publicKey);
