@@ -79,7 +79,7 @@ function apps(perApp: boolean) {
 }
 
 /** A token server in this process (`requireToken: true`). */
-export const tokensInProcess: StartTokenTarget = () => {
+export const tokensInProcess: StartTokenTarget = (): Promise<TokenTarget> => {
   const thunder = new Thunderpush({ apps: apps(false), requireToken: true });
   const server = serve(thunder.fetch, { port: 0, hostname: "127.0.0.1" });
   const base = `http://127.0.0.1:${server.addr.port}`;
