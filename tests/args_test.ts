@@ -1,7 +1,7 @@
 /** The command line parser: the original's CLITestCase, defaults, and usage errors. */
 
 import assert from "node:assert/strict";
-import { parseCli } from "../lib/cli/args.ts";
+import { HELP, parseCli } from "../lib/cli/args.ts";
 
 Deno.test("CLITestCase.test_args: missing positionals are usage errors", () => {
   assert.equal(parseCli([]).kind, "error");
@@ -105,6 +105,8 @@ Deno.test("parseCli() takes --require-token (or THUNDERPUSH_REQUIRE_TOKEN=1)", (
   assert.equal(requireToken([], { THUNDERPUSH_REQUIRE_TOKEN: "true" }), true);
   assert.equal(requireToken([], { THUNDERPUSH_REQUIRE_TOKEN: "0" }), false);
   assert.equal(parseCli(["--require-token=yes", "k", "s"]).kind, "error");
+  assert.match(HELP, /--require-token +every CONNECT must carry a user token/);
+  assert.match(HELP, /thunderpush token USER --secret S/);
 });
 
 Deno.test("parseCli() takes every flag from THUNDERPUSH_* variables; flags win", () => {
