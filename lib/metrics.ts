@@ -36,7 +36,7 @@ export class Metrics {
   /** Bytes of the push frames handed to client connections. */
   bytesSent = 0;
   /** CONNECTs refused, by reason (`api_key`, `user_id`, `token_*`). */
-  readonly connectsRefused = new Map<string, number>();
+  readonly connectsRefused: Map<string, number> = new Map();
   /** SUBSCRIBEs to a `private-` channel the token does not grant. */
   subscribesRefused = 0;
   /**
