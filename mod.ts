@@ -38,5 +38,6 @@ export type { SessionHandler, SockjsConnection } from "./lib/sockjs/session.ts";
 export type { Handler, RequestContext, WebSocketLike } from "./lib/http/context.ts";
 export * from "./lib/sockjs/close_codes.ts";
 export * from "./lib/protocol/close_codes.ts";
+export { signToken, type SignTokenOptions } from "./lib/auth/sign.ts";
 export { Logger, type LoggerOptions, type LogLevel } from "./lib/log.ts";
 export { VERSION } from "./lib/version.ts";

@@ -5,9 +5,11 @@
  * and falls back to the SockJS client (the global `SockJS`, or `options.SockJS`) when the
  * WebSocket cannot be opened. It sends `CONNECT` and the subscriptions again after every
  * reconnect, and reconnects with exponential backoff and jitter until the server says not to
- * (close codes 9000-9003) or {@linkcode ThunderClient.close} is called. With history on the server
- * (`--history-size`), it remembers each channel's last offset and epoch and recovers what it
- * missed after a reconnect (`RECOVER`); when it cannot, a `recovery` event tells which channel.
+ * (close codes 9000-9003 and 9005) or {@linkcode ThunderClient.close} is called. With a `token`
+ * function it fetches a fresh user token before each attempt (servers with `--require-token`).
+ * With history on the server (`--history-size`), it remembers each channel's last offset and
+ * epoch and recovers what it missed after a reconnect (`RECOVER`); when it cannot, a `recovery`
+ * event tells which channel.
  *
  * It imports nothing but the close-code catalogue, and type-checks against the DOM library alone.
  *
@@ -30,7 +32,7 @@
  * @module
  */
 
-import { isFinalCloseCode } from "../lib/protocol/close_codes.ts";
+import { isFinalCloseCode, TOKEN_EXPIRED } from "../lib/protocol/close_codes.ts";
 
 /**
  * The connection state: `"connecting"` until the server opened the session (and again while
@@ -67,7 +69,10 @@ export interface RecoveryFailure {
 
 /** Why a connection (or an attempt to open one) ended. */
 export interface CloseInfo {
-  /** The SockJS close code: 9000-9003 from Thunderpush, 1006 when the socket just went away. */
+  /**
+   * The SockJS close code: 9000-9005 from Thunderpush, 1006 when the socket just went away, 4001
+   * when the `token` function failed.
+   */
   readonly code: number;
   /** The reason text. */
   readonly reason: string;
@@ -132,6 +137,12 @@ export interface ConnectOptions {
   readonly user?: string;
   /** Channels to subscribe to from the start. */
   readonly channels?: Iterable<string>;
+  /**
+   * The user token for a server with `--require-token` (sent as `CONNECT user:key:TOKEN`), or a
+   * function that fetches one from the application's backend, called before every attempt. A
+   * fixed token that expired stops the client (9004); a function gets called again.
+   */
+  readonly token?: string | (() => string | Promise<string>);
   /** `false` to never reconnect; an object to tune the backoff (default: reconnect). */
   readonly reconnect?: boolean | ReconnectOptions;
   /**
@@ -453,6 +464,9 @@ class Client implements ThunderClient {
   // Where each channel is in its history (pushes with history only), for RECOVER.
   readonly #positions = new Map<string, { epoch: string; offset: number }>();
   readonly #closing = new Set<Promise<void>>();
+  readonly #token: string | (() => string | Promise<string>) | undefined;
+  /** Consecutive 9004s: a backend handing out expired tokens gets ever slower retries. */
+  #expiredInRow = 0;
   #state: ConnectionState = "connecting";
   #link: Link | null = null;
   #attempt = 0;
@@ -481,6 +495,10 @@ class Client implements ThunderClient {
       ? (globalThis as { SockJS?: SockJSConstructor }).SockJS ?? null
       : options.SockJS;
     this.#sockjsOptions = options.sockjsOptions ?? {};
+    this.#token = options.token;
+    if (this.#token !== undefined && typeof this.#token !== "function") {
+      checkToken(this.#token);
+    }
     if (!this.#WebSocket && !this.#SockJS) {
       throw new TypeError("Cannot connect: no WebSocket (pass options.WebSocket) and no SockJS");
     }
@@ -565,21 +583,43 @@ class Client implements ThunderClient {
     this.#watchdog = undefined;
   }
 
-  /** Opens a link: WebSocket first (unless it failed where SockJS worked), then SockJS. */
-  #open(viaSockjs = this.#preferSockjs || !this.#WebSocket): void {
+  /** Gets the token (calling the `token` function), then opens a link. */
+  #open(): void {
     this.#reconnectTimer = undefined;
+    const source = this.#token;
+    if (typeof source !== "function") return this.#openLink(source);
+    // No link while the token is fetched: a marker stands in, so that close() can cancel.
+    const pending: Link = { closed: Promise.resolve(), send() {}, close() {} };
+    this.#link = pending;
+    (async () => checkToken(await source()))().then(
+      (token) => {
+        if (this.#link === pending) this.#openLink(token);
+      },
+      (error) => {
+        if (this.#link !== pending) return;
+        this.#link = null;
+        this.#lost(4001, `Cannot get a token: ${(error as Error)?.message ?? error}`, false, true);
+      },
+    );
+  }
+
+  /** Opens a link: WebSocket first (unless it failed where SockJS worked), then SockJS. */
+  #openLink(token: string | undefined, viaSockjs = this.#preferSockjs || !this.#WebSocket): void {
     // The callbacks run asynchronously, after `link` below is set.
     const events: LinkEvents = {
       open: () => {
         if (this.#link !== link) return;
         this.#attempt = 0;
         if (viaSockjs && this.#WebSocket) this.#preferSockjs = true;
-        link.send([`CONNECT ${this.user}:${this.#publicKey}`, ...this.#subscriptions()]);
+        const auth = token === undefined ? "" : `:${token}`;
+        link.send([`CONNECT ${this.user}:${this.#publicKey}${auth}`, ...this.#subscriptions()]);
         this.#armWatchdog();
         this.#setState("open");
       },
       message: (element) => {
-        if (this.#link === link) this.#received(element);
+        if (this.#link !== link) return;
+        this.#expiredInRow = 0;
+        this.#received(element);
       },
       activity: () => {
         this.#lastActivity = Date.now();
@@ -588,7 +628,7 @@ class Client implements ThunderClient {
         if (this.#link !== link) return;
         this.#link = null;
         this.#track(link.closed);
-        this.#lost(code, reason, opened, viaSockjs);
+        this.#lost(code, reason, opened, viaSockjs, token);
       },
     };
     const link = viaSockjs
@@ -621,17 +661,28 @@ class Client implements ThunderClient {
   }
 
   /** A link ended: fall back to SockJS, schedule a reconnect, or give up. */
-  #lost(code: number, reason: string, opened: boolean, viaSockjs: boolean): void {
+  #lost(
+    code: number,
+    reason: string,
+    opened: boolean,
+    viaSockjs: boolean,
+    token?: string,
+  ): void {
     clearTimeout(this.#watchdog);
     if (this.#state === "closed") return;
     if (!opened && !viaSockjs && this.#SockJS && !isFinalCloseCode(code)) {
-      return this.#open(true);
+      return this.#openLink(token, true);
     }
-    if (isFinalCloseCode(code) || this.#reconnect === null) {
+    const expired = code === TOKEN_EXPIRED.code;
+    const stale = expired && typeof this.#token !== "function";
+    if (isFinalCloseCode(code) || stale || this.#reconnect === null) {
       this.#emit("close", { code, reason, reconnectIn: null });
       this.#setState("closed");
       return;
     }
+    // Opening reset the attempts; tokens that keep coming expired back off all the same.
+    if (expired) this.#attempt = Math.max(this.#attempt, this.#expiredInRow++);
+    else this.#expiredInRow = 0;
     const delay = backoffDelay(this.#attempt++, this.#reconnect);
     this.#reconnectTimer = setTimeout(() => this.#open(), delay);
     this.#emit("close", { code, reason, reconnectIn: delay });
@@ -653,6 +704,14 @@ class Client implements ThunderClient {
     };
     this.#watchdog = setTimeout(check, timeout);
   }
+}
+
+/** A token must be text that cannot break the CONNECT line (a JWT never holds these). */
+function checkToken(token: unknown): string {
+  if (typeof token !== "string" || token === "" || /[:\s]/.test(token)) {
+    throw new TypeError('Invalid token: expected a non-empty string without ":" or spaces');
+  }
+  return token;
 }
 
 function checkChannel(channel: string): string {

@@ -28,12 +28,19 @@
  * - with history on the server (--history-size), it remembers each channel's last offset and
  *   epoch and, after a reconnect, asks for what it missed (RECOVER); when that cannot be had, the
  *   onNotRecovered callback gets the channel (docs/history.md).
+ *
+ * For servers started with --require-token, the option `token` is the user token (CONNECT
+ * user:key:token), or a function returning one (or a promise of one), called before every
+ * (re)connect. After 9004 (token expired) only a function gets a second chance; 9005 (invalid
+ * token) is final. See docs/tokens.md.
  */
 (function (root) {
   "use strict";
 
   // Close codes after which the server does not want the client back (see close_codes.ts).
-  var FINAL_CLOSE_CODES = [9000, 9001, 9002, 9003];
+  var FINAL_CLOSE_CODES = [9000, 9001, 9002, 9003, 9005];
+  // The token was expired: worth a retry only with a fresh one.
+  var TOKEN_EXPIRED = 9004;
 
   function isFunction(value) {
     return typeof value === "function";
@@ -100,6 +107,8 @@
     // channel -> {epoch, offset} of the last push received (history on the server).
     this._positions = {};
     this.onnotrecovered = null;
+    this._attempt = 0;
+    this._expiredInRow = 0;
   }
 
   Thunder.prototype.onSockOpen = function (cb) {
@@ -198,8 +207,9 @@
     return false;
   };
 
-  // Cancels a pending reconnect and closes the current socket without reconnecting.
+  // Cancels a pending reconnect (or token fetch) and closes the current socket for good.
   Thunder.prototype._stop = function () {
+    this._attempt++;
     if (this._reconnectTimer !== null) {
       clearTimeout(this._reconnectTimer);
       this._reconnectTimer = null;
@@ -261,9 +271,34 @@
     this.handlers.push(handler);
   };
 
+  // Opens a socket, once the token (when the option is a function) is known.
   Thunder.prototype.makeConnection = function () {
     var that = this;
+    var attempt = ++this._attempt;
     this._reconnectTimer = null;
+    var token = this.options.token;
+    if (!isFunction(token)) return this._open(token);
+    var opened = function (value) {
+      if (attempt === that._attempt) that._open(value);
+    };
+    var failed = function (error) {
+      if (attempt !== that._attempt) return;
+      that.log("Cannot get a token:", error);
+      that._retry();
+    };
+    try {
+      var value = token();
+      if (value && isFunction(value.then)) value.then(opened, failed);
+      else opened(value);
+    } catch (error) {
+      failed(error);
+    }
+  };
+
+  Thunder.prototype._open = function (token) {
+    var that = this;
+    var connect = "CONNECT " + this.user + ":" + this.apikey;
+    if (token !== undefined && token !== null && token !== "") connect += ":" + token;
 
     var sockjsOptions = { debug: !!this.options.log };
     var extra = this.options.sockjs;
@@ -279,13 +314,14 @@
       that.log("Connection has been established.");
       that.reconnect_tries = 0;
       // CONNECT goes first, so that an onSockOpen callback may already subscribe.
-      socket.send("CONNECT " + that.user + ":" + that.apikey);
+      socket.send(connect);
       that._resubscribe(socket);
       if (that.onopen) that.onopen.call(that, e);
     };
 
     socket.onmessage = function (e) {
       that.log("Message has been received", e.data);
+      that._expiredInRow = 0;
       if (that.onmessage) that.onmessage.call(that, e);
 
       var channel = e.data && typeof e.data === "object" ? e.data.channel : undefined;
@@ -331,19 +367,31 @@
         that.log("Reconnect suppressed because of retry option false");
         return;
       }
-      if (indexOf(FINAL_CLOSE_CODES, e.code) !== -1) {
+      var stale = e.code === TOKEN_EXPIRED && !isFunction(that.options.token);
+      if (indexOf(FINAL_CLOSE_CODES, e.code) !== -1 || stale) {
         that.log("Reconnect suppressed because of:", e.code, e.reason);
         return;
       }
-
-      var delays = that.reconnect_delays;
-      var delay = delays[that.reconnect_tries] || delays[delays.length - 1];
-      that.log("Reconnecting in", delay, "ms...");
-      that.reconnect_tries++;
-      that._reconnectTimer = setTimeout(function () {
-        that.makeConnection();
-      }, delay);
+      if (e.code === TOKEN_EXPIRED) {
+        // Reconnecting resets the tries, but tokens that keep coming expired get slower retries.
+        that.reconnect_tries = Math.max(that.reconnect_tries, that._expiredInRow++);
+      } else {
+        that._expiredInRow = 0;
+      }
+      that._retry();
     };
+  };
+
+  // Schedules the next attempt after the delay of `reconnect_delays` for this try.
+  Thunder.prototype._retry = function () {
+    var that = this;
+    var delays = this.reconnect_delays;
+    var delay = delays[this.reconnect_tries] || delays[delays.length - 1];
+    this.log("Reconnecting in", delay, "ms...");
+    this.reconnect_tries++;
+    this._reconnectTimer = setTimeout(function () {
+      that.makeConnection();
+    }, delay);
   };
 
   Thunder.prototype.log = function () {

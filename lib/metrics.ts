@@ -39,6 +39,10 @@ export class Metrics {
   bytesSent = 0;
   /** RECOVER commands answered, by verdict (with history on). */
   readonly recoveries = { recovered: 0, notRecovered: 0 };
+  /** CONNECTs refused, by reason (`api_key`, `user_id`, `token_*`). */
+  readonly connectsRefused: Map<string, number> = new Map();
+  /** SUBSCRIBEs to a `private-` channel the token does not grant. */
+  subscribesRefused = 0;
   /**
    * API requests by endpoint, then method, then status, read by prom-client at scrape time.
    * Nested maps rather than one `"endpoint method status"` key: no string is built per request.
@@ -140,6 +144,27 @@ export class Metrics {
         }
       },
     });
+    const refused = this.connectsRefused;
+    new prom.Counter({
+      name: "thunderpush_connects_refused_total",
+      help: "CONNECTs refused (the session closed), by reason.",
+      labelNames: ["reason"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [reason, n] of refused) this.inc({ reason }, n);
+      },
+    });
+    const subscribesRefused = () => this.subscribesRefused;
+    new prom.Counter({
+      name: "thunderpush_subscribes_refused_total",
+      help: "SUBSCRIBEs to a private- channel the connection's token does not grant (ignored).",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(subscribesRefused());
+      },
+    });
     this.#latency.register(registry);
     if (gauges.history) registerHistory(prom, registers, gauges.history, this.recoveries);
     if (gauges.memory) {
@@ -177,6 +202,16 @@ export class Metrics {
       this.published[endpoint]++;
       this.#latency.observe(endpoint, seconds);
     }
+  }
+
+  /** Counts a refused CONNECT (`reason` is one of a few fixed words). */
+  connectRefused(reason: string): void {
+    this.connectsRefused.set(reason, (this.connectsRefused.get(reason) ?? 0) + 1);
+  }
+
+  /** Counts a SUBSCRIBE to a `private-` channel that was not granted. */
+  subscribeRefused(): void {
+    this.subscribesRefused++;
   }
 
   /** The exposition text (prom-client is loaded on the first call). */

@@ -32,6 +32,7 @@ import { MemoryBroker } from "./broker/memory.ts";
 import { hostError, requestUrl, targetUrl } from "./http/request_url.ts";
 import { historyPolicies } from "./history/policies.ts";
 import type { HistoryPolicies, HistoryPolicy } from "./history/history.ts";
+import { TokenPolicy } from "./auth/policy.ts";
 
 /** A key pair: the public key browsers use and the secret the HTTP API expects. */
 export interface AppKeys {
@@ -41,6 +42,8 @@ export interface AppKeys {
   readonly secret: string;
   /** This application's history, over the server's `history` (see `docs/history.md`). */
   readonly history?: Partial<HistoryPolicy>;
+  /** Whether CONNECT needs a user token signed with the secret (docs/tokens.md). */
+  readonly requireToken?: boolean;
 }
 
 /** Settings of a Thunderpush server. */
@@ -53,6 +56,12 @@ export interface ThunderpushOptions {
   readonly heartbeatDelay?: number;
   /** Milliseconds a SockJS session without a receiver lives on (default 5,000). */
   readonly disconnectDelay?: number;
+  /**
+   * Whether every application's CONNECT needs a user token (`CONNECT user:publickey:TOKEN`, a
+   * JWT signed HS256 with the app's secret) and `private-` channels a grant in it (default false;
+   * `AppKeys.requireToken` asks it of one application). See docs/tokens.md.
+   */
+  readonly requireToken?: boolean;
   /** Most channels one connection may subscribe to (default 50). */
   readonly maxChannelsPerConnection?: number;
   /**
@@ -180,6 +189,10 @@ export class Thunderpush {
       }),
     });
     const metrics = this.metrics;
+    const tokens = new TokenPolicy(options.apps, options.requireToken ?? false);
+    for (const key of tokens.weakSecrets) {
+      log.warn(`The secret of ${JSON.stringify(key)} is shorter than 32 bytes: weak for tokens.`);
+    }
     const context: ConnectionContext<SockjsConnection> = {
       hub,
       link: new SessionLink(metrics),
@@ -195,6 +208,8 @@ export class Thunderpush {
           recovered: (ok: boolean) => metrics.recoveries[ok ? "recovered" : "notRecovered"]++,
         }
         : {}),
+      refusals: metrics,
+      ...(tokens.any ? { tokens } : {}),
     };
     this.sockjs.onConnection((conn) => {
       // Only when written: reading a WebSocket session's id makes it (see `Session.id`).

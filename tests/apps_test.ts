@@ -54,3 +54,18 @@ Deno.test("parseAppsFile() reads each entry's historySize and historyTtl, checke
     );
   }
 });
+
+Deno.test("parseAppsFile() takes requireToken: true or false per app, nothing else", () => {
+  const text = JSON.stringify([
+    { publicKey: "shop", secret: "s3cret", requireToken: true },
+    { publicKey: "blog", secret: "x", requireToken: false },
+  ]);
+  assert.deepEqual(parseAppsFile(text), [
+    { publicKey: "shop", secret: "s3cret", requireToken: true },
+    { publicKey: "blog", secret: "x" },
+  ]);
+  assert.throws(
+    () => parseAppsFile('[{"publicKey": "a", "secret": "s", "requireToken": "yes"}]'),
+    /entry 0: "requireToken" must be true or false/,
+  );
+});

@@ -55,6 +55,7 @@ Deno.test("parseCli() defaults: port 8080, all interfaces, /tmp/thunderpush.pid,
       key: null,
       logFormat: "text",
       server: null,
+      requireToken: false,
     },
   });
 });
@@ -93,6 +94,21 @@ Deno.test("parseCli() takes --redis (or THUNDERPUSH_REDIS_URL), --apps without k
   const json = parseCli(["--log-format", "json", "--metrics-port", "0", "k", "s"]);
   assert.equal(json.kind === "run" && json.options.logFormat, "json");
   assert.equal(json.kind === "run" && json.options.metricsPort, 0);
+});
+
+Deno.test("parseCli() takes --require-token (or THUNDERPUSH_REQUIRE_TOKEN=1)", () => {
+  const requireToken = (argv: string[], env = {}) => {
+    const parsed = parseCli([...argv, "k", "s"], env);
+    return parsed.kind === "run" ? parsed.options.requireToken : parsed;
+  };
+  assert.equal(requireToken([]), false);
+  assert.equal(requireToken(["--require-token"]), true);
+  assert.equal(requireToken([], { THUNDERPUSH_REQUIRE_TOKEN: "1" }), true);
+  assert.equal(requireToken([], { THUNDERPUSH_REQUIRE_TOKEN: "true" }), true);
+  assert.equal(requireToken([], { THUNDERPUSH_REQUIRE_TOKEN: "0" }), false);
+  assert.equal(parseCli(["--require-token=yes", "k", "s"]).kind, "error");
+  assert.match(HELP, /--require-token +every CONNECT must carry a user token/);
+  assert.match(HELP, /thunderpush token USER --secret S/);
 });
 
 Deno.test("parseCli() takes every flag from THUNDERPUSH_* variables; flags win", () => {

@@ -266,7 +266,7 @@ function fakeSockjsPage(scripts: ClientScripts): string {
 <script src="${scripts.thunderpush}"></script>`;
 }
 
-Deno.test("thunderpush.js waits 1, 2.5, 5, 10, 30, 60, 60 s; not after 9000-9003 or retry: false", async () => {
+Deno.test("thunderpush.js waits 1, 2.5, 5, 10, 30, 60, 60 s; not after 9000-9005 (9004 without a token function) or retry: false", async () => {
   await withBrowser(async ({ assets, scripts, browser }) => {
     const url = assets.page("/fake.html", fakeSockjsPage(scripts));
     const { page, errors } = await openPage(browser, url);
@@ -277,7 +277,10 @@ Deno.test("thunderpush.js waits 1, 2.5, 5, 10, 30, 60, 60 s; not after 9000-9003
       9,
     ]);
     for (
-      const [code, options] of [[9000, {}], [9001, {}], [9002, {}], [9003, {}], [1006, {
+      const [code, options] of [[9000, {}], [9001, {}], [9002, {}], [9003, {}], [9004, {}], [
+        9005,
+        {},
+      ], [1006, {
         retry: false,
       }]]
     ) {

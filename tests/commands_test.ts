@@ -38,7 +38,20 @@ Deno.test("parseCommand() accepts both forms of the original, ignores malformed 
     publicKey: "key",
   });
   assert.equal(parseCommand("CONNECT a").kind, "invalid");
-  assert.equal(parseCommand("CONNECT a:b:c").kind, "invalid");
+  // A third field is the token of --require-token; a connection whose application takes no
+  // tokens still ignores such a CONNECT, as the original did (tests/tokens_test.ts).
+  assert.deepEqual(parseCommand("CONNECT a:b:c"), {
+    kind: "CONNECT",
+    userId: "a",
+    publicKey: "b",
+    token: "c",
+  });
+  assert.deepEqual(parseCommand("CONNECT a:b:c:d"), {
+    kind: "CONNECT",
+    userId: "a",
+    publicKey: "b",
+    token: "c:d",
+  });
   assert.equal(parseCommand("CONNECT").kind, "invalid");
   assert.equal(parseCommand("connect a:b").kind, "invalid");
   assert.equal(parseCommand("PUBLISH x").kind, "invalid");

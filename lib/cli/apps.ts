@@ -47,6 +47,7 @@ export function keyPairProblem(publicKey: string, secret: string): string | unde
  * such an array under `apps`). Keys are strings `keyPairProblem` finds nothing wrong with, public
  * keys unique. An entry may set its own history: `"historySize"` (0 to 100,000) and
  * `"historyTtl"` (seconds, 1 to 30 days), over `--history-size` and `--history-ttl`.
+ * `"requireToken": true` makes that application's CONNECT need a user token.
  *
  * @throws {Error} with a message naming the first problem.
  *
@@ -69,7 +70,7 @@ export function parseAppsFile(text: string): AppKeys[] {
   }
   const seen = new Set<string>();
   return list.map((entry, i) => {
-    const { publicKey, secret } = (entry ?? {}) as Record<string, unknown>;
+    const { publicKey, secret, requireToken } = (entry ?? {}) as Record<string, unknown>;
     for (const [name, key] of [["publicKey", publicKey], ["secret", secret]] as const) {
       if (typeof key !== "string" || key === "") {
         throw new Error(`entry ${i}: "${name}" must be a non-empty string`);
@@ -81,9 +82,12 @@ export function parseAppsFile(text: string): AppKeys[] {
       throw new Error(`entry ${i}: duplicate publicKey ${JSON.stringify(publicKey)}`);
     }
     seen.add(publicKey as string);
+    if (requireToken !== undefined && typeof requireToken !== "boolean") {
+      throw new Error(`entry ${i}: "requireToken" must be true or false`);
+    }
     const keys = { publicKey: publicKey as string, secret: secret as string };
     const history = historySettings(entry as Record<string, unknown>, i);
-    return history ? { ...keys, history } : keys;
+    return { ...keys, ...(history ? { history } : {}), ...(requireToken ? { requireToken } : {}) };
   });
 }
 

@@ -72,6 +72,8 @@ export interface CliOptions {
   readonly logFormat: "text" | "json";
   /** Which HTTP server serves: `--server`, or null for the runtime's own. */
   readonly server: ServerKind | null;
+  /** Whether CONNECT needs a user token (`--require-token`). */
+  readonly requireToken: boolean;
 }
 
 /**
@@ -356,6 +358,9 @@ export const HELP = [
   "",
   "Thunderpush: push messages to browsers over SockJS, driven by a small HTTP API.",
   "",
+  "thunderpush token USER --secret S [--channels a,b] [--ttl 1h] prints a user token for",
+  "--require-token instead (thunderpush token -h).",
+  "",
   "positional arguments:",
   helpLine(
     "clientkey",
@@ -388,6 +393,12 @@ export const HELP = [
     "deno: Deno.serve (the default on Deno); node: node:http and ws (the only one on Node), " +
       "which enforce --header-timeout, refuse frames over --max-message-size at their header " +
       "and hold less memory per WebSocket, at some CPU cost",
+  ),
+  helpLine(
+    "--require-token",
+    "every CONNECT must carry a user token, a JWT signed HS256 with the app's secret " +
+      "(CONNECT user:publickey:TOKEN), and private- channels need a grant in it; see " +
+      "'thunderpush token -h' and docs/tokens.md",
   ),
   helpLine(
     "--metrics-port PORT",
@@ -443,6 +454,7 @@ export function parseCli(
         "log-format": { type: "string" },
         "metrics-port": { type: "string" },
         server: { type: "string" },
+        "require-token": { type: "boolean" },
         ...Object.fromEntries(STRING_FLAGS.map((f) => [f.flag, { type: "string" as const }])),
         ...Object.fromEntries(
           NUMBER_FLAGS.map((f) => [
@@ -530,6 +542,7 @@ export function parseCli(
       key: text.key ?? null,
       logFormat,
       server: server as ServerKind | null,
+      requireToken: flagOrEnv("require-token", values["require-token"]),
     },
   };
 }

@@ -15,6 +15,7 @@ import { parseAppsFile } from "./apps.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { HistoryPolicies } from "../history/history.ts";
 import { VERSION } from "../version.ts";
+import { runTokenCommand } from "./token.ts";
 
 /** What the command needs from the runtime. */
 export interface CliPlatform {
@@ -51,8 +52,10 @@ export type Serve = (
 /**
  * Runs the command line and returns the exit status: 0 after a clean shutdown, 1 when the PID
  * file is held by another process or the server cannot listen, 2 on a usage error.
+ * `thunderpush token ...` prints a user token instead (see `token.ts`).
  */
 export async function runCli(argv: readonly string[], platform: CliPlatform): Promise<number> {
+  if (argv[0] === "token") return await runTokenCommand(argv.slice(1), platform);
   const command = parseCli(argv, platform.env());
   switch (command.kind) {
     case "help":
@@ -139,6 +142,7 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     maxCommandsPerSecond: options.maxCommandsPerSecond,
     maxBufferedBytes: options.maxBufferedBytes,
     maxQueuedMessages: options.maxQueuedMessages,
+    requireToken: options.requireToken,
     metricsOnMainPort: options.metricsPort === null,
     history: { size: options.historySize, ttl: options.historyTtl },
     memory: platform.memory,

@@ -1,6 +1,7 @@
 /**
- * The close codes of the Thunderpush protocol (9000-9003), shared by the server and the clients:
- * after them, clients do not reconnect. Imports nothing but a type, so browsers can load it.
+ * The close codes of the Thunderpush protocol (9000-9005), shared by the server and the clients:
+ * after them, clients do not reconnect, except after 9004 with a fresh token. Imports nothing but
+ * a type, so browsers can load it.
  *
  * @module
  */
@@ -34,7 +35,23 @@ export const INVALID_USER_ID: CloseReason = { code: 9003, reason: "Invalid user 
  */
 export const HISTORY_UNAVAILABLE: CloseReason = { code: 1011, reason: "History unavailable." };
 
-/** Whether a close code tells Thunderpush clients not to reconnect (9000-9003). */
+/**
+ * Thunderpush, with `--require-token`: CONNECT carried a token that expired (beyond the clock
+ * tolerance). The client may fetch a new token and reconnect with it; with the same token it
+ * would only be refused again.
+ */
+export const TOKEN_EXPIRED: CloseReason = { code: 9004, reason: "Token expired." };
+
+/**
+ * Thunderpush, with `--require-token`: CONNECT carried no token, or one that is not valid (bad
+ * signature, another algorithm than HS256, malformed claims, `sub` not the user id). Final.
+ */
+export const INVALID_TOKEN: CloseReason = { code: 9005, reason: "Invalid token." };
+
+/**
+ * Whether a close code tells Thunderpush clients not to reconnect (9000-9003 and 9005; after
+ * 9004 only a client that can fetch a fresh token reconnects).
+ */
 export function isFinalCloseCode(code: number): boolean {
-  return code >= 9000 && code <= 9003;
+  return (code >= 9000 && code <= 9003) || code === INVALID_TOKEN.code;
 }

@@ -1,16 +1,23 @@
 /**
  * The Thunderpush client protocol: text commands a browser sends over its SockJS session.
  *
- * `CONNECT <user>:<publickey>`, `SUBSCRIBE <ch>[:<ch>...]`, `UNSUBSCRIBE <ch>[:<ch>...]`, and,
- * for history (`docs/history.md`), `RECOVER <ch> <epoch> <offset>`. No acknowledgements;
- * malformed commands are ignored, as in the original Thunderpush.
+ * `CONNECT <user>:<publickey>` (`CONNECT <user>:<publickey>:<token>` with `--require-token`),
+ * `SUBSCRIBE <ch>[:<ch>...]`, `UNSUBSCRIBE <ch>[:<ch>...]`, and, for history (`docs/history.md`),
+ * `RECOVER <ch> <epoch> <offset>`. No acknowledgements; malformed commands are ignored, as in the
+ * original Thunderpush.
  *
  * @module
  */
 
 /** A parsed client command. */
 export type Command =
-  | { readonly kind: "CONNECT"; readonly userId: string; readonly publicKey: string }
+  | {
+    readonly kind: "CONNECT";
+    readonly userId: string;
+    readonly publicKey: string;
+    /** What follows a second `:` (a user token), absent with a single `:`. */
+    readonly token?: string;
+  }
   | { readonly kind: "SUBSCRIBE" | "UNSUBSCRIBE"; readonly channels: string[] }
   | {
     readonly kind: "RECOVER";
@@ -78,7 +85,9 @@ export function splitCommand(message: string): [string, string] {
 
 /**
  * Parses one client message. Unknown commands, missing arguments and a CONNECT argument without
- * exactly one `:` come back as `invalid` with the reason to log.
+ * a `:` come back as `invalid` with the reason to log. What follows a second `:` of CONNECT is
+ * its `token`; the connection ignores such a CONNECT, as the original did, unless its
+ * application requires tokens.
  */
 export function parseCommand(message: string): Command {
   const [name, argument] = splitCommand(message);
@@ -91,8 +100,10 @@ export function parseCommand(message: string): Command {
   if (name === "RECOVER") return parseRecover(argument);
   if (name === "CONNECT") {
     const parts = argument.split(":");
-    if (parts.length !== 2) return { kind: "invalid", reason: "Invalid message syntax." };
-    return { kind: "CONNECT", userId: parts[0], publicKey: parts[1] };
+    if (parts.length < 2) return { kind: "invalid", reason: "Invalid message syntax." };
+    const [userId, publicKey] = parts as [string, string];
+    if (parts.length === 2) return { kind: "CONNECT", userId, publicKey };
+    return { kind: "CONNECT", userId, publicKey, token: parts.slice(2).join(":") };
   }
   return { kind: name, channels: argument.split(":").filter((ch) => ch !== "") };
 }

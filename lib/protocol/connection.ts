@@ -7,15 +7,19 @@
 import type { App, Hub, HubConnection } from "../hub/hub.ts";
 import type { Message } from "../hub/message.ts";
 import type { OneOrMore } from "../hub/one_or_more.ts";
-import { type CloseReason, TOO_MANY_COMMANDS } from "../sockjs/close_codes.ts";
+import { type CloseReason, INTERNAL_ERROR, TOO_MANY_COMMANDS } from "../sockjs/close_codes.ts";
 import {
   HISTORY_UNAVAILABLE,
   INVALID_API_KEY,
+  INVALID_TOKEN,
   INVALID_USER_ID,
   NOT_CONNECTED,
+  TOKEN_EXPIRED,
 } from "./close_codes.ts";
 import type { Logger } from "../log.ts";
-import { isValidChannel, isValidUserId, parseCommand } from "./commands.ts";
+import { type Command, isValidChannel, isValidUserId, parseCommand } from "./commands.ts";
+import type { TokenPolicy } from "../auth/policy.ts";
+import { isPrivateChannel } from "../auth/claims.ts";
 import { ChannelPositions } from "../history/recovery.ts";
 import { type HistoryReader, recover } from "./recover.ts";
 
@@ -49,6 +53,23 @@ export interface ConnectionLimits {
   readonly maxIdLength: number;
 }
 
+/** Why a CONNECT was refused, as counted in `/metrics`. */
+export type ConnectRefusal =
+  | "api_key"
+  | "user_id"
+  | "token_missing"
+  | "token_invalid"
+  | "token_expired"
+  | "token_user";
+
+/** Where connections count the commands they refuse. */
+export interface RefusalCounter {
+  /** A CONNECT was refused (and the session closed). */
+  connectRefused(reason: ConnectRefusal): void;
+  /** A SUBSCRIBE to a `private-` channel the token does not grant was ignored. */
+  subscribeRefused(): void;
+}
+
 /**
  * What every connection of a server shares: its hub, its link to the transports, its logger and
  * its limits (one object for all, so that a connection keeps one reference instead of four).
@@ -66,6 +87,10 @@ export interface ConnectionContext<T> {
   readonly history?: HistoryReader;
   /** Told whether each `RECOVER` recovered (for the metrics). */
   readonly recovered?: (recovered: boolean) => void;
+  /** Which applications require user tokens (`--require-token`); none when absent. */
+  readonly tokens?: TokenPolicy;
+  /** Where refused commands are counted; nowhere when absent. */
+  readonly refusals?: RefusalCounter;
 }
 
 /** One client: unauthenticated until CONNECT, then registered in its application's index. */
@@ -76,6 +101,10 @@ export class ThunderConnection<T> implements HubConnection {
   hubChannels: OneOrMore<string> | null | undefined = undefined;
   #app: App | null = null;
   #userId = "";
+  /** The `private-` channels its token grants; null when its application takes no tokens. */
+  #grants: ReadonlySet<string> | null = null;
+  /** Commands that came while its token was being verified, handled after it. */
+  #waiting: string[] | null = null;
   #closed = false;
   #tokens: number;
   #refilled = Date.now();
@@ -136,77 +165,142 @@ export class ThunderConnection<T> implements HubConnection {
   /** Handles one client message (one command). */
   handle(message: string): void {
     if (this.#closed) return;
-    const log = this.#context.log;
     if (!this.#takeToken()) {
-      log.verbose(`User ${JSON.stringify(this.#userId)} sent too many commands.`);
+      this.#context.log.verbose(`User ${JSON.stringify(this.#userId)} sent too many commands.`);
       this.close(TOO_MANY_COMMANDS);
       return;
     }
+    // In order: what comes while a token is checked waits for the verdict.
+    if (this.#waiting) this.#waiting.push(message);
+    else this.#run(message);
+  }
+
+  #run(message: string): void {
     const command = parseCommand(message);
     switch (command.kind) {
       case "invalid":
-        log.verbose(`${command.reason} Ignored: ${JSON.stringify(message.slice(0, 200))}`);
-        return;
-      case "CONNECT": {
-        if (this.#app) {
-          log.verbose("User already connected. CONNECT ignored.");
-          return;
-        }
-        const app = this.#context.hub.app(command.publicKey);
-        if (!app) {
-          this.close(INVALID_API_KEY);
-          return;
-        }
-        if (!isValidUserId(command.userId, this.#context.limits.maxIdLength)) {
-          log.verbose(
-            `Invalid user id (${command.userId.length} characters): ${
-              JSON.stringify(command.userId.slice(0, 200))
-            }`,
-          );
-          this.close(INVALID_USER_ID);
-          return;
-        }
-        this.#app = app;
-        this.#userId = command.userId;
-        app.register(this);
-        log.verbose(`User ${JSON.stringify(command.userId)} connected.`);
-        return;
-      }
-      case "SUBSCRIBE":
-      case "UNSUBSCRIBE": {
-        const app = this.#app;
-        if (!app) {
-          this.close(NOT_CONNECTED);
-          return;
-        }
-        for (const channel of command.channels) {
-          if (!isValidChannel(channel)) continue;
-          if (command.kind === "UNSUBSCRIBE") {
-            app.unsubscribe(this, channel);
-            this.#positions?.forget(channel);
-          } else if (app.subscriptionCount(this) < this.#context.limits.maxChannelsPerConnection) {
-            app.subscribe(this, channel);
-          }
-        }
-        log.verbose(
-          `User ${JSON.stringify(this.#userId)} ${command.kind.toLowerCase()}d: ${
-            command.channels.join(":")
-          }`,
+        this.#context.log.verbose(
+          `${command.reason} Ignored: ${JSON.stringify(message.slice(0, 200))}`,
         );
         return;
-      }
+      case "CONNECT":
+        return this.#connect(command, message);
+      case "SUBSCRIBE":
+      case "UNSUBSCRIBE":
+        return this.#subscribe(command);
       case "RECOVER":
-        this.#recover(command.channel, command);
+        return this.#recover(command.channel, command);
     }
   }
 
-  /** RECOVER: subscribes like SUBSCRIBE (same limit), then recovers (see `recover.ts`). */
+  #connect(command: Extract<Command, { kind: "CONNECT" }>, message: string): void {
+    const { log, hub, tokens } = this.#context;
+    if (this.#app) {
+      log.verbose("User already connected. CONNECT ignored.");
+      return;
+    }
+    const app = hub.app(command.publicKey);
+    const takesToken = app ? tokens?.requires(app.publicKey) === true : tokens?.any === true;
+    if (command.token !== undefined && !takesToken) {
+      // Without --require-token, `CONNECT u:k:x` is ignored, as in the original.
+      log.verbose(`Invalid message syntax. Ignored: ${JSON.stringify(message.slice(0, 200))}`);
+      return;
+    }
+    if (!app) return this.#refuse(INVALID_API_KEY, "api_key");
+    if (!isValidUserId(command.userId, this.#context.limits.maxIdLength)) {
+      log.verbose(
+        `Invalid user id (${command.userId.length} characters): ${
+          JSON.stringify(command.userId.slice(0, 200))
+        }`,
+      );
+      return this.#refuse(INVALID_USER_ID, "user_id");
+    }
+    if (!takesToken) return this.#join(app, command.userId, null);
+    if (command.token === undefined) return this.#refuse(INVALID_TOKEN, "token_missing");
+    this.#verify(tokens!, app, command.userId, command.token);
+  }
+
+  /** Checks the token, then joins (or closes) and handles the commands that came meanwhile. */
+  #verify(tokens: TokenPolicy, app: App, userId: string, token: string): void {
+    this.#waiting = [];
+    tokens.verify(app.publicKey, userId, token).then((verdict) => {
+      const waiting = this.#waiting ?? [];
+      this.#waiting = null;
+      if (this.#closed) return;
+      if (!verdict.ok) {
+        this.#context.log.verbose(
+          `Token refused for user ${JSON.stringify(userId.slice(0, 200))}: ${verdict.detail}`,
+        );
+        if (verdict.reason === "expired") return this.#refuse(TOKEN_EXPIRED, "token_expired");
+        return this.#refuse(
+          INVALID_TOKEN,
+          verdict.reason === "user" ? "token_user" : "token_invalid",
+        );
+      }
+      this.#join(app, userId, verdict.grants);
+      for (const next of waiting) if (!this.#closed) this.#run(next);
+    }).catch((error) => {
+      // A bug, as SockJS's onError would meet it: this session only.
+      this.#context.log.error(`Connection failed: ${(error as Error)?.stack ?? error}`, {
+        event: "error",
+      });
+      this.close(INTERNAL_ERROR);
+    });
+  }
+
+  #refuse(reason: CloseReason, label: ConnectRefusal): void {
+    this.#context.refusals?.connectRefused(label);
+    this.close(reason);
+  }
+
+  #join(app: App, userId: string, grants: ReadonlySet<string> | null): void {
+    this.#app = app;
+    this.#userId = userId;
+    this.#grants = grants;
+    app.register(this);
+    this.#context.log.verbose(`User ${JSON.stringify(userId)} connected.`);
+  }
+
+  #subscribe(command: Extract<Command, { kind: "SUBSCRIBE" | "UNSUBSCRIBE" }>): void {
+    const app = this.#app;
+    if (!app) return this.close(NOT_CONNECTED);
+    const { limits, log } = this.#context;
+    for (const channel of command.channels) {
+      if (!isValidChannel(channel)) continue;
+      if (command.kind === "UNSUBSCRIBE") {
+        app.unsubscribe(this, channel);
+        this.#positions?.forget(channel);
+      } else if (!this.#mayJoin(channel)) continue;
+      else if (app.subscriptionCount(this) < limits.maxChannelsPerConnection) {
+        app.subscribe(this, channel);
+      }
+    }
+    log.verbose(
+      `User ${JSON.stringify(this.#userId)} ${command.kind.toLowerCase()}d: ${
+        command.channels.join(":")
+      }`,
+    );
+  }
+
+  /** Whether the token's grants allow `channel` (a refusal is silent: docs/tokens.md). */
+  #mayJoin(channel: string): boolean {
+    if (!this.#grants || !isPrivateChannel(channel) || this.#grants.has(channel)) return true;
+    this.#context.refusals?.subscribeRefused();
+    this.#context.log.verbose(`User ${JSON.stringify(this.#userId)} may not join ${channel}.`);
+    return false;
+  }
+
+  /**
+   * RECOVER: subscribes like SUBSCRIBE (same limit and the same private-channel grants), then
+   * recovers (see `recover.ts`).
+   */
   #recover(channel: string, request: { epoch: string; offset: number }): void {
     const app = this.#app;
     if (!app) {
       this.close(NOT_CONNECTED);
       return;
     }
+    if (!this.#mayJoin(channel)) return;
     const limit = this.#context.limits.maxChannelsPerConnection;
     if (!app.subscriptionsOf(this).has(channel) && app.subscriptionCount(this) >= limit) return;
     const context = this.#context;

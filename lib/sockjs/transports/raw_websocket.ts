@@ -28,7 +28,7 @@ import { randomId } from "../random_id.ts";
 
 /**
  * The WebSocket close code for a SockJS close code. WebSocket close codes stop at 4999, so the
- * Thunderpush codes 9000-9003 become 4000-4003; codes a WebSocket may carry go through unchanged
+ * Thunderpush codes 9000-9005 become 4000-4005; codes a WebSocket may carry go through unchanged
  * and any other becomes 1000.
  */
 export function rawCloseCode(code: number): number {

@@ -1,0 +1,61 @@
+/**
+ * What a Thunderpush user token carries, and the limits both signing and verifying hold it to.
+ *
+ * A token is a JWT signed HS256 with the application's secret: `sub` is the user id, `exp` the
+ * expiry (seconds since the epoch), and the optional `channels` lists the `private-` channels the
+ * connection may join (a grant list; Centrifugo's claim of that name subscribes instead).
+ *
+ * @module
+ */
+
+/** The one signing algorithm accepted: HMAC with SHA-256, keyed with the application's secret. */
+export const TOKEN_ALGORITHM = "HS256";
+
+/**
+ * Seconds a token's `exp` (and `nbf`) may be off to allow for clocks that differ between the
+ * application's backend and this server.
+ */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
+/** Most entries in a token's `channels` claim; a longer list makes the token invalid. */
+export const MAX_GRANTS = 1000;
+
+/** The prefix of the channels a connection may join only when its token grants them. */
+export const PRIVATE_PREFIX = "private-";
+
+/**
+ * Whether a channel needs a grant: its name starts with `private-` (exactly so: `Private-a` is
+ * an ordinary channel, and a different one from `private-a`).
+ *
+ * @example
+ * ```ts
+ * import { isPrivateChannel } from "./claims.ts";
+ * isPrivateChannel("private-payroll"); // true
+ * isPrivateChannel("news"); // false
+ * ```
+ */
+export function isPrivateChannel(channel: string): boolean {
+  return channel.startsWith(PRIVATE_PREFIX);
+}
+
+/**
+ * What is wrong with a `channels` claim, or undefined when nothing is: it must be an array of at
+ * most `MAX_GRANTS` strings (absent means no grant).
+ *
+ * @example
+ * ```ts
+ * import { grantsProblem } from "./claims.ts";
+ * grantsProblem(["private-a"]); // undefined
+ * grantsProblem("private-a"); // 'the "channels" claim must be an array of strings'
+ * ```
+ */
+export function grantsProblem(channels: unknown): string | undefined {
+  if (channels === undefined) return undefined;
+  if (!Array.isArray(channels) || channels.some((ch) => typeof ch !== "string")) {
+    return 'the "channels" claim must be an array of strings';
+  }
+  if (channels.length > MAX_GRANTS) {
+    return `the "channels" claim lists ${channels.length} channels (at most ${MAX_GRANTS})`;
+  }
+  return undefined;
+}
