@@ -1,7 +1,7 @@
 /** The command line parser: the original's CLITestCase, defaults, and usage errors. */
 
 import assert from "node:assert/strict";
-import { parseCli } from "../lib/cli/args.ts";
+import { HELP, parseCli } from "../lib/cli/args.ts";
 
 Deno.test("CLITestCase.test_args: missing positionals are usage errors", () => {
   assert.equal(parseCli([]).kind, "error");
@@ -53,6 +53,7 @@ Deno.test("parseCli() defaults: port 8080, all interfaces, /tmp/thunderpush.pid,
       key: null,
       logFormat: "text",
       server: null,
+      dashboard: true,
     },
   });
 });
@@ -208,4 +209,17 @@ Deno.test("parseCli() rejects bad numbers, unknown flags and extra arguments", (
     (parseCli(["-p", "abc", "k", "s"]) as { message: string }).message,
     /argument -p\/--port: invalid value: 'abc'/,
   );
+});
+
+Deno.test("parseCli() serves the dashboard unless --no-dashboard or THUNDERPUSH_NO_DASHBOARD", () => {
+  const dashboard = (argv: string[], env: Record<string, string> = {}) => {
+    const parsed = parseCli([...argv, "k", "s"], env);
+    assert.equal(parsed.kind, "run");
+    return parsed.kind === "run" && parsed.options.dashboard;
+  };
+  assert.equal(dashboard([]), true);
+  assert.equal(dashboard(["--no-dashboard"]), false);
+  assert.equal(dashboard([], { THUNDERPUSH_NO_DASHBOARD: "1" }), false);
+  assert.equal(dashboard([], { THUNDERPUSH_NO_DASHBOARD: "no" }), true);
+  assert.match(HELP, /--no-dashboard +do not serve the live dashboard/);
 });

@@ -7,6 +7,7 @@
  */
 
 import type { App } from "../hub/hub.ts";
+import type { ClusterStats } from "./stats.ts";
 
 /**
  * A broker's answer: the value itself when the broker has it at hand (the in-memory broker, so
@@ -30,6 +31,8 @@ export interface Broker {
   isOnline(app: App, userId: string): BrokerAnswer<boolean>;
   /** The user ids in the channel, each once. */
   channelUsers(app: App, channel: string): BrokerAnswer<string[]>;
+  /** Cluster-wide figures for the stats endpoint (a cluster broker; without: the hub's). */
+  readonly cluster?: ClusterStats;
   /** Stops the broker (disconnects from its engine). Safe to call twice. */
   close(): Promise<void>;
 }

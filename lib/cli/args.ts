@@ -67,6 +67,8 @@ export interface CliOptions {
   readonly logFormat: "text" | "json";
   /** Which HTTP server serves: `--server`, or null for the runtime's own. */
   readonly server: ServerKind | null;
+  /** Whether `/dashboard/` is served (`--no-dashboard` turns it off). */
+  readonly dashboard: boolean;
 }
 
 /**
@@ -365,6 +367,10 @@ export const HELP = [
       "and hold less memory per WebSocket, at some CPU cost",
   ),
   helpLine(
+    "--no-dashboard",
+    "do not serve the live dashboard at /dashboard/ (the stats endpoint stays)",
+  ),
+  helpLine(
     "--metrics-port PORT",
     "serve /metrics, /healthz and /readyz on this port too, and /metrics only there " +
       "(default: all on the main port)",
@@ -418,6 +424,7 @@ export function parseCli(
         "log-format": { type: "string" },
         "metrics-port": { type: "string" },
         server: { type: "string" },
+        "no-dashboard": { type: "boolean" },
         ...Object.fromEntries(STRING_FLAGS.map((f) => [f.flag, { type: "string" as const }])),
         ...Object.fromEntries(
           NUMBER_FLAGS.map((f) => [
@@ -505,6 +512,7 @@ export function parseCli(
       key: text.key ?? null,
       logFormat,
       server: server as ServerKind | null,
+      dashboard: !flagOrEnv("no-dashboard", values["no-dashboard"]),
     },
   };
 }

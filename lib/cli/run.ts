@@ -139,6 +139,7 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     maxBufferedBytes: options.maxBufferedBytes,
     maxQueuedMessages: options.maxQueuedMessages,
     metricsOnMainPort: options.metricsPort === null,
+    dashboard: options.dashboard,
     memory: platform.memory,
     logger: log,
     ...(redis && RedisBroker

@@ -27,11 +27,12 @@ const LEAVES = ["json", "log", "version"];
 export const LAYERS: Readonly<Record<string, readonly string[] | "any">> = {
   cli: "any",
   adapters: ["http"],
-  server: ["api", "sockjs", "protocol", "broker", "hub", "http", "metrics", "assets"],
+  server: ["api", "sockjs", "protocol", "broker", "hub", "http", "metrics", "assets", "stats"],
   metrics: ["metrics_histogram"],
   metrics_histogram: [],
   assets: [],
   api: ["broker", "hub", "http"],
+  stats: ["broker", "hub"],
   protocol: ["hub", "sockjs"],
   broker: ["hub"],
   sockjs: ["http"],
