@@ -14,7 +14,13 @@
   const STORE_KEY = "thunderpush.dashboard.key";
   const STORE_SECRET = "thunderpush.dashboard.secret";
   const SVG = "http://www.w3.org/2000/svg";
-  const STATS = ["connections", "users", "channels", "published_per_second", "delivered_per_second"];
+  const STATS = [
+    "connections",
+    "users",
+    "channels",
+    "published_per_second",
+    "delivered_per_second",
+  ];
 
   const $ = (id) => document.getElementById(id);
   let generation = 0; // bumped on sign-in and sign-out: answers of older polls are dropped
@@ -84,7 +90,9 @@
       return signOut(res.status === 404 ? "No stats here (is this a Thunderpush server?)" : reason);
     }
     if (!res.ok || body === null) {
-      $("status").textContent = `${body && body.message ? body.message : "HTTP " + res.status}; retrying...`;
+      $("status").textContent = `${
+        body && body.message ? body.message : "HTTP " + res.status
+      }; retrying...`;
       timer = setTimeout(() => poll(gen), RETRY_MS);
       return;
     }

@@ -41,6 +41,7 @@ import {
 } from "./redis_keys.ts";
 import { removeNodeEntries, writeSnapshot } from "./redis_presence.ts";
 import { describeError, redisAddress, RedisHealth } from "./redis_health.ts";
+import { RedisStats } from "./redis_stats.ts";
 
 /** Settings of the Redis broker. */
 export interface RedisBrokerOptions {
@@ -87,6 +88,8 @@ type Envelope = { o: string; p?: string; l?: 1 };
 export class RedisBroker implements Broker, AppObserver {
   /** This node's id. */
   readonly nodeId: string;
+  /** Cluster-wide figures and this node's reports, for the stats endpoint. */
+  readonly cluster: RedisStats;
   #hub: Hub;
   #ttl: number;
   #log: Logger | undefined;
@@ -133,6 +136,14 @@ export class RedisBroker implements Broker, AppObserver {
       },
     });
     this.#subscriber = this.#client.duplicate();
+    this.cluster = new RedisStats({
+      nodeId: this.nodeId,
+      ready: () => this.ready,
+      raw: (args) => this.#raw(args),
+      read: (args) => this.#call((call) => this.#command(args, call)),
+      hash: (key) => this.#call((call) => this.#hash(key, true, call)),
+      isLive: (node) => this.#isLive(node),
+    });
     for (
       const [name, client] of [["commands", this.#client], ["pub/sub", this.#subscriber]] as const
     ) {
@@ -230,6 +241,7 @@ export class RedisBroker implements Broker, AppObserver {
       await within(this.#timeout, async () => {
         await removeNodeEntries((args) => this.#raw(args), this.nodeId);
         await this.#raw(["ZREM", NODES_KEY, this.nodeId]);
+        await this.cluster.leave();
       });
     }
     await within(
@@ -263,6 +275,7 @@ export class RedisBroker implements Broker, AppObserver {
     const keys = keysFor(app.publicKey);
     this.#add(keys.channelCounts(channel), this.nodeId, 1);
     this.#add(keys.channelUsers(channel), nodeUserField(this.nodeId, userId), 1);
+    this.#add(keys.channels, nodeUserField(this.nodeId, channel), 1);
     if (app.channelSize(channel) === 1) this.#listen(keys.channelTopic(channel), true);
   }
 
@@ -271,6 +284,7 @@ export class RedisBroker implements Broker, AppObserver {
     const keys = keysFor(app.publicKey);
     this.#add(keys.channelCounts(channel), this.nodeId, -1);
     this.#add(keys.channelUsers(channel), nodeUserField(this.nodeId, userId), -1);
+    this.#add(keys.channels, nodeUserField(this.nodeId, channel), -1);
     if (app.channelSize(channel) === 0) this.#listen(keys.channelTopic(channel), false);
   }
 
