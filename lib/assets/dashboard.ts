@@ -12,7 +12,7 @@ import { EMBEDDED } from "./embedded.ts";
 /** The dashboard's URL path (with the trailing slash). */
 export const DASHBOARD_PATH = "/dashboard/";
 
-/** The dashboard's files by URL path, with their content types. */
+/** The dashboard's files by URL path (the page, its script, style sheet and icon), with types. */
 const FILES: Readonly<Record<string, { name: string; type: string }>> = {
   "/dashboard/": { name: "dashboard/index.html", type: "text/html; charset=UTF-8" },
   "/dashboard/dashboard.js": {
@@ -20,6 +20,7 @@ const FILES: Readonly<Record<string, { name: string; type: string }>> = {
     type: "application/javascript; charset=UTF-8",
   },
   "/dashboard/dashboard.css": { name: "dashboard/dashboard.css", type: "text/css; charset=UTF-8" },
+  "/dashboard/favicon.svg": { name: "dashboard/favicon.svg", type: "image/svg+xml" },
 };
 
 /** The Content-Security-Policy of every dashboard file. */

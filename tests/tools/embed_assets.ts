@@ -18,6 +18,7 @@ const SOURCES: Record<string, string> = {
   "dashboard/index.html": "client/dashboard/index.html",
   "dashboard/dashboard.js": "client/dashboard/dashboard.js",
   "dashboard/dashboard.css": "client/dashboard/dashboard.css",
+  "dashboard/favicon.svg": "client/dashboard/favicon.svg",
 };
 const TARGET = "lib/assets/embedded.ts";
 
