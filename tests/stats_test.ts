@@ -241,7 +241,7 @@ Deno.test("pageAfter() keeps the smallest ids after the cursor; busiest() the la
   }
 });
 
-Deno.test("mergeHistory() adds up the nodes' points step by step", () => {
+Deno.test("mergeHistory() adds up the nodes' points step by step, up to the last complete one", () => {
   const merged = mergeHistory([
     [{ time: 1_000, connections: 1, published: 1, delivered: 2 }, {
       time: 3_000,
@@ -249,8 +249,14 @@ Deno.test("mergeHistory() adds up the nodes' points step by step", () => {
       published: 0,
       delivered: 0,
     }],
-    [{ time: 3_400, connections: 5, published: 2, delivered: 4 }],
+    [{ time: 3_400, connections: 5, published: 2, delivered: 4 }, {
+      time: 5_400,
+      connections: 6,
+      published: 0,
+      delivered: 0,
+    }],
   ], 2_000);
+  // The step at 5.4 s is left out: the first node has not reported it yet.
   assert.deepEqual(merged, [
     { time: 1_000, connections: 1, published: 1, delivered: 2 },
     { time: 3_400, connections: 7, published: 2, delivered: 4 },

@@ -123,17 +123,28 @@
       { values: h.delivered.concat([data.delivered_per_second]), cls: "delivered" },
     ]);
     fillTable($("channels"), data.top_channels, (c) => [c.channel, c.connections], "No channels");
-    fillTable($("nodes"), data.nodes, (n) => [
-      n.id === data.node ? `${n.id} (this one)` : n.id,
-      n.connections,
-      n.users,
-      n.channels,
-      formatRate(n.published_per_second),
-      formatRate(n.delivered_per_second),
-      formatDuration((data.time - n.started) / 1000),
-      formatDuration(Math.max(0, (data.time - n.seen) / 1000)) + " ago",
-    ], "No nodes");
+    fillTable(
+      $("nodes"),
+      data.nodes,
+      (n) => [
+        n.id === data.node ? `${shortId(n.id)} (this one)` : shortId(n.id),
+        n.connections,
+        n.users,
+        n.channels,
+        formatRate(n.published_per_second),
+        formatRate(n.delivered_per_second),
+        formatDuration((data.time - n.started) / 1000),
+        formatDuration(Math.max(0, (data.time - n.seen) / 1000)) + " ago",
+      ],
+      "No nodes",
+      (n) => n.id,
+    );
     $("node-count").textContent = `(${data.nodes.length})`;
+  }
+
+  /** A node id as shown: a UUID's first group (the whole id is the cell's tooltip). */
+  function shortId(id) {
+    return /^[0-9a-f]{8}-[0-9a-f-]{27}$/.test(id) ? id.slice(0, 8) : id;
   }
 
   function formatRate(value) {
@@ -147,7 +158,8 @@
     return `${Math.floor(seconds / 86400)} d`;
   }
 
-  function fillTable(tbody, rows, cells, empty) {
+  /** Fills a table body with a row per item (`cells` of it; `title` of it on the first cell). */
+  function fillTable(tbody, rows, cells, empty, title = (row) => String(cells(row)[0])) {
     tbody.replaceChildren();
     if (rows.length === 0) {
       const tr = tbody.insertRow();
@@ -163,7 +175,7 @@
         const td = tr.insertCell();
         td.textContent = String(value);
         if (i > 0) td.className = "num";
-        if (i === 0) td.title = String(value);
+        if (i === 0) td.title = title(row);
       });
     }
   }

@@ -182,7 +182,7 @@ function statsBody(nodes: NodeFigures[], d: Distinct, stats: Stats): PyJsonValue
 
 /**
  * The nodes' histories added up step by step: points are matched by the step they fall in (the
- * nodes sample at their own moments), oldest first.
+ * nodes sample at their own moments), oldest first, up to the newest step all nodes reported.
  */
 export function mergeHistory(
   histories: readonly (readonly HistoryPoint[])[],
@@ -190,9 +190,16 @@ export function mergeHistory(
 ): HistoryPoint[] {
   if (histories.length === 1) return [...histories[0]];
   const slots = new Map<number, HistoryPoint>();
+  // Up to the step every node has reported: a newer one would miss the slower nodes' figures.
+  let complete = Infinity;
+  for (const history of histories) {
+    const last = history.at(-1);
+    if (last) complete = Math.min(complete, Math.round(last.time / step));
+  }
   for (const history of histories) {
     for (const point of history) {
       const slot = Math.round(point.time / step);
+      if (slot > complete) continue;
       const seen = slots.get(slot);
       slots.set(
         slot,
