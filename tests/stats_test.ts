@@ -261,4 +261,17 @@ Deno.test("mergeHistory() adds up the nodes' points step by step, up to the last
     { time: 1_000, connections: 1, published: 1, delivered: 2 },
     { time: 3_400, connections: 7, published: 2, delivered: 4 },
   ]);
+  // A node whose timer drifted past a step (two points in one, none in the next) counts with its
+  // point before: no dip, no spike.
+  const point = (time: number, connections: number) => ({
+    time,
+    connections,
+    published: 0,
+    delivered: 0,
+  });
+  const drifted = mergeHistory([
+    [point(2_000, 10), point(3_900, 11), point(8_000, 12)],
+    [point(2_500, 5), point(4_500, 5), point(6_500, 5), point(8_500, 5)],
+  ], 2_000);
+  assert.deepEqual(drifted.map((p) => p.connections), [15, 16, 16, 17]);
 });

@@ -181,38 +181,34 @@ function statsBody(nodes: NodeFigures[], d: Distinct, stats: Stats): PyJsonValue
 }
 
 /**
- * The nodes' histories added up step by step: points are matched by the step they fall in (the
- * nodes sample at their own moments), oldest first, up to the newest step all nodes reported.
+ * The nodes' histories added up step by step, oldest first. Points are matched by the step they
+ * fall in (the nodes sample at their own moments, and a timer may drift past a step); a node
+ * without a point in a step counts with its point before, so that a missed step is no dip. Steps
+ * newer than the newest one every node reported are left out, for the same reason.
  */
 export function mergeHistory(
   histories: readonly (readonly HistoryPoint[])[],
   step: number,
 ): HistoryPoint[] {
   if (histories.length === 1) return [...histories[0]];
-  const slots = new Map<number, HistoryPoint>();
-  // Up to the step every node has reported: a newer one would miss the slower nodes' figures.
-  let complete = Infinity;
-  for (const history of histories) {
-    const last = history.at(-1);
-    if (last) complete = Math.min(complete, Math.round(last.time / step));
-  }
-  for (const history of histories) {
-    for (const point of history) {
-      const slot = Math.round(point.time / step);
-      if (slot > complete) continue;
-      const seen = slots.get(slot);
-      slots.set(
-        slot,
-        seen
-          ? {
-            time: Math.max(seen.time, point.time),
-            connections: seen.connections + point.connections,
-            published: seen.published + point.published,
-            delivered: seen.delivered + point.delivered,
-          }
-          : { ...point },
-      );
-    }
-  }
-  return [...slots.entries()].sort((a, b) => a[0] - b[0]).map(([, point]) => point);
+  const keyed = histories.filter((h) => h.length > 0).map((h) =>
+    h.map((point) => ({ slot: Math.round(point.time / step), point }))
+  );
+  const complete = Math.min(...keyed.map((h) => h[h.length - 1].slot));
+  const slots = [...new Set(keyed.flatMap((h) => h.map((k) => k.slot)))]
+    .filter((slot) => slot <= complete).sort((a, b) => a - b);
+  const at = keyed.map(() => -1); // each node's newest point up to the step
+  return slots.map((slot) => {
+    const sum = { time: 0, connections: 0, published: 0, delivered: 0 };
+    keyed.forEach((h, n) => {
+      while (at[n] + 1 < h.length && h[at[n] + 1].slot <= slot) at[n]++;
+      if (at[n] < 0) return;
+      const p = h[at[n]].point;
+      sum.time = Math.max(sum.time, p.time);
+      sum.connections += p.connections;
+      sum.published += p.published;
+      sum.delivered += p.delivered;
+    });
+    return sum;
+  });
 }
