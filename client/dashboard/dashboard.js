@@ -232,7 +232,7 @@
   function niceMax(value) {
     if (value <= 4) return 4;
     const power = 10 ** Math.floor(Math.log10(value));
-    for (const m of [1, 2, 2.5, 5, 10]) if (m * power >= value) return m * power;
+    for (const m of [1, 2, 4, 6, 8, 10]) if (m * power >= value) return m * power;
     return 10 * power;
   }
 

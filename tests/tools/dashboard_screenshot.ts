@@ -53,7 +53,7 @@ try {
   }
   const browser = await launchBrowser();
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 980 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 740 } });
     await page.goto(`${nodes[0].base}/dashboard/`);
     await page.fill("input[name=key]", KEY);
     await page.fill("input[name=secret]", SECRET);
