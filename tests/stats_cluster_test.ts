@@ -110,6 +110,17 @@ Deno.test("stats of a cluster (Deno + Node on Redis): sums, distinct counts, nod
     assert.ok(Date.now() - killed <= REPORT_TTL_MS + 2_500, "the dead node's row lingered");
     const after = await statsUntil(node.base, (s) => s.channels === 2, TTL + 5_000);
     assert.deepEqual([after.connections, after.users], [2, 2]);
+
+    // Redis away: 503 in the API's shape, not figures of this node alone passed off as the cluster's.
+    await redis.stop();
+    await eventually(async () => {
+      const res = await fetch(`${node.base}/api/1.0.0/${KEY}/stats/`, {
+        headers: { "X-Thunder-Secret-Key": SECRET },
+      });
+      const text = await res.text();
+      return res.status === 503 &&
+        text === '{"message": "Cluster broker unavailable.", "status": 503}\n';
+    }, 10_000);
   } finally {
     await Promise.all(clients.map((c) => c.close()));
     for (const n of [deno, node]) {

@@ -76,7 +76,9 @@ export class Stats {
     const body = this.#compute(app, now);
     this.#cache.set(app, { time: now, body });
     // A failure (Redis away) is not kept: the next read tries again.
-    body.catch(() => this.#cache.delete(app));
+    body.catch(() => {
+      if (this.#cache.get(app)?.body === body) this.#cache.delete(app);
+    });
     return body;
   }
 

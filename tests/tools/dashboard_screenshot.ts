@@ -39,18 +39,23 @@ try {
   for (const node of nodes) await node.api("GET", "/stats/");
   const start = Date.now();
   let n = 0;
-  while (Date.now() - start < SECONDS * 1000) {
-    const t = (Date.now() - start) / 1000;
-    const wanted = Math.round(40 + 25 * Math.sin(t / 9) + t / 2);
-    while (clients.length < wanted) await join(n++);
-    while (clients.length > wanted) await clients.shift()!.close();
-    const burst = Math.round(6 + 5 * Math.sin(t / 5));
-    for (let i = 0; i < burst; i++) {
-      const channel = CHANNELS[(i * i + Math.floor(t)) % CHANNELS.length];
-      await nodes[i % 2].api("POST", `/channels/${channel}/`, `{"n": ${i}}`);
+  let running = true;
+  // The load goes on while the browser opens, so that the rates shown are live ones.
+  const load = (async () => {
+    while (running) {
+      const t = (Date.now() - start) / 1000;
+      const wanted = Math.round(40 + 25 * Math.sin(t / 9) + Math.min(t, SECONDS) / 2);
+      while (clients.length < wanted) await join(n++);
+      while (clients.length > wanted) await clients.shift()!.close();
+      const burst = Math.round(6 + 5 * Math.sin(t / 5));
+      for (let i = 0; i < burst; i++) {
+        const channel = CHANNELS[(i * i + Math.floor(t)) % CHANNELS.length];
+        await nodes[i % 2].api("POST", `/channels/${channel}/`, `{"n": ${i}}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  })();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
   const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 740 } });
@@ -63,6 +68,8 @@ try {
     await page.screenshot({ path: out, fullPage: true });
     console.log(`wrote ${out}`);
   } finally {
+    running = false;
+    await load;
     await browser.close();
   }
 } finally {
