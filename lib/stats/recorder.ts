@@ -65,7 +65,7 @@ export class StatsRecorder {
   }
 
   /** Someone reads the stats: sampling runs (from now, if it did not) for `IDLE_MS` more. */
-  touch(now = Date.now()): void {
+  touch(now: number = Date.now()): void {
     this.#lastRead = now;
     this.#run(now);
   }
@@ -100,7 +100,7 @@ export class StatsRecorder {
   }
 
   /** Takes a sample of every application now (the timer does it every `step` ms). */
-  sample(now = Date.now()): void {
+  sample(now: number = Date.now()): void {
     for (const app of this.#hub.apps()) {
       let samples = this.#samples.get(app);
       if (!samples) this.#samples.set(app, samples = []);
@@ -118,7 +118,7 @@ export class StatsRecorder {
   }
 
   /** The application's figures on this node now, rates over the last `RATE_WINDOW_MS`. */
-  report(app: App, now = Date.now()): NodeReport {
+  report(app: App, now: number = Date.now()): NodeReport {
     const samples = this.#samples.get(app) ?? [];
     // The newest sample at least a window old, else the oldest there is.
     let base = samples[0];
