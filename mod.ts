@@ -1,6 +1,6 @@
 /**
  * Thunderpush for Deno as a library, runtime-neutral: the server's `fetch` handler, the hub, the
- * SockJS server, their types and close codes. `main.ts` (Deno) and `node.ts` (the npm package) add
+ * SockJS server, the stats behind `/dashboard/`, their types and close codes. `main.ts` (Deno) and `node.ts` (the npm package) add
  * the adapter that serves it and the command line.
  *
  * @example
@@ -32,6 +32,11 @@ export {
 } from "./lib/history/history.ts";
 export { MemoryHistory } from "./lib/history/memory.ts";
 export { type ApiHandler, type ApiOptions, createApiHandler } from "./lib/api/handler.ts";
+export type { ApiStats } from "./lib/api/stats.ts";
+export type { PyJsonValue } from "./lib/json.ts";
+export { Stats, type StatsOptions, type UsersPage } from "./lib/stats/service.ts";
+export { type RecorderOptions, StatsRecorder } from "./lib/stats/recorder.ts";
+export type { ClusterStats, HistoryPoint, NodeFigures, NodeReport } from "./lib/broker/stats.ts";
 export { SockjsServer } from "./lib/sockjs/server.ts";
 export type { SockjsServerOptions } from "./lib/sockjs/options.ts";
 export type { SessionHandler, SockjsConnection } from "./lib/sockjs/session.ts";

@@ -33,6 +33,8 @@ import { hostError, requestUrl, targetUrl } from "./http/request_url.ts";
 import { historyPolicies } from "./history/policies.ts";
 import type { HistoryPolicies, HistoryPolicy } from "./history/history.ts";
 import { TokenPolicy } from "./auth/policy.ts";
+import { Stats } from "./stats/service.ts";
+import { serveDashboard } from "./assets/dashboard.ts";
 
 /** A key pair: the public key browsers use and the secret the HTTP API expects. */
 export interface AppKeys {
@@ -93,6 +95,8 @@ export interface ThunderpushOptions {
   readonly metricsOnMainPort?: boolean;
   /** Tells the process's memory, for `/metrics` (the runtime adapter knows how). */
   readonly memory?: () => { rss: number; heapUsed: number };
+  /** Whether `/dashboard/` is served (default true); the stats endpoint is served either way. */
+  readonly dashboard?: boolean;
 }
 
 /**
@@ -135,9 +139,12 @@ export class Thunderpush {
   readonly broker: Broker;
   /** What the server counts, for `/metrics`. */
   readonly metrics: Metrics;
+  /** The figures of the stats endpoint and the dashboard. */
+  readonly stats: Stats;
   readonly #api: ApiResponder;
   readonly #apiUrls = new ApiUrls();
   readonly #serveMetrics: boolean;
+  readonly #dashboard: boolean;
   #draining = false;
 
   /** Creates a server for the given applications. */
@@ -147,8 +154,15 @@ export class Thunderpush {
     const maxMessageSize = options.maxMessageSize ?? 65_536;
     const history = historyPolicies(options.apps, options.history);
     this.broker = options.broker?.(this.hub, history) ?? new MemoryBroker(history);
-    this.#api = createApiResponder(this.hub, { maxMessageSize, broker: this.broker });
+    const cluster = this.broker.cluster;
+    this.stats = new Stats(this.hub, cluster ? { cluster } : {});
+    this.#api = createApiResponder(this.hub, {
+      maxMessageSize,
+      broker: this.broker,
+      stats: this.stats,
+    });
     this.#serveMetrics = options.metricsOnMainPort ?? true;
+    this.#dashboard = options.dashboard ?? true;
     const log = this.log;
     this.sockjs = new SockjsServer({
       prefix: "/connect",
@@ -229,7 +243,7 @@ export class Thunderpush {
   }
 
   /**
-   * The fetch-style handler: `/api/...`, `/connect/...`, the browser assets, `/healthz`,
+   * The fetch-style handler: `/api/...`, `/connect/...`, the browser assets, `/dashboard/`, `/healthz`,
    * `/readyz`, `/metrics`, and 404 elsewhere. Answers with a promise; `handle` is the same
    * handler answering at once when it can.
    */
@@ -323,7 +337,8 @@ export class Thunderpush {
   async #answerOther(req: Request, url: URL, ctx: RequestContext): Promise<Response> {
     const path = url.pathname;
     try {
-      const asset = serveAsset(req, path);
+      const asset = serveAsset(req, path) ??
+        (this.#dashboard ? serveDashboard(req, path) : undefined);
       if (asset) return asset;
       // A poll that comes after a publish was answered must carry it: pushes still waiting in
       // the outbox go out first.
@@ -404,6 +419,7 @@ export class Thunderpush {
   async close(reason: CloseReason = SHUTTING_DOWN): Promise<void> {
     this.drain(reason);
     this.sockjs.destroyAll();
+    this.stats.close();
     await this.broker.close();
   }
 }

@@ -56,6 +56,7 @@ Deno.test("parseCli() defaults: port 8080, all interfaces, /tmp/thunderpush.pid,
       logFormat: "text",
       server: null,
       requireToken: false,
+      dashboard: true,
     },
   });
 });
@@ -249,4 +250,17 @@ Deno.test("parseCli() takes --history-size and --history-ttl (or THUNDERPUSH_HIS
   }
   assert.match(HELP, /--history-size N/);
   assert.match(HELP, /--history-ttl SECONDS/);
+});
+
+Deno.test("parseCli() serves the dashboard unless --no-dashboard or THUNDERPUSH_NO_DASHBOARD", () => {
+  const dashboard = (argv: string[], env: Record<string, string> = {}) => {
+    const parsed = parseCli([...argv, "k", "s"], env);
+    assert.equal(parsed.kind, "run");
+    return parsed.kind === "run" && parsed.options.dashboard;
+  };
+  assert.equal(dashboard([]), true);
+  assert.equal(dashboard(["--no-dashboard"]), false);
+  assert.equal(dashboard([], { THUNDERPUSH_NO_DASHBOARD: "1" }), false);
+  assert.equal(dashboard([], { THUNDERPUSH_NO_DASHBOARD: "no" }), true);
+  assert.match(HELP, /--no-dashboard +do not serve the live dashboard/);
 });

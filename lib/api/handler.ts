@@ -10,6 +10,8 @@
  * | `GET /api/1.0.0/{key}/channels/{channel}/` | `{"users": [...]}`          |
  * | `POST /api/1.0.0/{key}/channels/{channel}/`| `{"count": N}` connections  |
  * | `GET .../channels/{channel}/history/`      | kept pushes (`history.ts`)  |
+ * | `GET /api/1.0.0/{key}/users/?limit=&cursor=`| a page of online users      |
+ * | `GET /api/1.0.0/{key}/stats/`              | live figures (`lib/stats/`) |
  *
  * @module
  */
@@ -30,9 +32,10 @@ import {
   jsonTextResponse,
   WRONG_KEY_MESSAGE,
 } from "./errors.ts";
-import { isJsonText, pyJson } from "../json.ts";
+import { isJsonText, pyJson, type PyJsonValue } from "../json.ts";
 import { ALLOWED_METHODS, type ApiRoute, isAllowedMethod, routeOf } from "./routes.ts";
 import { HISTORY_SUFFIX, historyAnswer, historyResponse } from "./history.ts";
+import { type ApiStats, pageBody, pageQuery } from "./stats.ts";
 
 /** Settings of the HTTP API. */
 export interface ApiOptions {
@@ -40,6 +43,8 @@ export interface ApiOptions {
   readonly maxMessageSize?: number;
   /** Carries publishes and answers presence (default: the in-memory broker). */
   readonly broker?: Broker;
+  /** The stats endpoint's figures and the users list (without: both answer 404). */
+  readonly stats?: ApiStats;
 }
 
 /** A fetch-style handler. */
@@ -103,6 +108,7 @@ export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler
 export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiResponder {
   const maxMessageSize = options.maxMessageSize ?? 65_536;
   const broker = options.broker ?? new MemoryBroker();
+  const stats = options.stats;
 
   /**
    * The answer, or a promise of it. Throws the errors it meets at once (the caller answers them);
@@ -111,6 +117,7 @@ export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiRespo
   function answer(req: Request, route: ApiRoute | HttpError | undefined) {
     if (route === undefined) return notFound();
     if (route instanceof HttpError) return errorResponse(route);
+    if (route.kind === "stats" && !stats) return notFound();
     const method = req.method;
     if (!isAllowedMethod(route.kind, method)) {
       throw new HttpError(405, "Method not allowed.", { Allow: ALLOWED_METHODS[route.kind] });
@@ -124,8 +131,13 @@ export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiRespo
       throw new HttpError(401, WRONG_KEY_MESSAGE);
     }
     switch (route.kind) {
-      case "users":
+      case "users": {
+        const page = stats && pageQuery(req.url);
+        if (page) return then(stats.users(app, page.after, page.limit), (p) => body(pageBody(p)));
         return then(broker.userCount(app), countResponse);
+      }
+      case "stats":
+        return then(stats!.read(app), body);
       case "user": {
         const userId = route.userId;
         if (method === "GET") return then(broker.isOnline(app, userId), onlineResponse);
@@ -221,6 +233,11 @@ function onlineResponse(online: boolean): Response {
 /** `{"users": [...]}`. */
 function usersResponse(users: string[]): Response {
   return jsonResponse(200, { users });
+}
+
+/** A JSON body that must not be cached (live figures). */
+function body(value: PyJsonValue): Response {
+  return jsonResponse(200, value, { "Cache-Control": "no-store" });
 }
 
 /** The 204 answer of a logout. */

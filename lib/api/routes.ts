@@ -11,19 +11,22 @@ import { HttpError } from "../http/errors.ts";
 export type ApiRoute =
   | { readonly kind: "users"; readonly publicKey: string }
   | { readonly kind: "user"; readonly publicKey: string; readonly userId: string }
-  | { readonly kind: "channel"; readonly publicKey: string; readonly channel: string };
+  | { readonly kind: "channel"; readonly publicKey: string; readonly channel: string }
+  | { readonly kind: "stats"; readonly publicKey: string };
 
 /** The methods each endpoint answers, OPTIONS included. */
 export const ALLOWED_METHODS: Readonly<Record<ApiRoute["kind"], string>> = {
   users: "GET, OPTIONS",
   user: "GET, POST, DELETE, OPTIONS",
   channel: "GET, POST, OPTIONS",
+  stats: "GET, OPTIONS",
 };
 
 const ALLOWED_SETS: Readonly<Record<ApiRoute["kind"], ReadonlySet<string>>> = {
   users: new Set(ALLOWED_METHODS.users.split(", ")),
   user: new Set(ALLOWED_METHODS.user.split(", ")),
   channel: new Set(ALLOWED_METHODS.channel.split(", ")),
+  stats: new Set(ALLOWED_METHODS.stats.split(", ")),
 };
 
 /** Whether the endpoint answers `method` (one of its `ALLOWED_METHODS`). */
@@ -135,7 +138,7 @@ export function decodeSegment(raw: string): string {
 
 /**
  * Finds the endpoint for a raw (still percent-encoded) path, or undefined when none matches.
- * Route order as in the original: `/users/` first, then a user, then a channel.
+ * Route order as in the original: `/users/` first, then a user, then a channel; then `/stats/`.
  *
  * @example
  * ```ts
@@ -158,11 +161,16 @@ export function matchRoute(path: string): ApiRoute | undefined {
   if (m) return { kind: "user", publicKey: decodeSegment(m[0]), userId: decodeSegment(m[1]) };
   m = greedySplit(rest, CHANNELS_MARK);
   if (m) return { kind: "channel", publicKey: decodeSegment(m[0]), channel: decodeSegment(m[1]) };
+  // Not the original's: after its routes, so that every path they matched still names the same.
+  if (rest.length > STATS_MARK.length && rest.endsWith(STATS_MARK)) {
+    return { kind: "stats", publicKey: decodeSegment(rest.slice(0, -STATS_MARK.length)) };
+  }
   return undefined;
 }
 
 const USERS_MARK = "/users/";
 const CHANNELS_MARK = "/channels/";
+const STATS_MARK = "/stats/";
 
 /**
  * `(.+)MARK(.+)/` matched greedily against all of `rest` (which ends with `/`): the first group

@@ -8,6 +8,7 @@
 
 import type { App } from "../hub/hub.ts";
 import type { HistoryQuery, HistoryRead, HistoryStats } from "../history/history.ts";
+import type { ClusterStats } from "./stats.ts";
 
 /**
  * A broker's answer: the value itself when the broker has it at hand (the in-memory broker, so
@@ -42,6 +43,8 @@ export interface Broker {
   ): BrokerAnswer<HistoryRead> | undefined;
   /** What this process keeps in memory for history (a broker that keeps it elsewhere: none). */
   historyStats?(): HistoryStats | undefined;
+  /** Cluster-wide figures for the stats endpoint (a cluster broker; without: the hub's). */
+  readonly cluster?: ClusterStats;
   /** Stops the broker (disconnects from its engine). Safe to call twice. */
   close(): Promise<void>;
 }

@@ -49,6 +49,7 @@ import {
   policyOf,
 } from "../history/history.ts";
 import { describeError, redisAddress, RedisHealth } from "./redis_health.ts";
+import { RedisStats } from "./redis_stats.ts";
 
 /** Settings of the Redis broker. */
 export interface RedisBrokerOptions {
@@ -99,6 +100,8 @@ type Envelope = { o: string; p?: string; l?: 1; n?: number; e?: string };
 export class RedisBroker implements Broker, AppObserver {
   /** This node's id. */
   readonly nodeId: string;
+  /** Cluster-wide figures and this node's reports, for the stats endpoint. */
+  readonly cluster: RedisStats;
   #hub: Hub;
   #ttl: number;
   #log: Logger | undefined;
@@ -150,6 +153,14 @@ export class RedisBroker implements Broker, AppObserver {
       },
     });
     this.#subscriber = this.#client.duplicate();
+    this.cluster = new RedisStats({
+      nodeId: this.nodeId,
+      ready: () => this.ready,
+      raw: (args) => this.#raw(args),
+      read: (args) => this.#call((call) => this.#command(args, call)),
+      hash: (key) => this.#call((call) => this.#hash(key, true, call)),
+      isLive: (node) => this.#isLive(node),
+    });
     for (
       const [name, client] of [["commands", this.#client], ["pub/sub", this.#subscriber]] as const
     ) {
@@ -269,6 +280,7 @@ export class RedisBroker implements Broker, AppObserver {
       await within(this.#timeout, async () => {
         await removeNodeEntries((args) => this.#raw(args), this.nodeId);
         await this.#raw(["ZREM", NODES_KEY, this.nodeId]);
+        await this.cluster.leave();
       });
     }
     await within(
@@ -302,6 +314,7 @@ export class RedisBroker implements Broker, AppObserver {
     const keys = keysFor(app.publicKey);
     this.#add(keys.channelCounts(channel), this.nodeId, 1);
     this.#add(keys.channelUsers(channel), nodeUserField(this.nodeId, userId), 1);
+    this.#add(keys.channels, nodeUserField(this.nodeId, channel), 1);
     if (app.channelSize(channel) === 1) this.#listen(keys.channelTopic(channel), true);
   }
 
@@ -310,6 +323,7 @@ export class RedisBroker implements Broker, AppObserver {
     const keys = keysFor(app.publicKey);
     this.#add(keys.channelCounts(channel), this.nodeId, -1);
     this.#add(keys.channelUsers(channel), nodeUserField(this.nodeId, userId), -1);
+    this.#add(keys.channels, nodeUserField(this.nodeId, channel), -1);
     if (app.channelSize(channel) === 0) this.#listen(keys.channelTopic(channel), false);
   }
 

@@ -10,6 +10,7 @@
  * | `tp:{app}:cu:{channel}` | HASH | `node\|user`   | ... of that user                        |
  * | `tp:{app}:uc:{user}`    | HASH | node           | connections of the user on the node     |
  * | `tp:{app}:users`        | HASH | `node\|user`   | connections of the user on the node     |
+ * | `tp:{app}:channels`     | HASH | `node\|channel`| connections of the node in the channel  |
  * | `tp:n:{node}:keys`      | SET  |                | every hash the node wrote (for cleanup) |
  *
  * @module
@@ -115,6 +116,8 @@ export interface AppKeyNames {
   userCounts(user: string): string;
   /** Per-node-and-user connection counts of every user. */
   readonly users: string;
+  /** Per-node-and-channel connection counts of every channel (`node|channel` fields). */
+  readonly channels: string;
   /** The pub/sub channel of a channel's pushes. */
   channelTopic(channel: string): string;
   /** The pub/sub channel of a user's pushes and logouts. */
@@ -133,6 +136,8 @@ export function keysFor(publicKey: string): AppKeyNames {
     userCounts: (user: string) => `${app}:uc:${enc(user)}`,
     /** Per-node-and-user connection counts of every user. */
     users: `${app}:users`,
+    /** Per-node-and-channel connection counts of every channel. */
+    channels: `${app}:channels`,
     /** The pub/sub channel of a channel's pushes. */
     channelTopic: (channel: string) => `${app}:mc:${enc(channel)}`,
     /** The pub/sub channel of a user's pushes and logouts. */
@@ -164,7 +169,7 @@ export function parseNodeUserField(field: string): { node: string; user: string 
   return { node: field.slice(0, bar), user: decodeKeyPart(field.slice(bar + 1)) };
 }
 
-/** Whether a hash key holds `node|user` fields (else its fields are node ids). */
+/** Whether a hash key holds `node|user` (or `node|channel`) fields (else its fields are node ids). */
 export function hasNodeUserFields(key: string): boolean {
-  return key.endsWith(":users") || key.includes(":cu:");
+  return key.endsWith(":users") || key.endsWith(":channels") || key.includes(":cu:");
 }

@@ -40,7 +40,19 @@ export async function writeSnapshot(run: RunCommand, hub: Hub, node: string): Pr
       for (const [user, count] of perUser) {
         writes.push(["HSET", keys.channelUsers(channel), nodeUserField(node, user), String(count)]);
       }
-      writes.push(["SADD", nodeKeys, keys.channelCounts(channel), keys.channelUsers(channel)]);
+      writes.push([
+        "HSET",
+        keys.channels,
+        nodeUserField(node, channel),
+        String(app.channelSize(channel)),
+      ]);
+      writes.push([
+        "SADD",
+        nodeKeys,
+        keys.channelCounts(channel),
+        keys.channelUsers(channel),
+        keys.channels,
+      ]);
       topics.add(keys.channelTopic(channel));
     }
   }

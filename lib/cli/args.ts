@@ -74,6 +74,8 @@ export interface CliOptions {
   readonly server: ServerKind | null;
   /** Whether CONNECT needs a user token (`--require-token`). */
   readonly requireToken: boolean;
+  /** Whether `/dashboard/` is served (`--no-dashboard` turns it off). */
+  readonly dashboard: boolean;
 }
 
 /**
@@ -401,6 +403,10 @@ export const HELP = [
       "'thunderpush token -h' and docs/tokens.md",
   ),
   helpLine(
+    "--no-dashboard",
+    "do not serve the live dashboard at /dashboard/ (the stats endpoint stays)",
+  ),
+  helpLine(
     "--metrics-port PORT",
     "serve /metrics, /healthz and /readyz on this port too, and /metrics only there " +
       "(default: all on the main port)",
@@ -455,6 +461,7 @@ export function parseCli(
         "metrics-port": { type: "string" },
         server: { type: "string" },
         "require-token": { type: "boolean" },
+        "no-dashboard": { type: "boolean" },
         ...Object.fromEntries(STRING_FLAGS.map((f) => [f.flag, { type: "string" as const }])),
         ...Object.fromEntries(
           NUMBER_FLAGS.map((f) => [
@@ -543,6 +550,7 @@ export function parseCli(
       logFormat,
       server: server as ServerKind | null,
       requireToken: flagOrEnv("require-token", values["require-token"]),
+      dashboard: !flagOrEnv("no-dashboard", values["no-dashboard"]),
     },
   };
 }

@@ -145,6 +145,7 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     requireToken: options.requireToken,
     metricsOnMainPort: options.metricsPort === null,
     history: { size: options.historySize, ttl: options.historyTtl },
+    dashboard: options.dashboard,
     memory: platform.memory,
     logger: log,
     ...(redis && RedisBroker

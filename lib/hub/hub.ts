@@ -90,6 +90,10 @@ export class App {
   #users = new Map<string, OneOrMore<HubConnection>>();
   #channels = new Map<string, Subscribers>();
   #connectionCount = 0;
+  /** Pushes this node's API accepted for the application (to a channel or a user); for stats. */
+  published = 0;
+  /** Pushes handed to this node's connections, one per connection reached; for stats. */
+  delivered = 0;
   #observer: AppObserver | null = null;
   #outbox = new Outbox((run) => this.#deliverRun(run));
   #logoutReason: HubCloseReason;
@@ -257,12 +261,14 @@ export class App {
    * (see `flush` and `Outbox`).
    */
   publishToChannel(channel: string, payload: string): number {
+    this.published++;
     if (!this.#channels.has(channel)) return 0;
     return this.deliverToChannel(channel, Message.forChannel(payload, channel));
   }
 
   /** Sends a payload to every connection of a user. Returns the number of connections. */
   publishToUser(userId: string, payload: string): number {
+    this.published++;
     if (!this.#users.has(userId)) return 0;
     return this.deliverToUser(userId, Message.forUser(payload));
   }
@@ -325,6 +331,7 @@ export class App {
     const conns = run.target === "channel" ? this.#channels.get(run.key) : this.#users.get(run.key);
     if (conns === undefined) return;
     const message = Message.join(run.messages);
+    this.delivered += message.size * itemCount(conns);
     if (conns instanceof Set) deliverAll(conns, message);
     else if (Array.isArray(conns)) this.#deliverToList(run.key, conns, message);
     else (conns as HubConnection).deliver(message);

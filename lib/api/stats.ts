@@ -1,0 +1,107 @@
+/**
+ * The API's side of the stats: what it asks of them (`ApiStats`, met by `lib/stats/`), and the
+ * query of the paged list of online users, `GET /api/1.0.0/{key}/users/?limit=N&cursor=C`.
+ * Without `limit` or `cursor`, `GET .../users/` answers `{"count": N}` as it always did.
+ *
+ * @module
+ */
+
+import type { App } from "../hub/hub.ts";
+import type { PyJsonValue } from "../json.ts";
+import { HttpError } from "../http/errors.ts";
+
+/** The figures the stats endpoint and the users list answer with. */
+export interface ApiStats {
+  /** The stats body of an application. */
+  read(app: App): Promise<PyJsonValue>;
+  /** The first `limit` online users after `after`, and how many are online. */
+  users(
+    app: App,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ count: number; users: string[]; more: boolean }>;
+}
+
+/** Users per page unless `limit` says otherwise. */
+export const DEFAULT_PAGE = 100;
+/** Most users per page. */
+export const MAX_PAGE = 1_000;
+
+/** A request for a page of users. */
+export interface PageQuery {
+  /** The last user id of the page before (from the cursor), or undefined for the first page. */
+  readonly after: string | undefined;
+  /** Users per page. */
+  readonly limit: number;
+}
+
+/**
+ * The page a `GET .../users/` URL asks for, or undefined when it has neither `limit` nor `cursor`
+ * (the original's `{"count": N}` answer).
+ *
+ * @throws {HttpError} 400 for a `limit` that is no integer from 1 to `MAX_PAGE`, or a cursor this
+ * server did not make.
+ */
+export function pageQuery(url: string): PageQuery | undefined {
+  const mark = url.indexOf("?");
+  if (mark < 0) return undefined;
+  const params = new URLSearchParams(url.slice(mark + 1).split("#")[0]);
+  const rawLimit = params.get("limit");
+  const cursor = params.get("cursor");
+  if (rawLimit === null && cursor === null) return undefined;
+  const limit = rawLimit === null || rawLimit === "" ? DEFAULT_PAGE : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE || /[^0-9]/.test(rawLimit ?? "")) {
+    throw new HttpError(400, `limit must be an integer from 1 to ${MAX_PAGE}.`);
+  }
+  return { after: cursor ? decodeCursor(cursor) : undefined, limit };
+}
+
+/**
+ * The cursor of the page after the one that ended with `lastUser`: the id's UTF-8 in base64url,
+ * so that any id goes in a URL as it is.
+ *
+ * @example
+ * ```ts
+ * import { encodeCursor } from "./stats.ts";
+ * encodeCursor("alice"); // "YWxpY2U"
+ * ```
+ */
+export function encodeCursor(lastUser: string): string {
+  const bytes = new TextEncoder().encode(lastUser);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The user id in a cursor `encodeCursor` made; 400 for anything else. */
+export function decodeCursor(cursor: string): string {
+  const invalid = new HttpError(400, "Invalid cursor.");
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
+  let binary: string;
+  try {
+    binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+  } catch {
+    throw invalid;
+  }
+  try {
+    const id = strictUtf8.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    if (encodeCursor(id) !== cursor) throw invalid;
+    return id;
+  } catch {
+    throw invalid;
+  }
+}
+
+/** The body of a page: `{"count": N, "users": [...], "cursor": C | null}`. */
+export function pageBody(
+  page: { count: number; users: string[]; more: boolean },
+): PyJsonValue {
+  const last = page.users.at(-1);
+  return {
+    count: page.count,
+    users: page.users,
+    cursor: page.more && last !== undefined ? encodeCursor(last) : null,
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The Redis side of the stats endpoint: cluster-wide users and channels from the presence hashes
+ * (distinct over the live nodes, not sums of node figures), and each node's own figures, which
+ * every node reports on each sample (every 2 s) with an expiry, so that a node that stops (even
+ * killed) drops out of the list within `REPORT_TTL_MS`.
+ *
+ * | Key                    | Type | Holds                                                     |
+ * | ---------------------- | ---- | --------------------------------------------------------- |
+ * | `tp:stats:nodes`       | ZSET | node ids, scored by the time their reports expire (ms)    |
+ * | `tp:{app}:stats:{node}`| STR  | the node's `NodeReport` for the application (JSON, PX)    |
+ * | `tp:{app}:hist:{node}` | LIST | its last `HISTORY_LENGTH` `HistoryPoint`s (JSON, PEXPIRE) |
+ *
+ * @module
+ */
+
+import type { App } from "../hub/hub.ts";
+import { encodeKeyPart, keysFor, parseNodeUserField } from "./redis_keys.ts";
+import type { ClusterStats, HistoryPoint, NodeFigures, NodeReport } from "./stats.ts";
+
+/** The nodes that reported, scored by when their reports expire. */
+export const STATS_NODES_KEY = "tp:stats:nodes";
+/** A node's report lives this long: three missed reports (at 2 s) and it is gone. */
+export const REPORT_TTL_MS = 6_000;
+/** History points kept per node and application: five minutes at 2 s. */
+export const HISTORY_LENGTH = 150;
+
+/** The report and history keys of a node for an application. */
+export function statsKeys(publicKey: string, node: string): { report: string; history: string } {
+  const app = `tp:${encodeKeyPart(publicKey)}`;
+  return { report: `${app}:stats:${node}`, history: `${app}:hist:${node}` };
+}
+
+// Writes a report and a history point, renews the node's entry, and drops expired entries.
+const REPORT_SCRIPT = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[6]), -1)
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[7])
+return 1`;
+
+/** What the stats need of the broker. */
+export interface RedisStatsOptions {
+  /** This node's id. */
+  readonly nodeId: string;
+  /** Whether the broker is ready (reports are skipped while it is not). */
+  readonly ready: () => boolean;
+  /** Runs a command as it is (for reports, which nobody waits for). */
+  readonly raw: (args: string[]) => Promise<unknown>;
+  /** Runs a command of a read: 503 while Redis is away, or past the timeout. */
+  readonly read: (args: string[]) => Promise<unknown>;
+  /** Reads a presence hash of `node|...` fields as a flat list, live nodes known (503 likewise). */
+  readonly hash: (key: string) => Promise<string[]>;
+  /** Whether a node is live (its presence has not expired). */
+  readonly isLive: (node: string) => boolean;
+}
+
+/** Cluster-wide figures through Redis. */
+export class RedisStats implements ClusterStats {
+  /** This node's id. */
+  readonly nodeId: string;
+  #o: RedisStatsOptions;
+  #written = new Set<string>(); // the report and history keys this node wrote
+
+  /** Stats over the broker's Redis connection. */
+  constructor(options: RedisStatsOptions) {
+    this.nodeId = options.nodeId;
+    this.#o = options;
+  }
+
+  /** Every user online on a live node (this one's from its hub), each once. */
+  async onlineUsers(app: App): Promise<Set<string>> {
+    const flat = await this.#o.hash(keysFor(app.publicKey).users);
+    const users = new Set(app.users());
+    for (const [user] of this.#remote(flat)) users.add(user);
+    return users;
+  }
+
+  /** The connections in each channel over the live nodes (this one's from its hub). */
+  async channelSizes(app: App): Promise<Map<string, number>> {
+    const flat = await this.#o.hash(keysFor(app.publicKey).channels);
+    const sizes = new Map<string, number>();
+    for (const channel of app.channels()) sizes.set(channel, app.channelSize(channel));
+    for (const [channel, n] of this.#remote(flat)) {
+      sizes.set(channel, (sizes.get(channel) ?? 0) + n);
+    }
+    return sizes;
+  }
+
+  /** The `[name, count]` entries of the other live nodes in a `node|name -> count` list. */
+  *#remote(flat: string[]): Generator<[string, number]> {
+    for (let i = 0; i < flat.length; i += 2) {
+      const { node, user: name } = parseNodeUserField(flat[i]);
+      const count = Number(flat[i + 1]);
+      if (name !== undefined && node !== this.nodeId && this.#o.isLive(node) && count > 0) {
+        yield [name, count];
+      }
+    }
+  }
+
+  /** Writes this node's report and newest history point (skipped while Redis is away). */
+  async report(app: App, report: NodeReport, point: HistoryPoint): Promise<void> {
+    if (!this.#o.ready()) return;
+    const keys = statsKeys(app.publicKey, this.nodeId);
+    this.#written.add(keys.report).add(keys.history);
+    const now = Date.now();
+    await this.#o.raw([
+      "EVAL",
+      REPORT_SCRIPT,
+      "3",
+      keys.report,
+      keys.history,
+      STATS_NODES_KEY,
+      JSON.stringify(report),
+      JSON.stringify(point),
+      String(REPORT_TTL_MS),
+      this.nodeId,
+      String(now + REPORT_TTL_MS),
+      String(HISTORY_LENGTH),
+      String(now),
+    ]);
+  }
+
+  /** The other nodes' reports and histories for an application, those not expired. */
+  async others(app: App): Promise<NodeFigures[]> {
+    const nodes = await this.#o.read(
+      ["ZRANGE", STATS_NODES_KEY, String(Date.now()), "+inf", "BYSCORE"],
+    ) as string[];
+    const figures = await Promise.all(
+      nodes.filter((node) => node !== this.nodeId).map((node) => this.#figures(app, node)),
+    );
+    return figures.filter((f): f is NodeFigures => f !== undefined);
+  }
+
+  async #figures(app: App, node: string): Promise<NodeFigures | undefined> {
+    const keys = statsKeys(app.publicKey, node);
+    const [report, history] = await Promise.all([
+      this.#o.read(["GET", keys.report]) as Promise<string | null>,
+      this.#o.read(["LRANGE", keys.history, "0", "-1"]) as Promise<string[]>,
+    ]);
+    const parsed = report === null ? undefined : parse<NodeReport>(report);
+    if (parsed === undefined) return undefined;
+    const points = history.map((p) => parse<HistoryPoint>(p));
+    return {
+      report: parsed,
+      history: points.filter((p): p is HistoryPoint => p !== undefined),
+    };
+  }
+
+  /** Removes this node's reports (a graceful stop). */
+  async leave(): Promise<void> {
+    await this.#o.raw(["ZREM", STATS_NODES_KEY, this.nodeId]);
+    if (this.#written.size > 0) await this.#o.raw(["DEL", ...this.#written]);
+  }
+}
+
+/** A JSON value another node wrote, or undefined when it is not JSON. */
+function parse<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
