@@ -25,6 +25,8 @@ export interface MetricsGauges {
   channels: () => number;
   /** The process's memory, when the runtime tells it. */
   memory?: () => { rss: number; heapUsed: number };
+  /** Webhook events sent, failed, dropped and queued, when webhooks are on. */
+  webhooks?: () => { sent: number; failed: number; dropped: number; queued: number };
 }
 
 /** What the server counts. */
@@ -137,6 +139,7 @@ export class Metrics {
       },
     });
     this.#latency.register(registry);
+    if (gauges.webhooks) registerWebhookMetrics(prom, registry, gauges.webhooks);
     if (gauges.memory) {
       const memory = gauges.memory;
       new prom.Gauge({
@@ -188,4 +191,34 @@ export class Metrics {
   get contentType(): string {
     return PROMETHEUS_CONTENT_TYPE;
   }
+}
+
+/** The webhook metrics: events by outcome, and the queue's length. */
+function registerWebhookMetrics(
+  prom: typeof client,
+  registry: client.Registry,
+  stats: NonNullable<MetricsGauges["webhooks"]>,
+): void {
+  new prom.Counter({
+    name: "thunderpush_webhook_events_total",
+    help:
+      "Presence webhook events, by result: sent (2xx), failed (given up), dropped (queue full).",
+    labelNames: ["result"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const { sent, failed, dropped } = stats();
+      this.inc({ result: "sent" }, sent);
+      this.inc({ result: "failed" }, failed);
+      this.inc({ result: "dropped" }, dropped);
+    },
+  });
+  new prom.Gauge({
+    name: "thunderpush_webhook_queue_length",
+    help: "Presence webhook events waiting to be sent or in flight on this node.",
+    registers: [registry],
+    collect() {
+      this.set(stats().queued);
+    },
+  });
 }

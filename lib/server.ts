@@ -30,6 +30,7 @@ import { serveAsset } from "./assets/handler.ts";
 import type { Broker } from "./broker/broker.ts";
 import { MemoryBroker } from "./broker/memory.ts";
 import { hostError, requestUrl, targetUrl } from "./http/request_url.ts";
+import { type WebhookOptions, Webhooks } from "./webhooks/webhooks.ts";
 
 /** A key pair: the public key browsers use and the secret the HTTP API expects. */
 export interface AppKeys {
@@ -37,6 +38,8 @@ export interface AppKeys {
   readonly publicKey: string;
   /** The secret (the CLI's `apikey`), sent as `X-Thunder-Secret-Key`. */
   readonly secret: string;
+  /** Where presence webhooks go (`--webhook-url`; none by default). See docs/webhooks.md. */
+  readonly webhookUrl?: string;
 }
 
 /** Settings of a Thunderpush server. */
@@ -75,6 +78,8 @@ export interface ThunderpushOptions {
   readonly metricsOnMainPort?: boolean;
   /** Tells the process's memory, for `/metrics` (the runtime adapter knows how). */
   readonly memory?: () => { rss: number; heapUsed: number };
+  /** How presence webhooks are sent, for the apps with a `webhookUrl` (see docs/webhooks.md). */
+  readonly webhooks?: WebhookOptions;
 }
 
 /**
@@ -117,6 +122,8 @@ export class Thunderpush {
   readonly broker: Broker;
   /** What the server counts, for `/metrics`. */
   readonly metrics: Metrics;
+  /** The presence webhooks, when an application has a `webhookUrl`. */
+  readonly webhooks: Webhooks | undefined;
   readonly #api: ApiResponder;
   readonly #apiUrls = new ApiUrls();
   readonly #serveMetrics: boolean;
@@ -160,11 +167,17 @@ export class Thunderpush {
         : null,
     });
     const hub = this.hub;
+    const urls = new Map(
+      options.apps.flatMap((a) => a.webhookUrl ? [[a.publicKey, a.webhookUrl]] : []),
+    );
+    const webhooks = this.webhooks = urls.size > 0
+      ? new Webhooks(hub, urls, options.webhooks, log)
+      : undefined;
     this.metrics = new Metrics({
       sessions: () => this.sockjs.connectionsByTransport(),
       users: () => sum(hub.apps(), (app) => app.userCount),
       channels: () => sum(hub.apps(), (app) => app.channelCount),
-      ...definedOnly({ memory: options.memory }),
+      ...definedOnly({ memory: options.memory, webhooks: webhooks && (() => webhooks.stats()) }),
     });
     const metrics = this.metrics;
     const context: ConnectionContext<SockjsConnection> = {
@@ -370,6 +383,7 @@ export class Thunderpush {
   async close(reason: CloseReason = SHUTTING_DOWN): Promise<void> {
     this.drain(reason);
     this.sockjs.destroyAll();
+    await this.webhooks?.close();
     await this.broker.close();
   }
 }

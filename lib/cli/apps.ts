@@ -42,9 +42,26 @@ export function keyPairProblem(publicKey: string, secret: string): string | unde
 }
 
 /**
+ * What is wrong with a webhook URL, or undefined when nothing is: it must be an absolute `http:`
+ * or `https:` URL.
+ *
+ * @example
+ * ```ts
+ * import { webhookUrlProblem } from "./apps.ts";
+ * webhookUrlProblem("https://example.com/hooks"); // undefined
+ * webhookUrlProblem("example.com"); // "not an absolute http(s) URL: 'example.com'"
+ * ```
+ */
+export function webhookUrlProblem(url: string): string | undefined {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed?.protocol === "http:" || parsed?.protocol === "https:") return undefined;
+  return `not an absolute http(s) URL: '${url}'`;
+}
+
+/**
  * Parses an apps file: a JSON array of `{"publicKey": "...", "secret": "..."}` (or an object with
  * such an array under `apps`). Keys are strings `keyPairProblem` finds nothing wrong with, public
- * keys unique.
+ * keys unique. An entry may name its own `webhookUrl` (see `webhookUrlProblem`).
  *
  * @throws {Error} with a message naming the first problem.
  *
@@ -67,7 +84,7 @@ export function parseAppsFile(text: string): AppKeys[] {
   }
   const seen = new Set<string>();
   return list.map((entry, i) => {
-    const { publicKey, secret } = (entry ?? {}) as Record<string, unknown>;
+    const { publicKey, secret, webhookUrl } = (entry ?? {}) as Record<string, unknown>;
     for (const [name, key] of [["publicKey", publicKey], ["secret", secret]] as const) {
       if (typeof key !== "string" || key === "") {
         throw new Error(`entry ${i}: "${name}" must be a non-empty string`);
@@ -79,6 +96,12 @@ export function parseAppsFile(text: string): AppKeys[] {
       throw new Error(`entry ${i}: duplicate publicKey ${JSON.stringify(publicKey)}`);
     }
     seen.add(publicKey as string);
-    return { publicKey: publicKey as string, secret: secret as string };
+    const app = { publicKey: publicKey as string, secret: secret as string };
+    if (webhookUrl === undefined) return app;
+    const hookProblem = typeof webhookUrl === "string"
+      ? webhookUrlProblem(webhookUrl)
+      : '"webhookUrl" must be a string';
+    if (hookProblem) throw new Error(`entry ${i}: webhookUrl: ${hookProblem}`);
+    return { ...app, webhookUrl: webhookUrl as string };
   });
 }

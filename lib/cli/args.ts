@@ -9,7 +9,7 @@
 
 import { parseArgs } from "node:util";
 import type { LogLevel } from "../log.ts";
-import { keyPairProblem } from "./apps.ts";
+import { keyPairProblem, webhookUrlProblem } from "./apps.ts";
 
 /** What the command line asked for. */
 export interface CliOptions {
@@ -67,6 +67,10 @@ export interface CliOptions {
   readonly logFormat: "text" | "json";
   /** Which HTTP server serves: `--server`, or null for the runtime's own. */
   readonly server: ServerKind | null;
+  /** Where presence webhooks go (every app without its own `webhookUrl`), or null. */
+  readonly webhookUrl: string | null;
+  /** Milliseconds `user_offline` and `channel_vacated` wait, dropped if undone. */
+  readonly webhookGrace: number;
 }
 
 /**
@@ -259,12 +263,22 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
     help: "most verbose and debug log lines a second (default 1000; 0: no limit); the rest are " +
       "dropped and counted in a warning",
   },
+  {
+    flag: "webhook-grace",
+    key: "webhookGrace",
+    metavar: "MS",
+    min: 0,
+    max: DAY,
+    fallback: 3000,
+    help: "with --webhook-url: milliseconds user_offline and channel_vacated wait; a user or " +
+      "channel back within them sends neither (default 3000)",
+  },
 ];
 
 /** A flag with a text value. */
 interface StringFlag {
   readonly flag: string;
-  readonly key: "redis" | "appsFile" | "cert" | "key";
+  readonly key: "redis" | "appsFile" | "cert" | "key" | "webhookUrl";
   readonly metavar: string;
   readonly env?: string;
   readonly help: string;
@@ -293,6 +307,14 @@ const STRING_FLAGS: readonly StringFlag[] = [
     help: "serve https and wss with this certificate chain (PEM); needs --key",
   },
   { flag: "key", key: "key", metavar: "FILE", help: "the private key (PEM) for --cert" },
+  {
+    flag: "webhook-url",
+    key: "webhookUrl",
+    metavar: "URL",
+    help: "POST presence events (user_online, user_offline, channel_occupied, " +
+      "channel_vacated) to this http(s) URL, signed; an app's webhookUrl in --apps wins " +
+      "(see docs/webhooks.md)",
+  },
 ];
 
 /** The environment variable of a flag: `THUNDERPUSH_` and the flag in capitals. */
@@ -449,6 +471,8 @@ export function parseCli(
     const value = (values as Record<string, unknown>)[f.flag] as string | undefined;
     text[f.key] = value ?? env[envName(f.flag)] ?? null;
   }
+  const hookProblem = text.webhookUrl ? webhookUrlProblem(text.webhookUrl) : undefined;
+  if (hookProblem) return { kind: "error", message: `argument --webhook-url: ${hookProblem}` };
   if ((text.cert === null) !== (text.key === null)) {
     return { kind: "error", message: "--cert and --key go together" };
   }
@@ -505,6 +529,7 @@ export function parseCli(
       key: text.key ?? null,
       logFormat,
       server: server as ServerKind | null,
+      webhookUrl: text.webhookUrl || null,
     },
   };
 }
