@@ -31,4 +31,12 @@ export type { Handler, RequestContext, WebSocketLike } from "./lib/http/context.
 export * from "./lib/sockjs/close_codes.ts";
 export * from "./lib/protocol/close_codes.ts";
 export { Logger, type LoggerOptions, type LogLevel } from "./lib/log.ts";
+export { type WebhookOptions, Webhooks, type WebhookStats } from "./lib/webhooks/webhooks.ts";
+export type {
+  LedgerContext,
+  LedgerFactory,
+  PresenceLedger,
+  WebhookEvent,
+} from "./lib/webhooks/events.ts";
+export type { SenderSettings } from "./lib/webhooks/sender.ts";
 export { VERSION } from "./lib/version.ts";
