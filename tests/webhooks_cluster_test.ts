@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { KEY, SECRET, startCli } from "./helpers/target.ts";
+import { apiClient, KEY, SECRET, startCli } from "./helpers/target.ts";
 import { ensureNpmBuild } from "./helpers/node_target.ts";
 import { SockjsWs } from "./helpers/sockjs_ws.ts";
 import { startRedis } from "./helpers/redis.ts";
@@ -69,6 +69,7 @@ Deno.test("webhooks cluster: Deno and Node nodes send each event once", async ()
       "channel_occupied:lobby",
       "user_online:bob",
     ]);
+    assert.deepEqual(receiver.presence(), { users: ["alice", "bob"], channels: ["lobby", "room"] });
 
     // carol on node B only; B is killed: her removals come once B's presence expires.
     await connect(b.base, "carol", "solo");
@@ -83,6 +84,9 @@ Deno.test("webhooks cluster: Deno and Node nodes send each event once", async ()
       "channel_vacated:solo",
       "user_offline:carol",
     ]);
+    // The record kept from the events alone is the cluster's presence.
+    assert.deepEqual(receiver.presence(), { users: ["alice", "bob"], channels: ["lobby", "room"] });
+    assert.equal((await apiClient(a.base)("GET", "/users/")).text, '{"count": 2}\n');
 
     // Everyone leaves the surviving node.
     await Promise.all(clients.map((c) => c.close()));
@@ -93,6 +97,7 @@ Deno.test("webhooks cluster: Deno and Node nodes send each event once", async ()
       "user_offline:alice",
       "user_offline:bob",
     ]);
+    assert.deepEqual(receiver.presence(), { users: [], channels: [] });
     for (const r of receiver.requests) {
       assert.equal(r.headers.get("x-thunder-key"), KEY);
       assert.ok(verifySignature(r.body, r.headers.get("x-thunder-signature")!, SECRET));

@@ -28,6 +28,8 @@ export interface Receiver {
   readonly requests: Received[];
   /** The events of the answered (2xx) requests, in order, as `name:user` or `name:channel`. */
   events(): string[];
+  /** Who is online and which channels are occupied, from the events alone. */
+  presence(): { users: string[]; channels: string[] };
   /** Changes the answers from now on. */
   respond(respond: Respond): void;
   /** Stops the receiver (requests still held are answered 503 first). */
@@ -58,6 +60,20 @@ export function startReceiver(respond: Respond = () => new Response("ok")): Rece
     url: `http://127.0.0.1:${server.addr.port}/hooks`,
     requests,
     events: () => [...accepted],
+    presence() {
+      const record = new Set<string>();
+      for (const event of accepted) {
+        const [name, key] = [
+          event.slice(0, event.indexOf(":")),
+          event.slice(event.indexOf(":") + 1),
+        ];
+        const item = `${name.startsWith("user") ? "u" : "c"}:${key}`;
+        if (name === "user_online" || name === "channel_occupied") record.add(item);
+        else record.delete(item);
+      }
+      const of = (k: string) => [...record].filter((i) => i[0] === k).map((i) => i.slice(2)).sort();
+      return { users: of("u"), channels: of("c") };
+    },
     respond(next) {
       answer = next;
     },
