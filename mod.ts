@@ -21,6 +21,7 @@ export {
   type HubCloseReason,
   type HubConnection,
   type HubOptions,
+  type PresenceHook,
 } from "./lib/hub/hub.ts";
 export { Message } from "./lib/hub/message.ts";
 export { type ApiHandler, type ApiOptions, createApiHandler } from "./lib/api/handler.ts";
@@ -33,8 +34,10 @@ export * from "./lib/protocol/close_codes.ts";
 export { Logger, type LoggerOptions, type LogLevel } from "./lib/log.ts";
 export { type WebhookOptions, Webhooks, type WebhookStats } from "./lib/webhooks/webhooks.ts";
 export type {
+  Emit,
   LedgerContext,
   LedgerFactory,
+  PresenceKind,
   PresenceLedger,
   WebhookEvent,
 } from "./lib/webhooks/events.ts";

@@ -206,7 +206,9 @@ export class App {
       else if (left !== conns) this.#users.set(conn.userId, left);
     }
     this.#observer?.unregistered(this, conn.userId);
-    if (!this.#users.has(conn.userId)) this.#presence?.(this, "user", conn.userId, false);
+    if (this.#presence && !this.#users.has(conn.userId)) {
+      this.#presence(this, "user", conn.userId, false);
+    }
   }
 
   /**
