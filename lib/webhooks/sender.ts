@@ -10,8 +10,8 @@
  */
 
 import type { Logger } from "../log.ts";
-import { VERSION } from "../version.ts";
 import type { WebhookEvent } from "./events.ts";
+import { post, sleep, where } from "./post.ts";
 import { signer } from "./sign.ts";
 
 /** How webhooks are sent; every field has a default. */
@@ -197,7 +197,16 @@ export class WebhookSender {
       const giveUpAt = Date.now() + this.#settings.retryFor;
       let delay = this.#settings.firstRetry;
       for (;;) {
-        const problem = await this.#post(body, signature);
+        const problem = await post(
+          this.#target.url,
+          body,
+          {
+            "X-Thunder-Key": this.#target.publicKey,
+            "X-Thunder-Signature": signature,
+          },
+          this.#settings.timeout,
+          this.#stop.signal,
+        );
         if (problem === undefined) {
           this.#counts.sent += events.length;
           if (this.#failing) this.#recovered();
@@ -205,7 +214,7 @@ export class WebhookSender {
         }
         if (!this.#failing) this.#failed(problem);
         if (this.#stop.signal.aborted || Date.now() + delay > giveUpAt) break;
-        await this.#sleep(delay);
+        await sleep(delay, this.#stop.signal);
         delay = Math.min(delay * 2, this.#settings.maxRetryDelay);
       }
       this.#counts.failed += events.length;
@@ -219,48 +228,6 @@ export class WebhookSender {
     } finally {
       this.#inFlight = 0;
     }
-  }
-
-  /** Posts once; returns undefined on a 2xx answer, else what went wrong. */
-  async #post(body: Uint8Array<ArrayBuffer>, signature: string): Promise<string | undefined> {
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), this.#settings.timeout);
-    const stop = () => abort.abort();
-    this.#stop.signal.addEventListener("abort", stop);
-    try {
-      const res = await fetch(this.#target.url, {
-        method: "POST",
-        body,
-        headers: {
-          "Content-Type": "application/json",
-          "User-Agent": `Thunderpush/${VERSION}`,
-          "X-Thunder-Key": this.#target.publicKey,
-          "X-Thunder-Signature": signature,
-        },
-        signal: abort.signal,
-      });
-      await res.body?.cancel();
-      return res.ok ? undefined : `status ${res.status}`;
-    } catch (error) {
-      return abort.signal.aborted
-        ? `no answer within ${this.#settings.timeout} ms`
-        : String((error as Error)?.message ?? error);
-    } finally {
-      clearTimeout(timer);
-      this.#stop.signal.removeEventListener("abort", stop);
-    }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#stop.signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#stop.signal.addEventListener("abort", done);
-    });
   }
 
   #failed(problem: string): void {
@@ -285,10 +252,4 @@ function definedOnly<T extends object>(values: T): Partial<T> {
   return Object.fromEntries(
     Object.entries(values).filter(([, value]) => value !== undefined),
   ) as Partial<T>;
-}
-
-/** A URL for a log line: without credentials or query, which may hold secrets. */
-function where(url: string): string {
-  const { origin, pathname } = new URL(url);
-  return origin + pathname;
 }
