@@ -21,6 +21,7 @@ export {
   type HubCloseReason,
   type HubConnection,
   type HubOptions,
+  type PresenceHook,
 } from "./lib/hub/hub.ts";
 export { Message, type MessagePositions, type Position } from "./lib/hub/message.ts";
 export {
@@ -45,4 +46,14 @@ export * from "./lib/sockjs/close_codes.ts";
 export * from "./lib/protocol/close_codes.ts";
 export { signToken, type SignTokenOptions } from "./lib/auth/sign.ts";
 export { Logger, type LoggerOptions, type LogLevel } from "./lib/log.ts";
+export { type WebhookOptions, Webhooks, type WebhookStats } from "./lib/webhooks/webhooks.ts";
+export type {
+  Emit,
+  LedgerContext,
+  LedgerFactory,
+  PresenceKind,
+  PresenceLedger,
+  WebhookEvent,
+} from "./lib/webhooks/events.ts";
+export type { SenderSettings } from "./lib/webhooks/sender.ts";
 export { VERSION } from "./lib/version.ts";

@@ -27,6 +27,8 @@ export interface MetricsGauges {
   memory?: () => { rss: number; heapUsed: number };
   /** Pushes and payload bytes kept by history in this process (undefined: kept elsewhere). */
   history?: () => { messages: number; bytes: number } | undefined;
+  /** Webhook events sent, failed, dropped and queued, when webhooks are on. */
+  webhooks?: () => { sent: number; failed: number; dropped: number; queued: number };
 }
 
 /** What the server counts. */
@@ -167,6 +169,7 @@ export class Metrics {
     });
     this.#latency.register(registry);
     if (gauges.history) registerHistory(prom, registers, gauges.history, this.recoveries);
+    if (gauges.webhooks) registerWebhookMetrics(prom, registry, gauges.webhooks);
     if (gauges.memory) {
       const memory = gauges.memory;
       new prom.Gauge({
@@ -262,6 +265,36 @@ function registerHistory(
     registers,
     collect() {
       this.set(history()?.bytes ?? 0);
+    },
+  });
+}
+
+/** The webhook metrics: events by outcome, and the queue's length. */
+function registerWebhookMetrics(
+  prom: typeof client,
+  registry: client.Registry,
+  stats: NonNullable<MetricsGauges["webhooks"]>,
+): void {
+  new prom.Counter({
+    name: "thunderpush_webhook_events_total",
+    help:
+      "Presence webhook events, by result: sent (2xx), failed (given up), dropped (queue full).",
+    labelNames: ["result"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const { sent, failed, dropped } = stats();
+      this.inc({ result: "sent" }, sent);
+      this.inc({ result: "failed" }, failed);
+      this.inc({ result: "dropped" }, dropped);
+    },
+  });
+  new prom.Gauge({
+    name: "thunderpush_webhook_queue_length",
+    help: "Presence webhook events waiting to be sent or in flight on this node.",
+    registers: [registry],
+    collect() {
+      this.set(stats().queued);
     },
   });
 }

@@ -35,6 +35,7 @@ import type { HistoryPolicies, HistoryPolicy } from "./history/history.ts";
 import { TokenPolicy } from "./auth/policy.ts";
 import { Stats } from "./stats/service.ts";
 import { serveDashboard } from "./assets/dashboard.ts";
+import { type WebhookOptions, Webhooks } from "./webhooks/webhooks.ts";
 
 /** A key pair: the public key browsers use and the secret the HTTP API expects. */
 export interface AppKeys {
@@ -46,6 +47,8 @@ export interface AppKeys {
   readonly history?: Partial<HistoryPolicy>;
   /** Whether CONNECT needs a user token signed with the secret (docs/tokens.md). */
   readonly requireToken?: boolean;
+  /** Where presence webhooks go (`--webhook-url`; none by default). See docs/webhooks.md. */
+  readonly webhookUrl?: string;
 }
 
 /** Settings of a Thunderpush server. */
@@ -97,6 +100,8 @@ export interface ThunderpushOptions {
   readonly memory?: () => { rss: number; heapUsed: number };
   /** Whether `/dashboard/` is served (default true); the stats endpoint is served either way. */
   readonly dashboard?: boolean;
+  /** How presence webhooks are sent, for the apps with a `webhookUrl` (see docs/webhooks.md). */
+  readonly webhooks?: WebhookOptions;
 }
 
 /**
@@ -141,6 +146,8 @@ export class Thunderpush {
   readonly metrics: Metrics;
   /** The figures of the stats endpoint and the dashboard. */
   readonly stats: Stats;
+  /** The presence webhooks, when an application has a `webhookUrl`. */
+  readonly webhooks: Webhooks | undefined;
   readonly #api: ApiResponder;
   readonly #apiUrls = new ApiUrls();
   readonly #serveMetrics: boolean;
@@ -193,6 +200,12 @@ export class Thunderpush {
         : null,
     });
     const hub = this.hub;
+    const urls = new Map(
+      options.apps.flatMap((a) => a.webhookUrl ? [[a.publicKey, a.webhookUrl]] : []),
+    );
+    const webhooks = this.webhooks = urls.size > 0
+      ? new Webhooks(hub, urls, options.webhooks, log)
+      : undefined;
     this.metrics = new Metrics({
       sessions: () => this.sockjs.connectionsByTransport(),
       users: () => sum(hub.apps(), (app) => app.userCount),
@@ -200,6 +213,7 @@ export class Thunderpush {
       ...definedOnly({
         memory: options.memory,
         history: history.size > 0 ? () => this.broker.historyStats?.() : undefined,
+        webhooks: webhooks && (() => webhooks.stats()),
       }),
     });
     const metrics = this.metrics;
@@ -420,6 +434,7 @@ export class Thunderpush {
     this.drain(reason);
     this.sockjs.destroyAll();
     this.stats.close();
+    await this.webhooks?.close();
     await this.broker.close();
   }
 }

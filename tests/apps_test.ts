@@ -9,6 +9,19 @@ Deno.test("parseAppsFile() reads an array or {apps: [...]}", () => {
   assert.deepEqual(parseAppsFile(JSON.stringify({ apps })), apps);
 });
 
+Deno.test("parseAppsFile() reads an app's own webhookUrl, an http(s) URL", () => {
+  const apps = [{ publicKey: "shop", secret: "s", webhookUrl: "https://shop.example/hooks" }];
+  assert.deepEqual(parseAppsFile(JSON.stringify(apps)), apps);
+  assert.throws(
+    () => parseAppsFile(JSON.stringify([{ publicKey: "a", secret: "s", webhookUrl: "nope" }])),
+    /entry 0: webhookUrl: not an absolute http\(s\) URL: 'nope'/,
+  );
+  assert.throws(
+    () => parseAppsFile(JSON.stringify([{ publicKey: "a", secret: "s", webhookUrl: 1 }])),
+    /entry 0: webhookUrl: "webhookUrl" must be a string/,
+  );
+});
+
 Deno.test("parseAppsFile() names the entry whose secret no HTTP header can carry", () => {
   for (
     const [entry, message] of [

@@ -57,8 +57,34 @@ Deno.test("parseCli() defaults: port 8080, all interfaces, /tmp/thunderpush.pid,
       server: null,
       requireToken: false,
       dashboard: true,
+      webhookUrl: null,
+      webhookGrace: 3000,
     },
   });
+});
+
+Deno.test("parseCli() takes --webhook-url and --webhook-grace (or THUNDERPUSH_WEBHOOK_*)", () => {
+  const parsed = parseCli([
+    "--webhook-url",
+    "https://app.example/hooks",
+    "--webhook-grace",
+    "0",
+    "k",
+    "s",
+  ]);
+  assert.equal(parsed.kind === "run" && parsed.options.webhookUrl, "https://app.example/hooks");
+  assert.equal(parsed.kind === "run" && parsed.options.webhookGrace, 0);
+  const env = { THUNDERPUSH_WEBHOOK_URL: "http://127.0.0.1:9/h", THUNDERPUSH_WEBHOOK_GRACE: "500" };
+  const fromEnv = parseCli(["k", "s"], env);
+  assert.equal(fromEnv.kind === "run" && fromEnv.options.webhookUrl, "http://127.0.0.1:9/h");
+  assert.equal(fromEnv.kind === "run" && fromEnv.options.webhookGrace, 500);
+  for (const url of ["app.example/hooks", "ftp://app.example/", "/hooks"]) {
+    assert.deepEqual(parseCli(["--webhook-url", url, "k", "s"]), {
+      kind: "error",
+      message: `argument --webhook-url: not an absolute http(s) URL: '${url}'`,
+    });
+  }
+  assert.equal(parseCli(["--webhook-grace", "-1", "k", "s"]).kind, "error");
 });
 
 Deno.test("parseCli() takes --server deno|node (or THUNDERPUSH_SERVER); null leaves the runtime's own", () => {

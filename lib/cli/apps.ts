@@ -43,11 +43,29 @@ export function keyPairProblem(publicKey: string, secret: string): string | unde
 }
 
 /**
+ * What is wrong with a webhook URL, or undefined when nothing is: it must be an absolute `http:`
+ * or `https:` URL.
+ *
+ * @example
+ * ```ts
+ * import { webhookUrlProblem } from "./apps.ts";
+ * webhookUrlProblem("https://example.com/hooks"); // undefined
+ * webhookUrlProblem("example.com"); // "not an absolute http(s) URL: 'example.com'"
+ * ```
+ */
+export function webhookUrlProblem(url: string): string | undefined {
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed?.protocol === "http:" || parsed?.protocol === "https:") return undefined;
+  return `not an absolute http(s) URL: '${url}'`;
+}
+
+/**
  * Parses an apps file: a JSON array of `{"publicKey": "...", "secret": "..."}` (or an object with
  * such an array under `apps`). Keys are strings `keyPairProblem` finds nothing wrong with, public
  * keys unique. An entry may set its own history: `"historySize"` (0 to 100,000) and
  * `"historyTtl"` (seconds, 1 to 30 days), over `--history-size` and `--history-ttl`.
- * `"requireToken": true` makes that application's CONNECT need a user token.
+ * `"requireToken": true` makes that application's CONNECT need a user token. An entry may name its
+ * own `webhookUrl` (see `webhookUrlProblem`).
  *
  * @throws {Error} with a message naming the first problem.
  *
@@ -70,7 +88,10 @@ export function parseAppsFile(text: string): AppKeys[] {
   }
   const seen = new Set<string>();
   return list.map((entry, i) => {
-    const { publicKey, secret, requireToken } = (entry ?? {}) as Record<string, unknown>;
+    const { publicKey, secret, requireToken, webhookUrl } = (entry ?? {}) as Record<
+      string,
+      unknown
+    >;
     for (const [name, key] of [["publicKey", publicKey], ["secret", secret]] as const) {
       if (typeof key !== "string" || key === "") {
         throw new Error(`entry ${i}: "${name}" must be a non-empty string`);
@@ -85,9 +106,20 @@ export function parseAppsFile(text: string): AppKeys[] {
     if (requireToken !== undefined && typeof requireToken !== "boolean") {
       throw new Error(`entry ${i}: "requireToken" must be true or false`);
     }
+    if (webhookUrl !== undefined) {
+      const hookProblem = typeof webhookUrl === "string"
+        ? webhookUrlProblem(webhookUrl)
+        : '"webhookUrl" must be a string';
+      if (hookProblem) throw new Error(`entry ${i}: webhookUrl: ${hookProblem}`);
+    }
     const keys = { publicKey: publicKey as string, secret: secret as string };
     const history = historySettings(entry as Record<string, unknown>, i);
-    return { ...keys, ...(history ? { history } : {}), ...(requireToken ? { requireToken } : {}) };
+    return {
+      ...keys,
+      ...(history ? { history } : {}),
+      ...(requireToken ? { requireToken } : {}),
+      ...(webhookUrl !== undefined ? { webhookUrl: webhookUrl as string } : {}),
+    };
   });
 }
 

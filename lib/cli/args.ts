@@ -9,7 +9,7 @@
 
 import { parseArgs } from "node:util";
 import type { LogLevel } from "../log.ts";
-import { keyPairProblem } from "./apps.ts";
+import { keyPairProblem, webhookUrlProblem } from "./apps.ts";
 import { MAX_HISTORY_SIZE, MAX_HISTORY_TTL } from "../history/policies.ts";
 
 /** What the command line asked for. */
@@ -76,6 +76,10 @@ export interface CliOptions {
   readonly requireToken: boolean;
   /** Whether `/dashboard/` is served (`--no-dashboard` turns it off). */
   readonly dashboard: boolean;
+  /** Where presence webhooks go (every app without its own `webhookUrl`), or null. */
+  readonly webhookUrl: string | null;
+  /** Milliseconds `user_offline` and `channel_vacated` wait, dropped if undone. */
+  readonly webhookGrace: number;
 }
 
 /**
@@ -288,12 +292,22 @@ const NUMBER_FLAGS: readonly NumberFlag[] = [
     help: "most verbose and debug log lines a second (default 1000; 0: no limit); the rest are " +
       "dropped and counted in a warning",
   },
+  {
+    flag: "webhook-grace",
+    key: "webhookGrace",
+    metavar: "MS",
+    min: 0,
+    max: DAY,
+    fallback: 3000,
+    help: "with --webhook-url: milliseconds user_offline and channel_vacated wait; a user or " +
+      "channel back within them sends neither (default 3000)",
+  },
 ];
 
 /** A flag with a text value. */
 interface StringFlag {
   readonly flag: string;
-  readonly key: "redis" | "appsFile" | "cert" | "key";
+  readonly key: "redis" | "appsFile" | "cert" | "key" | "webhookUrl";
   readonly metavar: string;
   readonly env?: string;
   readonly help: string;
@@ -322,6 +336,14 @@ const STRING_FLAGS: readonly StringFlag[] = [
     help: "serve https and wss with this certificate chain (PEM); needs --key",
   },
   { flag: "key", key: "key", metavar: "FILE", help: "the private key (PEM) for --cert" },
+  {
+    flag: "webhook-url",
+    key: "webhookUrl",
+    metavar: "URL",
+    help: "POST presence events (user_online, user_offline, channel_occupied, " +
+      "channel_vacated) to this http(s) URL, signed; an app's webhookUrl in --apps wins " +
+      "(see docs/webhooks.md)",
+  },
 ];
 
 /** The environment variable of a flag: `THUNDERPUSH_` and the flag in capitals. */
@@ -493,6 +515,8 @@ export function parseCli(
     const value = (values as Record<string, unknown>)[f.flag] as string | undefined;
     text[f.key] = value ?? env[envName(f.flag)] ?? null;
   }
+  const hookProblem = text.webhookUrl ? webhookUrlProblem(text.webhookUrl) : undefined;
+  if (hookProblem) return { kind: "error", message: `argument --webhook-url: ${hookProblem}` };
   if ((text.cert === null) !== (text.key === null)) {
     return { kind: "error", message: "--cert and --key go together" };
   }
@@ -551,6 +575,7 @@ export function parseCli(
       server: server as ServerKind | null,
       requireToken: flagOrEnv("require-token", values["require-token"]),
       dashboard: !flagOrEnv("no-dashboard", values["no-dashboard"]),
+      webhookUrl: text.webhookUrl || null,
     },
   };
 }

@@ -128,9 +128,17 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     platform.stderr(`Process already running (PID file: ${options.pidPath}).\n`);
     return 1;
   }
+  const webhookUrl = options.webhookUrl;
+  if (webhookUrl) {
+    for (const [i, app] of apps.entries()) apps[i] = { webhookUrl, ...app };
+  }
+  const hooked = apps.some((app) => app.webhookUrl);
   const redis = options.redis;
   // Loaded only for a cluster: the Redis client is most of the code a single node never runs.
   const { RedisBroker } = redis ? await import("../broker/redis.ts") : { RedisBroker: undefined };
+  const { RedisLedger } = redis && hooked
+    ? await import("../webhooks/redis_ledger.ts")
+    : { RedisLedger: undefined };
   const thunder = new Thunderpush({
     apps,
     maxMessageSize: options.maxMessageSize,
@@ -148,6 +156,20 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     dashboard: options.dashboard,
     memory: platform.memory,
     logger: log,
+    webhooks: {
+      grace: options.webhookGrace,
+      ...(redis && RedisLedger
+        ? {
+          ledger: (context) =>
+            new RedisLedger(context, {
+              url: redis,
+              presenceTtl: options.presenceTtl,
+              timeout: options.redisTimeout,
+              logger: log,
+            }),
+        }
+        : {}),
+    },
     ...(redis && RedisBroker
       ? {
         broker: (hub: Hub, history: HistoryPolicies) =>

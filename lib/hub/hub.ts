@@ -68,6 +68,18 @@ export interface AppObserver {
   unsubscribed(app: App, channel: string, userId: string): void;
 }
 
+/**
+ * Told when a user gets its first local connection (`present` true) or loses its last, and when
+ * a channel gets its first local subscriber or loses its last. Called synchronously; must not
+ * throw (the webhooks listen here).
+ */
+export type PresenceHook = (
+  app: App,
+  kind: "user" | "channel",
+  key: string,
+  present: boolean,
+) => void;
+
 /** A channel's local connections, with the channel's name. */
 class Subscribers extends Set<HubConnection> {
   /** The channel's name, shared by its subscribers' lists of channels. */
@@ -95,6 +107,7 @@ export class App {
   /** Pushes handed to this node's connections, one per connection reached; for stats. */
   delivered = 0;
   #observer: AppObserver | null = null;
+  #presence: PresenceHook | null = null;
   #outbox = new Outbox((run) => this.#deliverRun(run));
   #logoutReason: HubCloseReason;
 
@@ -111,6 +124,11 @@ export class App {
   /** Sets (or clears) the observer of this index. */
   observe(observer: AppObserver | null): void {
     this.#observer = observer;
+  }
+
+  /** Sets (or clears) the hook told about local presence changes. */
+  watchPresence(hook: PresenceHook | null): void {
+    this.#presence = hook;
   }
 
   /** The user ids with at least one local connection. */
@@ -172,8 +190,10 @@ export class App {
     this.flush();
     conn.hubChannels = null;
     this.#connectionCount++;
-    this.#users.set(conn.userId, addItem(this.#users.get(conn.userId), conn));
+    const had = this.#users.get(conn.userId);
+    this.#users.set(conn.userId, addItem(had, conn));
     this.#observer?.registered(this, conn.userId);
+    if (had === undefined) this.#presence?.(this, "user", conn.userId, true);
   }
 
   /** Removes a connection from its user and every channel. Unknown connections are ignored. */
@@ -190,6 +210,9 @@ export class App {
       else if (left !== conns) this.#users.set(conn.userId, left);
     }
     this.#observer?.unregistered(this, conn.userId);
+    if (this.#presence && !this.#users.has(conn.userId)) {
+      this.#presence(this, "user", conn.userId, false);
+    }
   }
 
   /**
@@ -207,6 +230,7 @@ export class App {
     conn.hubChannels = addItem(channels, conns.channel);
     conns.add(conn);
     this.#observer?.subscribed(this, channel, conn.userId);
+    if (conns.size === 1) this.#presence?.(this, "channel", conns.channel, true);
     return true;
   }
 
@@ -352,6 +376,7 @@ export class App {
     conns.delete(conn);
     if (conns.size === 0) this.#channels.delete(channel);
     this.#observer?.unsubscribed(this, channel, conn.userId);
+    if (conns.size === 0) this.#presence?.(this, "channel", conns.channel, false);
   }
 }
 

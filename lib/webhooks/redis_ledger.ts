@@ -1,0 +1,276 @@
+/**
+ * The presence ledger of a cluster: presence for webhooks is kept in Redis by node (see
+ * `redis_scripts.ts` for the keys and the scripts), so that events follow cluster-wide presence
+ * and each is sent once, by one node:
+ *
+ * - a local change is written with `CHANGE_SCRIPT`; the node whose write makes a user's or a
+ *   channel's first node sends the addition, unless a removal was pending (then it is dropped);
+ * - the node whose write removes the last node schedules the removal in `due`, at Redis's time
+ *   plus the grace;
+ * - every node sweeps now and then (`SWEEP_SCRIPT`): it takes the entries of nodes that stopped
+ *   renewing (killed), which may make removals due, and claims the removals that fell due; the
+ *   claiming node sends them.
+ *
+ * Writes are idempotent and state-based: a change marks the user or channel, and what is written
+ * is the hub's state when the write goes out. After Redis was away, or when this node's entry had
+ * expired (others may have swept it), the node writes everything again (`#reconcile`).
+ *
+ * @module
+ */
+
+import { createClient } from "npm:@redis/client@6.3.1";
+import type { App } from "../hub/hub.ts";
+import type { Logger } from "../log.ts";
+import { decodeKeyPart } from "../broker/redis_keys.ts";
+import {
+  type LedgerContext,
+  presenceEvent,
+  type PresenceKind,
+  type PresenceLedger,
+} from "./events.ts";
+import {
+  BEAT_SCRIPT,
+  CHANGE_SCRIPT,
+  LEAVE_SCRIPT,
+  memberOf,
+  SWEEP_SCRIPT,
+  webhookPrefix,
+} from "./redis_scripts.ts";
+
+/** Settings of the Redis ledger. */
+export interface RedisLedgerOptions {
+  /** `redis://...` (or `rediss://`). */
+  readonly url: string;
+  /** Milliseconds after which a node that stopped renewing is swept (15,000). */
+  readonly presenceTtl?: number;
+  /** Milliseconds Redis may take to connect, and closing may wait (3,000). */
+  readonly timeout?: number;
+  /** Where to log losing and finding Redis. */
+  readonly logger?: Logger;
+  /** This node's id (default: a random UUID). */
+  readonly nodeId?: string;
+}
+
+/** Most entries one sweep takes, and most removals it claims. */
+const SWEEP_LIMIT = 500;
+
+type Touched = Map<string, { kind: PresenceKind; key: string }>;
+
+/** Presence events over every node of a cluster. */
+export class RedisLedger implements PresenceLedger {
+  /** This node's id in the webhook presence. */
+  readonly nodeId: string;
+  #context: LedgerContext;
+  #client: ReturnType<typeof createClient>;
+  #log: Logger | undefined;
+  #ttl: number;
+  #timeout: number;
+  #touched = new Map<App, Touched>();
+  #flushQueued = false;
+  #needsReconcile = true;
+  #lost = false;
+  #closed = false;
+  #busy = new Set<Promise<unknown>>();
+  #beatTimer: ReturnType<typeof setInterval>;
+  #sweepTimer: ReturnType<typeof setInterval>;
+
+  /** Creates the ledger and starts connecting in the background. */
+  constructor(context: LedgerContext, options: RedisLedgerOptions) {
+    this.#context = context;
+    this.nodeId = options.nodeId ?? crypto.randomUUID();
+    this.#log = options.logger;
+    this.#ttl = options.presenceTtl ?? 15_000;
+    this.#timeout = options.timeout ?? 3_000;
+    this.#client = createClient({
+      url: options.url,
+      RESP: 2,
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: this.#timeout,
+        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 3_000),
+      },
+    });
+    this.#client.on("error", (error: Error) => this.#failed(error));
+    this.#client.on("ready", () => {
+      this.#needsReconcile = true;
+      this.#beat();
+    });
+    this.#client.connect().catch(() => {});
+    this.#beatTimer = setInterval(() => this.#beat(), Math.max(50, Math.floor(this.#ttl / 5)));
+    const sweepEvery = Math.min(500, Math.max(50, Math.floor(context.graceMs / 4)));
+    this.#sweepTimer = setInterval(() => this.#sweep(), sweepEvery);
+  }
+
+  /** Marks a user or channel to be written (with the hub's state when the write goes out). */
+  change(app: App, kind: PresenceKind, key: string, _present: boolean): void {
+    if (this.#closed) return;
+    this.#touch(app, kind, key);
+  }
+
+  /**
+   * Writes the last changes (the closed sessions), leaves the cluster's webhook presence, and
+   * disconnects; this node's pending removals are claimed by the other nodes (or the next one
+   * to start). Safe to call twice.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#flush();
+    this.#closed = true;
+    clearInterval(this.#beatTimer);
+    clearInterval(this.#sweepTimer);
+    await within(this.#timeout, async () => {
+      await Promise.all(this.#busy);
+      if (!this.#client.isReady) return;
+      for (const app of this.#context.apps) {
+        const prefix = webhookPrefix(app.publicKey);
+        await this.#run([
+          "EVAL",
+          LEAVE_SCRIPT,
+          "2",
+          `${prefix}nodes`,
+          `${prefix}n:${this.nodeId}`,
+          this.nodeId,
+        ]);
+      }
+    });
+    await within(this.#timeout, () => this.#client.close());
+    this.#client.destroy();
+  }
+
+  #touch(app: App, kind: PresenceKind, key: string): void {
+    let touched = this.#touched.get(app);
+    if (!touched) this.#touched.set(app, touched = new Map());
+    touched.set(memberOf(kind, key), { kind, key });
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  /** Writes every marked user and channel as the hub has it now. */
+  #flush(): void {
+    this.#flushQueued = false;
+    const all = this.#touched;
+    this.#touched = new Map();
+    if (this.#closed) return;
+    if (!this.#client.isReady) {
+      if (all.size > 0) this.#needsReconcile = true; // written in full once Redis is back
+      return;
+    }
+    for (const [app, touched] of all) {
+      const prefix = webhookPrefix(app.publicKey);
+      for (const [member, { kind, key }] of touched) {
+        const present = kind === "user" ? app.connectionCountOf(key) > 0 : app.channelSize(key) > 0;
+        const args = [
+          "EVAL",
+          CHANGE_SCRIPT,
+          "3",
+          prefix + member,
+          `${prefix}n:${this.nodeId}`,
+          `${prefix}due`,
+          this.nodeId,
+          member,
+          present ? "1" : "0",
+          String(this.#context.graceMs),
+        ];
+        this.#track(
+          this.#run(args).then((reply) => {
+            if (reply === 1) this.#context.emit(app, presenceEvent(kind, key, true));
+          }),
+        );
+      }
+    }
+  }
+
+  /** Renews this node; writes everything again when it had expired or Redis was away. */
+  #beat(): void {
+    if (this.#closed || !this.#client.isReady) return;
+    this.#track((async () => {
+      for (const app of this.#context.apps) {
+        const prefix = webhookPrefix(app.publicKey);
+        const args = ["EVAL", BEAT_SCRIPT, "1", `${prefix}nodes`, this.nodeId, String(this.#ttl)];
+        if (await this.#run(args) === 1) this.#needsReconcile = true;
+      }
+      if (this.#needsReconcile) await this.#reconcile();
+      if (this.#lost) {
+        this.#lost = false;
+        this.#log?.info("Webhook presence is written to Redis again.", { event: "webhook-redis" });
+      }
+    })());
+  }
+
+  /** Marks every user and channel this node holds in Redis or in its hub, and writes them. */
+  async #reconcile(): Promise<void> {
+    this.#needsReconcile = false;
+    for (const app of this.#context.apps) {
+      const prefix = webhookPrefix(app.publicKey);
+      const members = await this.#run(["SMEMBERS", `${prefix}n:${this.nodeId}`]) as string[];
+      for (const member of members) {
+        const key = decodeKeyPart(member.slice(2));
+        if (key !== undefined) this.#touch(app, member[0] === "u" ? "user" : "channel", key);
+      }
+      for (const user of app.users()) this.#touch(app, "user", user);
+      for (const channel of app.channels()) this.#touch(app, "channel", channel);
+    }
+    this.#flush();
+  }
+
+  /** Takes dead nodes' entries and claims the removals that fell due; sends what it claimed. */
+  #sweep(): void {
+    if (this.#closed || !this.#client.isReady) return;
+    this.#track((async () => {
+      for (const app of this.#context.apps) {
+        const prefix = webhookPrefix(app.publicKey);
+        const due = await this.#run([
+          "EVAL",
+          SWEEP_SCRIPT,
+          "2",
+          `${prefix}nodes`,
+          `${prefix}due`,
+          prefix,
+          this.nodeId,
+          String(SWEEP_LIMIT),
+        ]) as string[];
+        for (const member of due) {
+          const key = decodeKeyPart(member.slice(2));
+          if (key === undefined) continue;
+          const kind = member[0] === "u" ? "user" : "channel";
+          this.#context.emit(app, presenceEvent(kind, key, false));
+        }
+      }
+    })());
+  }
+
+  #run(args: string[]): Promise<unknown> {
+    return this.#client.sendCommand(args) as Promise<unknown>;
+  }
+
+  /** Keeps a write until it is done (for `close`); a failure means writing everything again. */
+  #track(work: Promise<unknown>): void {
+    const tracked = work.catch((error) => this.#failed(error)).finally(() =>
+      this.#busy.delete(tracked)
+    );
+    this.#busy.add(tracked);
+  }
+
+  #failed(error: unknown): void {
+    this.#needsReconcile = true;
+    if (this.#lost || this.#closed) return;
+    this.#lost = true;
+    this.#log?.warn(
+      `Webhook presence cannot reach Redis (${(error as Error)?.message ?? error}); ` +
+        "it is written again once Redis answers.",
+      { event: "webhook-redis-lost" },
+    );
+  }
+}
+
+/** Runs `work` and waits for it at most `ms` milliseconds; its failure is ignored. */
+async function within(ms: number, work: () => Promise<unknown>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    work().catch(() => {}),
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,255 @@
+/**
+ * Sends one application's webhook events: batched (up to `maxBatch` events, or what came within
+ * `batchDelay` ms of the first), one request at a time so that batches arrive in order, each
+ * body serialized once and signed over those exact bytes, retried with capped exponential
+ * backoff for `retryFor` ms when the answer is not 2xx or does not come within `timeout` ms. The
+ * queue holds at most `maxQueue` events; further events are dropped, counted and logged once per
+ * episode. Nothing here is awaited by the hub: `enqueue` only appends.
+ *
+ * @module
+ */
+
+import type { Logger } from "../log.ts";
+import type { WebhookEvent } from "./events.ts";
+import { post, sleep, where } from "./post.ts";
+import { signer } from "./sign.ts";
+
+/** How webhooks are sent; every field has a default. */
+export interface SenderSettings {
+  /** Milliseconds a batch waits for more events after its first (250). */
+  readonly batchDelay?: number;
+  /** Most events in one request (100). */
+  readonly maxBatch?: number;
+  /** Most events waiting per application; more are dropped (10,000). */
+  readonly maxQueue?: number;
+  /** Milliseconds a request may take before it counts as failed (5,000). */
+  readonly timeout?: number;
+  /** Milliseconds a batch is retried for before it is given up (300,000: 5 minutes). */
+  readonly retryFor?: number;
+  /** Milliseconds before the first retry; each next one waits twice as long (1,000). */
+  readonly firstRetry?: number;
+  /** Longest wait between retries (30,000). */
+  readonly maxRetryDelay?: number;
+}
+
+/** Where one application's webhooks go, and what signs them. */
+export interface WebhookTarget {
+  /** The receiver's URL. */
+  readonly url: string;
+  /** Sent as `X-Thunder-Key`. */
+  readonly publicKey: string;
+  /** Signs the body (`X-Thunder-Signature`). */
+  readonly secret: string;
+}
+
+/** Event counts over every application, for `/metrics`. */
+export class WebhookCounts {
+  /** Events the receiver accepted (2xx). */
+  sent = 0;
+  /** Events given up after retrying (or left unsent when the server stopped). */
+  failed = 0;
+  /** Events dropped because the queue was full. */
+  dropped = 0;
+}
+
+const encoder = new TextEncoder();
+
+/** The sender of one application. */
+export class WebhookSender {
+  #target: WebhookTarget;
+  #settings: Required<SenderSettings>;
+  #counts: WebhookCounts;
+  #log: Logger;
+  #sign: (body: Uint8Array<ArrayBuffer>) => Promise<string>;
+  #queue: WebhookEvent[] = [];
+  #head = 0;
+  #inFlight = 0;
+  #running = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #draining = false;
+  #stop = new AbortController();
+  #droppedNow = 0; // in the current episode of a full queue
+  #failing = false;
+
+  /** Creates the sender; `counts` is shared by every application's sender. */
+  constructor(
+    target: WebhookTarget,
+    settings: SenderSettings,
+    counts: WebhookCounts,
+    log: Logger,
+  ) {
+    this.#target = target;
+    this.#settings = {
+      batchDelay: 250,
+      maxBatch: 100,
+      maxQueue: 10_000,
+      timeout: 5_000,
+      retryFor: 300_000,
+      firstRetry: 1_000,
+      maxRetryDelay: 30_000,
+      ...definedOnly(settings),
+    };
+    this.#counts = counts;
+    this.#log = log;
+    this.#sign = signer(target.secret);
+  }
+
+  /** Events waiting or in flight. */
+  get queued(): number {
+    return this.#waiting + this.#inFlight;
+  }
+
+  get #waiting(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /** Queues an event (dropped and counted when the queue is full or the sender stopped). */
+  enqueue(event: WebhookEvent): void {
+    if (this.#stop.signal.aborted) {
+      this.#counts.failed++;
+      return;
+    }
+    if (this.#waiting >= this.#settings.maxQueue) {
+      this.#counts.dropped++;
+      if (this.#droppedNow++ === 0) {
+        this.#log.warn(
+          `Webhook queue of ${this.#target.publicKey} is full (${this.#settings.maxQueue} ` +
+            `events): dropping events until the receiver catches up.`,
+          { event: "webhook-queue-full", app: this.#target.publicKey },
+        );
+      }
+      return;
+    }
+    this.#queue.push(event);
+    this.#kick();
+  }
+
+  /**
+   * Sends what is queued now, without the batch delay, waits up to `timeoutMs` for it, then
+   * stops (requests in flight are aborted; what is left counts as failed). Safe to call twice.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.#draining = true;
+    this.#kick();
+    const deadline = Date.now() + timeoutMs;
+    while (this.queued > 0 && Date.now() < deadline && !this.#stop.signal.aborted) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    this.#stop.abort();
+    clearTimeout(this.#timer);
+    while (this.#running) await new Promise((resolve) => setTimeout(resolve, 1));
+    this.#counts.failed += this.#waiting;
+    this.#queue = [];
+    this.#head = 0;
+  }
+
+  /** Starts a batch now when one is full (or the sender drains), else after the batch delay. */
+  #kick(): void {
+    if (this.#running || this.#waiting === 0 || this.#stop.signal.aborted) return;
+    if (this.#waiting < this.#settings.maxBatch && !this.#draining) {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        this.#start();
+      }, this.#settings.batchDelay);
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#start();
+  }
+
+  #start(): void {
+    if (this.#running || this.#waiting === 0) return;
+    this.#running = true;
+    this.#sendBatch().finally(() => {
+      this.#running = false;
+      this.#kick();
+    });
+  }
+
+  #take(): WebhookEvent[] {
+    const end = Math.min(this.#queue.length, this.#head + this.#settings.maxBatch);
+    const batch = this.#queue.slice(this.#head, end);
+    this.#head = end;
+    // Compact now and then, so that sent events are not kept.
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    if (this.#droppedNow > 0 && this.#waiting < this.#settings.maxQueue) {
+      this.#log.warn(
+        `Webhook queue of ${this.#target.publicKey} accepts events again; ` +
+          `${this.#droppedNow} were dropped.`,
+        { event: "webhook-queue-resumed", app: this.#target.publicKey, dropped: this.#droppedNow },
+      );
+      this.#droppedNow = 0;
+    }
+    return batch;
+  }
+
+  async #sendBatch(): Promise<void> {
+    const events = this.#take();
+    this.#inFlight = events.length;
+    try {
+      // Serialized once: the signature covers these exact bytes, retries send them again.
+      const body = encoder.encode(JSON.stringify({ time_ms: Date.now(), events }));
+      const signature = await this.#sign(body);
+      const giveUpAt = Date.now() + this.#settings.retryFor;
+      let delay = this.#settings.firstRetry;
+      for (;;) {
+        const problem = await post(
+          this.#target.url,
+          body,
+          {
+            "X-Thunder-Key": this.#target.publicKey,
+            "X-Thunder-Signature": signature,
+          },
+          this.#settings.timeout,
+          this.#stop.signal,
+        );
+        if (problem === undefined) {
+          this.#counts.sent += events.length;
+          if (this.#failing) this.#recovered();
+          return;
+        }
+        if (!this.#failing) this.#failed(problem);
+        if (this.#stop.signal.aborted || Date.now() + delay > giveUpAt) break;
+        await sleep(delay, this.#stop.signal);
+        delay = Math.min(delay * 2, this.#settings.maxRetryDelay);
+      }
+      this.#counts.failed += events.length;
+      if (!this.#stop.signal.aborted) {
+        this.#log.warn(`Gave up a webhook of ${events.length} events after retrying.`, {
+          event: "webhook-given-up",
+          app: this.#target.publicKey,
+          events: events.length,
+        });
+      }
+    } finally {
+      this.#inFlight = 0;
+    }
+  }
+
+  #failed(problem: string): void {
+    this.#failing = true;
+    this.#log.warn(`Webhook to ${where(this.#target.url)} failed (${problem}); retrying.`, {
+      event: "webhook-failed",
+      app: this.#target.publicKey,
+      problem,
+    });
+  }
+
+  #recovered(): void {
+    this.#failing = false;
+    this.#log.info(`Webhooks to ${where(this.#target.url)} are delivered again.`, {
+      event: "webhook-recovered",
+      app: this.#target.publicKey,
+    });
+  }
+}
+
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(values).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}
