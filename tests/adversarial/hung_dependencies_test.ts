@@ -167,8 +167,12 @@ for (const runtime of ["deno", "node"] as Runtime[]) {
     let later: RedisServer | undefined;
     const common = ["--redis-timeout", String(TIMEOUT), KEY, SECRET];
     const nodes = await Promise.all([
-      startCli(runtime, ["--redis", `redis://:wrong@127.0.0.1:${redis.port}`, ...common]),
-      startCli(runtime, ["--redis", `redis://127.0.0.1:${port}`, ...common]),
+      startCli(runtime, ["--redis", `redis://:wrong@127.0.0.1:${redis.port}`, ...common], {}, {
+        waitReady: false,
+      }),
+      startCli(runtime, ["--redis", `redis://127.0.0.1:${port}`, ...common], {}, {
+        waitReady: false,
+      }),
     ]);
     const [wrongPassword, nobody] = nodes;
     try {

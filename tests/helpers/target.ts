@@ -241,16 +241,32 @@ export function cliCommand(runtime: Runtime): string[] {
 
 /**
  * Starts the CLI on a runtime with `args` (port, host and a temporary PID file are added) and
- * `env`. For Node, the npm build must exist (see `ensureNpmBuild` in node_target.ts).
+ * `env`. For Node, the npm build must exist (see `ensureNpmBuild` in node_target.ts). With
+ * `--redis`, resolves once `/readyz` answers 200, unless `waitReady` is false.
  */
 export async function startCli(
   runtime: Runtime,
   args: string[],
   env: Record<string, string> = {},
+  { waitReady = args.includes("--redis") }: { waitReady?: boolean } = {},
 ): Promise<ServerProcess & { base: string; pidPath: string }> {
   const pidPath = await Deno.makeTempFile({ prefix: "thunderpush-cli-", suffix: ".pid" });
   const [cmd, ...prefix] = cliCommand(runtime);
   const proc = await spawnServer(cmd!, [...prefix, ...listenArgs(pidPath, ...args)], env);
   const base = `${/https/.test(args.join(" ")) ? "https" : "http"}://127.0.0.1:${proc.port}`;
+  // A cluster node listens before its broker is synced (it answers 503 and `/readyz` says so
+  // until then): wait for it, as a load balancer would.
+  if (waitReady) {
+    try {
+      await eventually(async () => {
+        const res = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        await res.body?.cancel();
+        return res.status === 200;
+      }, 15_000);
+    } catch (error) {
+      await proc.stop("SIGKILL");
+      throw new Error(`cluster node never ready:\n${proc.stderr()}`, { cause: error });
+    }
+  }
   return { ...proc, base, pidPath };
 }
