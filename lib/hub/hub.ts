@@ -10,15 +10,6 @@
 
 import { Message } from "./message.ts";
 import { Outbox, type Run } from "./outbox.ts";
-import {
-  addItem,
-  eachItem,
-  hasItem,
-  itemCount,
-  itemSet,
-  type OneOrMore,
-  removeItem,
-} from "./one_or_more.ts";
 
 /**
  * Why a connection is closed: a code and its reason text, as the transport sends them (the shape
@@ -46,11 +37,10 @@ export interface HubConnection {
   readonly isOpen?: boolean;
   /**
    * The connection's channels, kept on it by the application it is registered in (a field costs
-   * less than an entry in a map of every connection): one channel, a few, or null for none;
-   * undefined while it is registered nowhere. Only that application writes it: a connection is
-   * registered in one application at a time.
+   * less than an entry in a map of every connection); undefined while it is registered nowhere.
+   * Only that application writes it: a connection is registered in one application at a time.
    */
-  hubChannels?: OneOrMore<string> | null | undefined;
+  hubChannels?: Set<string> | undefined;
 }
 
 /**
@@ -97,9 +87,7 @@ export class App {
   readonly publicKey: string;
   /** The secret the HTTP API expects in `X-Thunder-Secret-Key`. */
   readonly secret: string;
-  // A user's connections and a connection's channels (its `hubChannels`) are most often one:
-  // kept alone, not in a Set, and a few in a small list (see one_or_more.ts).
-  #users = new Map<string, OneOrMore<HubConnection>>();
+  #users = new Map<string, Set<HubConnection>>();
   #channels = new Map<string, Subscribers>();
   #connectionCount = 0;
   /** Pushes this node's API accepted for the application (to a channel or a user); for stats. */
@@ -138,7 +126,7 @@ export class App {
 
   /** Every registered connection, user by user. */
   connections(): IterableIterator<HubConnection> {
-    return everyItem(this.#users.values());
+    return everyConnection(this.#users.values());
   }
 
   /** The channels with at least one local subscriber. */
@@ -174,7 +162,7 @@ export class App {
 
   /** Whether a connection is registered. */
   has(conn: HubConnection): boolean {
-    return hasItem(this.#users.get(conn.userId), conn);
+    return this.#users.get(conn.userId)?.has(conn) ?? false;
   }
 
   /**
@@ -188,27 +176,25 @@ export class App {
       throw new Error("The connection is registered in another application.");
     }
     this.flush();
-    conn.hubChannels = null;
+    conn.hubChannels = new Set();
     this.#connectionCount++;
-    const had = this.#users.get(conn.userId);
-    this.#users.set(conn.userId, addItem(had, conn));
+    let conns = this.#users.get(conn.userId);
+    if (!conns) this.#users.set(conn.userId, conns = new Set());
+    conns.add(conn);
     this.#observer?.registered(this, conn.userId);
-    if (had === undefined) this.#presence?.(this, "user", conn.userId, true);
+    if (conns.size === 1) this.#presence?.(this, "user", conn.userId, true);
   }
 
   /** Removes a connection from its user and every channel. Unknown connections are ignored. */
   unregister(conn: HubConnection): void {
     if (!this.has(conn)) return;
     this.flush();
-    for (const channel of eachItem(conn.hubChannels ?? undefined)) this.#leave(conn, channel);
+    for (const channel of conn.hubChannels ?? []) this.#leave(conn, channel);
     conn.hubChannels = undefined;
     this.#connectionCount--;
     const conns = this.#users.get(conn.userId);
-    if (conns !== undefined) {
-      const left = removeItem(conns, conn);
-      if (left === undefined) this.#users.delete(conn.userId);
-      else if (left !== conns) this.#users.set(conn.userId, left);
-    }
+    conns?.delete(conn);
+    if (conns?.size === 0) this.#users.delete(conn.userId);
     this.#observer?.unregistered(this, conn.userId);
     if (this.#presence && !this.#users.has(conn.userId)) {
       this.#presence(this, "user", conn.userId, false);
@@ -220,14 +206,14 @@ export class App {
    * Returns false for connections that are not registered.
    */
   subscribe(conn: HubConnection, channel: string): boolean {
-    if (!this.has(conn)) return false;
-    const channels = conn.hubChannels ?? undefined;
-    if (hasItem(channels, channel)) return true;
+    const channels = conn.hubChannels;
+    if (!channels || !this.has(conn)) return false;
+    if (channels.has(channel)) return true;
     this.flush();
     let conns = this.#channels.get(channel);
     if (!conns) this.#channels.set(channel, conns = new Subscribers(channel));
     // The channel's own name, not the client's copy of it: one string for all its subscribers.
-    conn.hubChannels = addItem(channels, conns.channel);
+    channels.add(conns.channel);
     conns.add(conn);
     this.#observer?.subscribed(this, channel, conn.userId);
     if (conns.size === 1) this.#presence?.(this, "channel", conns.channel, true);
@@ -237,20 +223,20 @@ export class App {
   /** Unsubscribes a connection from a channel; other subscribers stay. */
   unsubscribe(conn: HubConnection, channel: string): void {
     const channels = conn.hubChannels;
-    if (!channels || !this.has(conn) || !hasItem(channels, channel)) return;
+    if (!channels || !this.has(conn) || !channels.has(channel)) return;
     this.flush();
-    conn.hubChannels = removeItem(channels, channel) ?? null;
+    channels.delete(channel);
     this.#leave(conn, channel);
   }
 
-  /** The channels a connection is subscribed to (a copy unless it is in more than 8). */
+  /** The channels a connection is subscribed to. */
   subscriptionsOf(conn: HubConnection): ReadonlySet<string> {
-    return this.has(conn) ? itemSet(conn.hubChannels ?? undefined) : new Set();
+    return (this.has(conn) && conn.hubChannels) || new Set();
   }
 
   /** The number of channels a connection is subscribed to. */
   subscriptionCount(conn: HubConnection): number {
-    return this.has(conn) ? itemCount(conn.hubChannels ?? undefined) : 0;
+    return this.has(conn) ? conn.hubChannels?.size ?? 0 : 0;
   }
 
   /** Whether the user has at least one connection. */
@@ -259,14 +245,14 @@ export class App {
     return this.#users.has(userId);
   }
 
-  /** The connections of a user (empty when offline; a copy unless there are more than 8). */
+  /** The connections of a user (empty when offline). */
   connectionsOf(userId: string): ReadonlySet<HubConnection> {
-    return itemSet(this.#users.get(userId));
+    return this.#users.get(userId) ?? new Set();
   }
 
   /** The number of connections of a user (0 when offline). */
   connectionCountOf(userId: string): number {
-    return itemCount(this.#users.get(userId));
+    return this.#users.get(userId)?.size ?? 0;
   }
 
   /** Each user id in the channel once, in the order of their first subscription. */
@@ -310,7 +296,7 @@ export class App {
     const conns = this.#users.get(userId);
     if (conns === undefined) return 0;
     this.#outbox.add("user", userId, message);
-    return itemCount(conns);
+    return conns.size;
   }
 
   /**
@@ -334,7 +320,7 @@ export class App {
     const conns = this.#users.get(userId);
     if (conns === undefined) return 0;
     this.flush();
-    const targets = [...itemSet(conns)];
+    const targets = [...conns];
     for (const conn of targets) {
       this.unregister(conn);
       conn.close(this.#logoutReason);
@@ -355,19 +341,10 @@ export class App {
     const conns = run.target === "channel" ? this.#channels.get(run.key) : this.#users.get(run.key);
     if (conns === undefined) return;
     const message = Message.join(run.messages);
-    this.delivered += message.size * itemCount(conns);
-    if (conns instanceof Set) deliverAll(conns, message);
-    else if (Array.isArray(conns)) this.#deliverToList(run.key, conns, message);
-    else (conns as HubConnection).deliver(message);
-  }
-
-  // A user's few connections. A delivery may unregister another of them; the list is not changed
-  // in place, so each one is checked to be still there, and one that left is skipped, as the
-  // iteration of a Set would.
-  #deliverToList(userId: string, conns: readonly HubConnection[], message: Message): void {
-    for (const conn of conns) {
-      if (hasItem(this.#users.get(userId), conn)) conn.deliver(message);
-    }
+    this.delivered += message.size * conns.size;
+    // A delivery may close a connection, which removes it from the set: Set iteration tolerates
+    // that, so no copy is made.
+    for (const conn of conns) conn.deliver(message);
   }
 
   #leave(conn: HubConnection, channel: string): void {
@@ -380,14 +357,8 @@ export class App {
   }
 }
 
-function* everyItem<T>(collections: Iterable<OneOrMore<T>>): IterableIterator<T> {
-  for (const items of collections) yield* eachItem(items);
-}
-
-function deliverAll(conns: ReadonlySet<HubConnection>, message: Message): void {
-  // A delivery may close a connection, which removes it from the set: Set iteration tolerates
-  // that, so no copy is made.
-  for (const conn of conns) conn.deliver(message);
+function* everyConnection(users: Iterable<Set<HubConnection>>): IterableIterator<HubConnection> {
+  for (const conns of users) yield* conns;
 }
 
 /** Settings of a hub. */

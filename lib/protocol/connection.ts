@@ -6,7 +6,6 @@
 
 import type { App, Hub, HubConnection } from "../hub/hub.ts";
 import type { Message } from "../hub/message.ts";
-import type { OneOrMore } from "../hub/one_or_more.ts";
 import { type CloseReason, INTERNAL_ERROR, TOO_MANY_COMMANDS } from "../sockjs/close_codes.ts";
 import {
   HISTORY_UNAVAILABLE,
@@ -98,7 +97,7 @@ export class ThunderConnection<T> implements HubConnection {
   #context: ConnectionContext<T>;
   #target: T;
   /** Where the application this connection joined keeps its channels (see `HubConnection`). */
-  hubChannels: OneOrMore<string> | null | undefined = undefined;
+  hubChannels: Set<string> | undefined = undefined;
   #app: App | null = null;
   #userId = "";
   /** The `private-` channels its token grants; null when its application takes no tokens. */
