@@ -14,7 +14,7 @@
 
 import { Hub } from "./hub/hub.ts";
 import { type ApiResponder, createApiResponder, notFound } from "./api/handler.ts";
-import { ApiUrls, isApiPath, routeOf } from "./api/routes.ts";
+import { isApiPath, routeOf } from "./api/routes.ts";
 import { Metrics } from "./metrics.ts";
 import type { Message } from "./hub/message.ts";
 import { SessionState, type SockjsConnection } from "./sockjs/session.ts";
@@ -149,7 +149,6 @@ export class Thunderpush {
   /** The presence webhooks, when an application has a `webhookUrl`. */
   readonly webhooks: Webhooks | undefined;
   readonly #api: ApiResponder;
-  readonly #apiUrls = new ApiUrls();
   readonly #serveMetrics: boolean;
   readonly #dashboard: boolean;
   #draining = false;
@@ -257,20 +256,11 @@ export class Thunderpush {
   }
 
   /**
-   * The fetch-style handler: `/api/...`, `/connect/...`, the browser assets, `/dashboard/`, `/healthz`,
-   * `/readyz`, `/metrics`, and 404 elsewhere. Answers with a promise; `handle` is the same
-   * handler answering at once when it can.
-   */
-  fetch = async (req: Request, ctx: RequestContext = {}): Promise<Response> =>
-    await this.handle(req, ctx);
-
-  /**
-   * The handler the runtime adapters serve: `fetch`, but answering at once, without a promise,
-   * when nothing needs waiting for (most API calls on the in-memory broker), which saves the
-   * runtime and the handler a round of promise jobs per request. Routes on the request target: a
+   * The fetch-style handler: `/api/...`, `/connect/...`, the browser assets, `/dashboard/`,
+   * `/healthz`, `/readyz`, `/metrics`, and 404 elsewhere. Routes on the request target: a
    * malformed `Host` header or target gets a 400, a path with dot segments a 404 (`requestUrl`).
    */
-  handle = (req: Request, ctx: RequestContext = {}): Response | Promise<Response> => {
+  fetch = async (req: Request, ctx: RequestContext = {}): Promise<Response> => {
     // Checked before the URL is read: a `Host` that is no host could move the path.
     const badHost = hostError(req);
     if (badHost) return errorResponse(badHost);
@@ -278,41 +268,31 @@ export class Thunderpush {
     const started = req.method === "POST" || this.log.verboseEnabled
       ? performance.now()
       : undefined;
-    // API paths are plain: found without parsing the URL, and remembered (see `ApiUrls`).
-    const api = this.#apiUrls.find(req.url);
-    if (api !== undefined) return this.#answerApi(req, api.path, api.route, ctx, started);
     const url = targetUrl(req.url);
     if (url instanceof HttpError) return errorResponse(url);
     const path = url.pathname;
     // No asset, SockJS or operations path starts with `/api/`.
-    if (isApiPath(path)) return this.#answerApi(req, path, routeOf(path), ctx, started);
-    return this.#answerOther(req, url, ctx);
+    if (isApiPath(path)) return await this.#answerApi(req, path, ctx, started);
+    return await this.#answerOther(req, url, ctx);
   };
 
+  /** The handler the runtime adapters serve: `fetch`. */
+  handle: (req: Request, ctx?: RequestContext) => Promise<Response> = this.fetch;
+
   /**
-   * Answers an API request for the endpoint `route` (found in `path`), counts it and writes its
-   * access line. `started` is when it came in (undefined when neither the publish histogram nor
-   * the access line needs its duration).
+   * Answers an API request for `path`, counts it and writes its access line. `started` is when it
+   * came in (undefined when neither the publish histogram nor the access line needs its duration).
    */
-  #answerApi(
+  async #answerApi(
     req: Request,
     path: string,
-    route: ReturnType<typeof routeOf>,
     ctx: RequestContext,
     started: number | undefined,
-  ): Response | Promise<Response> {
+  ): Promise<Response> {
+    const route = routeOf(path);
     try {
-      const answered = this.#api(req, route);
-      if (!(answered instanceof Promise)) {
-        return this.#counted(req, path, ctx, started, route, answered);
-      }
-      return answered.then((res) => {
-        try {
-          return this.#counted(req, path, ctx, started, route, res);
-        } catch (error) {
-          return this.#failed(req, path, error);
-        }
-      }, (error) => this.#failed(req, path, error));
+      const res = await this.#api(req, route);
+      return this.#counted(req, path, ctx, started, route, res);
     } catch (error) {
       return this.#failed(req, path, error);
     }

@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { Hub } from "../hub/hub.ts";
+import type { App, Hub } from "../hub/hub.ts";
 import type { Broker } from "../broker/broker.ts";
 import { BrokerUnavailableError } from "../broker/broker.ts";
 import { MemoryBroker } from "../broker/memory.ts";
@@ -34,7 +34,7 @@ import {
 } from "./errors.ts";
 import { isJsonText, pyJson, type PyJsonValue } from "../json.ts";
 import { ALLOWED_METHODS, type ApiRoute, isAllowedMethod, routeOf } from "./routes.ts";
-import { HISTORY_SUFFIX, historyAnswer, historyResponse } from "./history.ts";
+import { historyAnswer } from "./history.ts";
 import { type ApiStats, pageBody, pageQuery } from "./stats.ts";
 
 /** Settings of the HTTP API. */
@@ -52,14 +52,12 @@ export type ApiHandler = (req: Request) => Promise<Response>;
 
 /**
  * Answers an API request whose path the caller has matched already, with `routeOf`: undefined
- * (no endpoint) gets 404, an `HttpError` (a path that is not UTF-8) its own answer. The answer
- * comes at once when nothing needs waiting for (no body to read, a broker that answers at once),
- * else as a promise.
+ * (no endpoint) gets 404, an `HttpError` (a path that is not UTF-8) its own answer.
  */
 export type ApiResponder = (
   req: Request,
   route: ApiRoute | HttpError | undefined,
-) => Response | Promise<Response>;
+) => Promise<Response>;
 
 /** The 404 answer for paths that name no endpoint. */
 export function notFound(): Response {
@@ -91,7 +89,8 @@ export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler
 
 /**
  * Creates the API over a hub for a caller that matches routes itself (the server, which also
- * counts requests by endpoint).
+ * counts requests by endpoint). The answer's promise rejects only with errors the API does not
+ * expect; an `HttpError` or an unavailable broker is answered.
  *
  * @example
  * ```ts
@@ -106,87 +105,105 @@ export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler
  * ```
  */
 export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiResponder {
-  const maxMessageSize = options.maxMessageSize ?? 65_536;
-  const broker = options.broker ?? new MemoryBroker();
-  const stats = options.stats;
-
-  /**
-   * The answer, or a promise of it. Throws the errors it meets at once (the caller answers them);
-   * a promise answers its own, and rejects only with errors the API does not expect.
-   */
-  function answer(req: Request, route: ApiRoute | HttpError | undefined) {
-    if (route === undefined) return notFound();
-    if (route instanceof HttpError) return errorResponse(route);
-    if (route.kind === "stats" && !stats) return notFound();
-    const method = req.method;
-    if (!isAllowedMethod(route.kind, method)) {
-      throw new HttpError(405, "Method not allowed.", { Allow: ALLOWED_METHODS[route.kind] });
-    }
-    if (method === "OPTIONS") {
-      return new Response(null, { status: 200, headers: API_CORS_HEADERS });
-    }
-    const app = hub.app(route.publicKey);
-    const given = req.headers.get("X-Thunder-Secret-Key");
-    if (!app || given === null || !timingSafeEqual(given, app.secret)) {
-      throw new HttpError(401, WRONG_KEY_MESSAGE);
-    }
-    switch (route.kind) {
-      case "users": {
-        const page = stats && pageQuery(req.url);
-        if (page) return then(stats.users(app, page.after, page.limit), (p) => body(pageBody(p)));
-        return then(broker.userCount(app), countResponse);
-      }
-      case "stats":
-        return then(stats!.read(app), body);
-      case "user": {
-        const userId = route.userId;
-        if (method === "GET") return then(broker.isOnline(app, userId), onlineResponse);
-        if (method === "DELETE") return then(broker.logout(app, userId), noContent);
-        return publish(req, (payload) => broker.publishToUser(app, userId, payload));
-      }
-      case "channel": {
-        const channel = route.channel;
-        if (method === "GET") {
-          const history = historyAnswer(req, broker, app, channel);
-          if (history === undefined) return then(broker.channelUsers(app, channel), usersResponse);
-          if (history instanceof HttpError) return errorResponse(history);
-          const base = channel.slice(0, -HISTORY_SUFFIX.length);
-          return then(history, (read) => historyResponse(base, read));
-        }
-        return publish(req, (payload) => broker.publishToChannel(app, channel, payload));
-      }
-    }
-  }
-
-  /** Reads the payload, publishes it and answers the count, errors answered too. */
-  function publish(
-    req: Request,
-    send: (payload: string) => number | Promise<number>,
-  ): Promise<Response> {
-    // A payload refused, a broker that throws or one that answers at once are all answered in
-    // the one promise job after the body is read.
-    return readUtf8(req, maxMessageSize).then((text) => published(text, send), errorAnswer);
-  }
-
-  /** Publishes a payload read (null: not UTF-8) and answers the count, or the error met. */
-  function published(
-    text: string | null,
-    send: (payload: string) => number | Promise<number>,
-  ): Response | Promise<Response> {
+  const api: Api = {
+    hub,
+    broker: options.broker ?? new MemoryBroker(),
+    stats: options.stats,
+    maxMessageSize: options.maxMessageSize ?? 65_536,
+  };
+  return async (req, route) => {
     try {
-      return then(send(jsonPayload(text)), countResponse);
-    } catch (error) {
-      return errorAnswer(error);
-    }
-  }
-
-  return (req, route) => {
-    try {
-      return answer(req, route);
+      return await answer(api, req, route);
     } catch (error) {
       return errorAnswer(error);
     }
   };
+}
+
+/** What the endpoints answer from. */
+interface Api {
+  readonly hub: Hub;
+  readonly broker: Broker;
+  readonly stats: ApiStats | undefined;
+  readonly maxMessageSize: number;
+}
+
+/** The answer to a request for `route`; throws the errors `errorAnswer` answers. */
+async function answer(
+  api: Api,
+  req: Request,
+  route: ApiRoute | HttpError | undefined,
+): Promise<Response> {
+  if (route === undefined) return notFound();
+  if (route instanceof HttpError) return errorResponse(route);
+  if (route.kind === "stats" && !api.stats) return notFound();
+  if (!isAllowedMethod(route.kind, req.method)) {
+    throw new HttpError(405, "Method not allowed.", { Allow: ALLOWED_METHODS[route.kind] });
+  }
+  if (req.method === "OPTIONS") {
+    return new Response(null, { status: 200, headers: API_CORS_HEADERS });
+  }
+  const app = authorizedApp(api.hub, route.publicKey, req);
+  switch (route.kind) {
+    case "users":
+      return await usersAnswer(api, req, app);
+    case "stats":
+      return body(await api.stats!.read(app));
+    case "user":
+      return await userAnswer(api, req, app, route.userId);
+    case "channel":
+      return await channelAnswer(api, req, app, route.channel);
+  }
+}
+
+/** The application with this public key, when the request carries its secret; else 401. */
+function authorizedApp(hub: Hub, publicKey: string, req: Request): App {
+  const app = hub.app(publicKey);
+  const given = req.headers.get("X-Thunder-Secret-Key");
+  if (!app || given === null || !timingSafeEqual(given, app.secret)) {
+    throw new HttpError(401, WRONG_KEY_MESSAGE);
+  }
+  return app;
+}
+
+/** `GET .../users/`: the count of online users, or a page of them when the query asks one. */
+async function usersAnswer(api: Api, req: Request, app: App): Promise<Response> {
+  const page = api.stats && pageQuery(req.url);
+  if (page) return body(pageBody(await api.stats!.users(app, page.after, page.limit)));
+  return countResponse(await api.broker.userCount(app));
+}
+
+/** `.../users/{user}/`: whether the user is online, a logout or a publish to the user. */
+async function userAnswer(api: Api, req: Request, app: App, userId: string): Promise<Response> {
+  if (req.method === "GET") return onlineResponse(await api.broker.isOnline(app, userId));
+  if (req.method === "DELETE") {
+    await api.broker.logout(app, userId);
+    return noContent();
+  }
+  const payload = await readPayload(req, api.maxMessageSize);
+  return countResponse(await api.broker.publishToUser(app, userId, payload));
+}
+
+/** `.../channels/{channel}/`: its users, its history, or a publish to it. */
+async function channelAnswer(
+  api: Api,
+  req: Request,
+  app: App,
+  channel: string,
+): Promise<Response> {
+  if (req.method === "GET") {
+    return await historyAnswer(req, api.broker, app, channel) ??
+      jsonResponse(200, { users: await api.broker.channelUsers(app, channel) });
+  }
+  const payload = await readPayload(req, api.maxMessageSize);
+  return countResponse(await api.broker.publishToChannel(app, channel, payload));
+}
+
+/** A POST body as the payload of a publish: one JSON value in UTF-8, else 400 (413: too big). */
+async function readPayload(req: Request, maxMessageSize: number): Promise<string> {
+  const text = await readUtf8(req, maxMessageSize);
+  if (text === null || !isJsonText(text)) throw new HttpError(400, INVALID_JSON_MESSAGE);
+  return text;
 }
 
 /**
@@ -201,24 +218,6 @@ function errorAnswer(error: unknown): Response {
   throw error;
 }
 
-/**
- * `make(value)`, once `value` is there: at once, or when its promise resolves. A promise that
- * rejects gets `errorAnswer`'s answer.
- */
-function then<T>(
-  value: T | PromiseLike<T>,
-  make: (value: T) => Response,
-): Response | Promise<Response> {
-  if (value instanceof Promise) return value.then(make, errorAnswer);
-  if (isThenable(value)) return Promise.resolve(value).then(make, errorAnswer);
-  return make(value);
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return (typeof value === "object" || typeof value === "function") && value !== null &&
-    typeof (value as { then?: unknown }).then === "function";
-}
-
 /** `{"count": n}`, as `jsonResponse(200, { count })` writes it, without the object. */
 function countResponse(count: number): Response {
   // A count is a whole number, which JSON and Python write as `String` does.
@@ -230,11 +229,6 @@ function onlineResponse(online: boolean): Response {
   return jsonTextResponse(200, '{"online": ' + pyJson(online) + "}\n");
 }
 
-/** `{"users": [...]}`. */
-function usersResponse(users: string[]): Response {
-  return jsonResponse(200, { users });
-}
-
 /** A JSON body that must not be cached (live figures). */
 function body(value: PyJsonValue): Response {
   return jsonResponse(200, value, { "Cache-Control": "no-store" });
@@ -243,10 +237,4 @@ function body(value: PyJsonValue): Response {
 /** The 204 answer of a logout. */
 function noContent(): Response {
   return new Response(null, { status: 204, headers: API_CORS_HEADERS });
-}
-
-/** A body's text (null: not UTF-8) as the payload of a publish: one JSON value, else 400. */
-function jsonPayload(text: string | null): string {
-  if (text === null || !isJsonText(text)) throw new HttpError(400, INVALID_JSON_MESSAGE);
-  return text;
 }

@@ -21,7 +21,7 @@ import { type HistoryQuery, type HistoryRead, MAX_READ_LIMIT } from "../history/
 import { historyMessage } from "../history/recovery.ts";
 import { HttpError } from "../http/errors.ts";
 import { pyJson } from "../json.ts";
-import { jsonTextResponse } from "./errors.ts";
+import { errorResponse, jsonTextResponse } from "./errors.ts";
 
 /** What ends a channel name to read its history. */
 export const HISTORY_SUFFIX = "/history";
@@ -30,31 +30,29 @@ export const HISTORY_SUFFIX = "/history";
 export const DEFAULT_READ_LIMIT = 100;
 
 /**
- * The history read a GET on `channel` asks for: undefined when the name does not end with
- * `/history` or the application keeps no history (the GET then lists the channel's users, as
- * before), else the answer (400 for a bad query) or a promise of it.
+ * The answer to a GET on `channel` when it reads a history: undefined when the name does not end
+ * with `/history` or the application keeps no history (the GET then lists the channel's users,
+ * as before), else the kept pushes, or 400 for a bad query.
  */
-export function historyAnswer(
+export async function historyAnswer(
   req: Request,
   broker: Broker,
   app: App,
   channel: string,
-): Promise<HistoryRead> | HistoryRead | HttpError | undefined {
+): Promise<Response | undefined> {
   if (!channel.endsWith(HISTORY_SUFFIX) || broker.readHistory === undefined) return undefined;
   const base = channel.slice(0, -HISTORY_SUFFIX.length);
   if (base === "") return undefined;
   const query = readQuery(req.url);
-  const read = broker.readHistory(
-    app,
-    base,
-    query instanceof HttpError ? { limit: 1 } : query,
-  );
+  // Read even for a bad query: an application that keeps no history answers undefined, and its
+  // GET lists the users of the channel named `.../history`.
+  const read = broker.readHistory(app, base, query instanceof HttpError ? { limit: 1 } : query);
   if (read === undefined) return undefined;
   if (query instanceof HttpError) {
-    if (read instanceof Promise) read.catch(() => {}); // not waited for
-    return query;
+    Promise.resolve(read).catch(() => {}); // not waited for
+    return errorResponse(query);
   }
-  return read;
+  return historyResponse(base, await read);
 }
 
 /** The answer's JSON text for a read of `channel` (without the suffix). */
