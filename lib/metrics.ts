@@ -72,123 +72,17 @@ export class Metrics {
   async #build(): Promise<client.Registry> {
     const { default: prom } = await import("npm:prom-client@15.1.3");
     const registry = new prom.Registry();
-    const gauges = this.#gauges;
     const registers = [registry];
-    const published = this.published;
-    const totals = () => ({ delivered: this.delivered, bytes: this.bytesSent });
-    new prom.Gauge({
-      name: "thunderpush_sessions",
-      help: "Open client sessions, by SockJS transport.",
-      labelNames: ["transport"],
-      registers,
-      collect() {
-        this.reset();
-        for (const [transport, n] of gauges.sessions()) this.set({ transport }, n);
-      },
-    });
-    new prom.Gauge({
-      name: "thunderpush_users",
-      help: "Distinct user ids connected to this node.",
-      registers,
-      collect() {
-        this.set(gauges.users());
-      },
-    });
-    new prom.Gauge({
-      name: "thunderpush_channels",
-      help: "Channels with at least one subscriber on this node.",
-      registers,
-      collect() {
-        this.set(gauges.channels());
-      },
-    });
-    new prom.Counter({
-      name: "thunderpush_messages_published_total",
-      help: "Pushes accepted by the HTTP API, by target kind.",
-      labelNames: ["kind"],
-      registers,
-      collect() {
-        this.reset();
-        this.inc({ kind: "channel" }, published.channel);
-        this.inc({ kind: "user" }, published.user);
-      },
-    });
-    new prom.Counter({
-      name: "thunderpush_messages_delivered_total",
-      help: "Pushes handed to client connections on this node.",
-      registers,
-      collect() {
-        this.reset();
-        this.inc(totals().delivered);
-      },
-    });
-    new prom.Counter({
-      name: "thunderpush_bytes_sent_total",
-      help: "Bytes of push frames handed to client connections on this node.",
-      registers,
-      collect() {
-        this.reset();
-        this.inc(totals().bytes);
-      },
-    });
-    const requests = this.#requests;
-    new prom.Counter({
-      name: "thunderpush_api_requests_total",
-      help: "HTTP API requests, by endpoint, method and status.",
-      labelNames: ["endpoint", "method", "status"],
-      registers,
-      collect() {
-        this.reset();
-        for (const [endpoint, byMethod] of requests) {
-          for (const [method, byStatus] of byMethod) {
-            for (const [status, n] of byStatus) this.inc({ endpoint, method, status }, n);
-          }
-        }
-      },
-    });
-    const refused = this.connectsRefused;
-    new prom.Counter({
-      name: "thunderpush_connects_refused_total",
-      help: "CONNECTs refused (the session closed), by reason.",
-      labelNames: ["reason"],
-      registers,
-      collect() {
-        this.reset();
-        for (const [reason, n] of refused) this.inc({ reason }, n);
-      },
-    });
-    const subscribesRefused = () => this.subscribesRefused;
-    new prom.Counter({
-      name: "thunderpush_subscribes_refused_total",
-      help: "SUBSCRIBEs to a private- channel the connection's token does not grant (ignored).",
-      registers,
-      collect() {
-        this.reset();
-        this.inc(subscribesRefused());
-      },
-    });
+    const gauges = this.#gauges;
+    // Registered in the order the exposition lists them.
+    registerPresence(prom, registers, gauges);
+    registerTraffic(prom, registers, this);
+    registerRequests(prom, registers, this.#requests);
+    registerRefusals(prom, registers, this);
     this.#latency.register(registry);
     if (gauges.history) registerHistory(prom, registers, gauges.history, this.recoveries);
     if (gauges.webhooks) registerWebhookMetrics(prom, registry, gauges.webhooks);
-    if (gauges.memory) {
-      const memory = gauges.memory;
-      new prom.Gauge({
-        name: "process_resident_memory_bytes",
-        help: "Resident memory size in bytes.",
-        registers,
-        collect() {
-          this.set(memory().rss);
-        },
-      });
-      new prom.Gauge({
-        name: "thunderpush_heap_used_bytes",
-        help: "JavaScript heap in use, in bytes.",
-        registers,
-        collect() {
-          this.set(memory().heapUsed);
-        },
-      });
-    }
+    if (gauges.memory) registerMemory(prom, registers, gauges.memory);
     return registry;
   }
 
@@ -231,6 +125,150 @@ export class Metrics {
   get contentType(): string {
     return PROMETHEUS_CONTENT_TYPE;
   }
+}
+
+/** The gauges of who is here: sessions by transport, users, channels. */
+function registerPresence(
+  prom: typeof client,
+  registers: client.Registry[],
+  gauges: MetricsGauges,
+): void {
+  new prom.Gauge({
+    name: "thunderpush_sessions",
+    help: "Open client sessions, by SockJS transport.",
+    labelNames: ["transport"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [transport, n] of gauges.sessions()) this.set({ transport }, n);
+    },
+  });
+  new prom.Gauge({
+    name: "thunderpush_users",
+    help: "Distinct user ids connected to this node.",
+    registers,
+    collect() {
+      this.set(gauges.users());
+    },
+  });
+  new prom.Gauge({
+    name: "thunderpush_channels",
+    help: "Channels with at least one subscriber on this node.",
+    registers,
+    collect() {
+      this.set(gauges.channels());
+    },
+  });
+}
+
+/** The counters of pushes: published by kind, delivered, and the bytes sent. */
+function registerTraffic(
+  prom: typeof client,
+  registers: client.Registry[],
+  metrics: Metrics,
+): void {
+  new prom.Counter({
+    name: "thunderpush_messages_published_total",
+    help: "Pushes accepted by the HTTP API, by target kind.",
+    labelNames: ["kind"],
+    registers,
+    collect() {
+      this.reset();
+      this.inc({ kind: "channel" }, metrics.published.channel);
+      this.inc({ kind: "user" }, metrics.published.user);
+    },
+  });
+  new prom.Counter({
+    name: "thunderpush_messages_delivered_total",
+    help: "Pushes handed to client connections on this node.",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(metrics.delivered);
+    },
+  });
+  new prom.Counter({
+    name: "thunderpush_bytes_sent_total",
+    help: "Bytes of push frames handed to client connections on this node.",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(metrics.bytesSent);
+    },
+  });
+}
+
+/** The counter of API requests, from their counts by endpoint, method and status. */
+function registerRequests(
+  prom: typeof client,
+  registers: client.Registry[],
+  requests: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<number, number>>>,
+): void {
+  new prom.Counter({
+    name: "thunderpush_api_requests_total",
+    help: "HTTP API requests, by endpoint, method and status.",
+    labelNames: ["endpoint", "method", "status"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [endpoint, byMethod] of requests) {
+        for (const [method, byStatus] of byMethod) {
+          for (const [status, n] of byStatus) this.inc({ endpoint, method, status }, n);
+        }
+      }
+    },
+  });
+}
+
+/** The counters of refused commands: CONNECTs by reason, and SUBSCRIBEs not granted. */
+function registerRefusals(
+  prom: typeof client,
+  registers: client.Registry[],
+  metrics: Metrics,
+): void {
+  new prom.Counter({
+    name: "thunderpush_connects_refused_total",
+    help: "CONNECTs refused (the session closed), by reason.",
+    labelNames: ["reason"],
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, n] of metrics.connectsRefused) this.inc({ reason }, n);
+    },
+  });
+  new prom.Counter({
+    name: "thunderpush_subscribes_refused_total",
+    help: "SUBSCRIBEs to a private- channel the connection's token does not grant (ignored).",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(metrics.subscribesRefused);
+    },
+  });
+}
+
+/** The process's memory: resident size and JavaScript heap in use. */
+function registerMemory(
+  prom: typeof client,
+  registers: client.Registry[],
+  memory: NonNullable<MetricsGauges["memory"]>,
+): void {
+  new prom.Gauge({
+    name: "process_resident_memory_bytes",
+    help: "Resident memory size in bytes.",
+    registers,
+    collect() {
+      this.set(memory().rss);
+    },
+  });
+  new prom.Gauge({
+    name: "thunderpush_heap_used_bytes",
+    help: "JavaScript heap in use, in bytes.",
+    registers,
+    collect() {
+      this.set(memory().heapUsed);
+    },
+  });
 }
 
 /** The history gauges: pushes and payload bytes kept in this process's memory. */

@@ -16,8 +16,6 @@ import { Hub } from "./hub/hub.ts";
 import { type ApiResponder, createApiResponder, notFound } from "./api/handler.ts";
 import { isApiPath, routeOf } from "./api/routes.ts";
 import { Metrics } from "./metrics.ts";
-import type { Message } from "./hub/message.ts";
-import { SessionState, type SockjsConnection } from "./sockjs/session.ts";
 import { errorResponse } from "./api/errors.ts";
 import { HttpError } from "./http/errors.ts";
 import { Logger } from "./log.ts";
@@ -25,7 +23,6 @@ import { SockjsServer } from "./sockjs/server.ts";
 import type { RequestContext } from "./http/context.ts";
 import { type CloseReason, SHUTTING_DOWN } from "./sockjs/close_codes.ts";
 import { FORCED_LOGOUT } from "./protocol/close_codes.ts";
-import { type ConnectionContext, type Link, ThunderConnection } from "./protocol/connection.ts";
 import { serveAsset } from "./assets/handler.ts";
 import type { Broker } from "./broker/broker.ts";
 import { MemoryBroker } from "./broker/memory.ts";
@@ -36,6 +33,8 @@ import { TokenPolicy } from "./auth/policy.ts";
 import { Stats } from "./stats/service.ts";
 import { serveDashboard } from "./assets/dashboard.ts";
 import { type WebhookOptions, Webhooks } from "./webhooks/webhooks.ts";
+import { OPS_PATHS, opsResponse } from "./server/ops.ts";
+import { acceptClients, createSockjs, definedOnly } from "./server/clients.ts";
 
 /** A key pair: the public key browsers use and the secret the HTTP API expects. */
 export interface AppKeys {
@@ -104,34 +103,6 @@ export interface ThunderpushOptions {
   readonly webhooks?: WebhookOptions;
 }
 
-/**
- * Thunderpush connections' way to their SockJS sessions, counting what they deliver: one for the
- * whole server, so that a connection keeps its session and no adapter object around it.
- */
-class SessionLink implements Link<SockjsConnection> {
-  #metrics: Metrics;
-
-  constructor(metrics: Metrics) {
-    this.#metrics = metrics;
-  }
-
-  deliver(conn: SockjsConnection, message: Message): void {
-    const frame = message.frame;
-    if (conn.writeFrame(frame, message.elements)) {
-      this.#metrics.delivered += message.size;
-      this.#metrics.bytesSent += frame.length;
-    }
-  }
-
-  close(conn: SockjsConnection, reason: CloseReason): void {
-    conn.close(reason);
-  }
-
-  isOpen(conn: SockjsConnection): boolean {
-    return conn.readyState === SessionState.OPEN;
-  }
-}
-
 /** A Thunderpush server, independent of the runtime that serves it. */
 export class Thunderpush {
   /** Who is online, in which channels. */
@@ -169,43 +140,31 @@ export class Thunderpush {
     });
     this.#serveMetrics = options.metricsOnMainPort ?? true;
     this.#dashboard = options.dashboard ?? true;
-    const log = this.log;
-    this.sockjs = new SockjsServer({
-      prefix: "/connect",
-      maxMessageSize,
-      jsessionid: true,
-      sockjsUrl: "/connect/sockjs.min.js",
-      ...definedOnly({
-        heartbeatDelay: options.heartbeatDelay,
-        disconnectDelay: options.disconnectDelay,
-        maxConnections: options.maxConnections,
-        maxBufferedBytes: options.maxBufferedBytes,
-        maxQueuedMessages: options.maxQueuedMessages,
-      }),
-      // A bug met while handling one client's message closes that session only (1011).
-      onError: (conn, error) =>
-        log.error(`Session ${conn.id} failed: ${(error as Error)?.stack ?? error}`, {
-          event: "error",
-          session: conn.id,
-        }),
-      trace: log.debugEnabled
-        ? (direction, id, frame) =>
-          log.debug(`${direction} ${id} ${frame}`, {
-            event: "frame",
-            direction,
-            session: id,
-            frame,
-          })
-        : null,
+    this.sockjs = createSockjs({ ...options, maxMessageSize }, this.log);
+    this.webhooks = createWebhooks(this.hub, options, this.log);
+    this.metrics = this.#createMetrics(options, history);
+    const tokens = new TokenPolicy(options.apps, options.requireToken ?? false);
+    for (const key of tokens.weakSecrets) {
+      this.log.warn(
+        `The secret of ${JSON.stringify(key)} is shorter than 32 bytes: weak for tokens.`,
+      );
+    }
+    acceptClients(this.sockjs, {
+      ...options,
+      hub: this.hub,
+      broker: this.broker,
+      history,
+      metrics: this.metrics,
+      log: this.log,
+      tokens,
     });
+  }
+
+  /** The metrics, their gauges reading the sessions, the hub, history and webhooks. */
+  #createMetrics(options: ThunderpushOptions, history: HistoryPolicies): Metrics {
     const hub = this.hub;
-    const urls = new Map(
-      options.apps.flatMap((a) => a.webhookUrl ? [[a.publicKey, a.webhookUrl]] : []),
-    );
-    const webhooks = this.webhooks = urls.size > 0
-      ? new Webhooks(hub, urls, options.webhooks, log)
-      : undefined;
-    this.metrics = new Metrics({
+    const webhooks = this.webhooks;
+    return new Metrics({
       sessions: () => this.sockjs.connectionsByTransport(),
       users: () => sum(hub.apps(), (app) => app.userCount),
       channels: () => sum(hub.apps(), (app) => app.channelCount),
@@ -214,39 +173,6 @@ export class Thunderpush {
         history: history.size > 0 ? () => this.broker.historyStats?.() : undefined,
         webhooks: webhooks && (() => webhooks.stats()),
       }),
-    });
-    const metrics = this.metrics;
-    const tokens = new TokenPolicy(options.apps, options.requireToken ?? false);
-    for (const key of tokens.weakSecrets) {
-      log.warn(`The secret of ${JSON.stringify(key)} is shorter than 32 bytes: weak for tokens.`);
-    }
-    const context: ConnectionContext<SockjsConnection> = {
-      hub,
-      link: new SessionLink(metrics),
-      log,
-      limits: {
-        maxChannelsPerConnection: options.maxChannelsPerConnection ?? 50,
-        maxCommandsPerSecond: options.maxCommandsPerSecond ?? 100,
-        maxIdLength: options.maxIdLength ?? 256,
-      },
-      ...(history.size > 0 && this.broker.readHistory
-        ? {
-          history: this.broker.readHistory.bind(this.broker),
-          recovered: (ok: boolean) => metrics.recoveries[ok ? "recovered" : "notRecovered"]++,
-        }
-        : {}),
-      refusals: metrics,
-      ...(tokens.any ? { tokens } : {}),
-    };
-    this.sockjs.onConnection((conn) => {
-      // Only when written: reading a WebSocket session's id makes it (see `Session.id`).
-      if (log.verboseEnabled) {
-        log.verbose(
-          `New ${conn.info.protocol} connection ${conn.id} from ${conn.info.remoteAddress}.`,
-        );
-      }
-      // Its handle() and closed(), without two closures per client.
-      conn.listen(new ThunderConnection(context, conn));
     });
   }
 
@@ -380,19 +306,7 @@ export class Thunderpush {
     path: string,
     withMetrics: boolean,
   ): Promise<Response | undefined> {
-    if (req.method !== "GET" && req.method !== "HEAD") return undefined;
-    if (path === "/healthz") return statusResponse(200, "ok");
-    if (path === "/readyz") {
-      if (this.#draining) return statusResponse(503, "draining");
-      if (!this.broker.ready) return statusResponse(503, "broker unavailable");
-      return statusResponse(200, "ready");
-    }
-    if (path === "/metrics" && withMetrics) {
-      return new Response(await this.metrics.render(), {
-        headers: { "Content-Type": this.metrics.contentType },
-      });
-    }
-    return undefined;
+    return await opsResponse(this, req, path, withMetrics);
   }
 
   /**
@@ -419,25 +333,16 @@ export class Thunderpush {
   }
 }
 
-function statusResponse(status: number, text: string): Response {
-  return new Response(`{"status": "${text}"}\n`, {
-    status,
-    headers: { "Content-Type": "application/json; charset=UTF-8", "Cache-Control": "no-store" },
-  });
-}
-
-/** The paths `opsResponse` may answer. */
-const OPS_PATHS: ReadonlySet<string> = new Set(["/healthz", "/readyz", "/metrics"]);
-
 function sum<T>(items: Iterable<T>, value: (item: T) => number): number {
   let total = 0;
   for (const item of items) total += value(item);
   return total;
 }
 
-/** The entries of `values` that are not undefined. */
-function definedOnly<T extends Record<string, unknown>>(values: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(values).filter(([, value]) => value !== undefined),
-  ) as Partial<T>;
+/** The presence webhooks, when an application has a `webhookUrl`. */
+function createWebhooks(hub: Hub, options: ThunderpushOptions, log: Logger): Webhooks | undefined {
+  const urls = new Map(
+    options.apps.flatMap((a) => a.webhookUrl ? [[a.publicKey, a.webhookUrl]] : []),
+  );
+  return urls.size > 0 ? new Webhooks(hub, urls, options.webhooks, log) : undefined;
 }
