@@ -4,9 +4,10 @@
  * Each node keeps its own connections in its hub and mirrors their counts into Redis hashes
  * (see `redis_keys.ts`), under its node id. A publish on any node goes out on a Redis pub/sub
  * channel; a node subscribes only to the channels and users it has connections for, and builds
- * each frame once. Presence answers add up the entries of the live nodes: a node registers
- * itself in `tp:nodes` with an expiry it renews every `ttl / 5`, so a node that dies (even
- * `kill -9`) drops out within `ttl` and the survivors remove its entries.
+ * each frame once. A publish is one script call (`redis_scripts.ts`), which also adds up the other
+ * live nodes' connections for the API's count. Presence answers add up the entries of the live
+ * nodes: a node registers itself in `tp:nodes` with an expiry it renews every `ttl / 5`, so a node
+ * that dies (even `kill -9`) drops out within `ttl` and the survivors remove its entries.
  *
  * When Redis goes away, local sessions stay; publishes and presence answers fail with
  * `BrokerUnavailableError` (503) before anything is sent; the clients reconnect with backoff,
@@ -171,13 +172,9 @@ export class RedisBroker implements Broker, AppObserver {
     const policy = policyOf(this.#history, app.publicKey);
     return this.#call(async (call) => {
       if (policy) return await this.#publishKept(app, channel, payload, policy, call);
+      const topic = keys.channelTopic(channel);
       const envelope = { o: this.nodeId, p: payload };
-      const remote = await this.#publish(
-        keys.channelTopic(channel),
-        keys.channelCounts(channel),
-        envelope,
-        call,
-      );
+      const remote = await this.#publish(topic, keys.channelCounts(channel), envelope, call);
       return remote + app.publishToChannel(channel, payload);
     });
   }
@@ -186,13 +183,9 @@ export class RedisBroker implements Broker, AppObserver {
   publishToUser(app: App, userId: string, payload: string): Promise<number> {
     const keys = keysFor(app.publicKey);
     return this.#call(async (call) => {
+      const topic = keys.userTopic(userId);
       const envelope = { o: this.nodeId, p: payload };
-      const remote = await this.#publish(
-        keys.userTopic(userId),
-        keys.userCounts(userId),
-        envelope,
-        call,
-      );
+      const remote = await this.#publish(topic, keys.userCounts(userId), envelope, call);
       return remote + app.publishToUser(userId, payload);
     });
   }
@@ -220,12 +213,8 @@ export class RedisBroker implements Broker, AppObserver {
   logout(app: App, userId: string): Promise<void> {
     const keys = keysFor(app.publicKey);
     return this.#call(async (call) => {
-      await this.#publish(
-        keys.userTopic(userId),
-        keys.userCounts(userId),
-        { o: this.nodeId, l: 1 },
-        call,
-      );
+      const envelope = { o: this.nodeId, l: 1 } as const;
+      await this.#publish(keys.userTopic(userId), keys.userCounts(userId), envelope, call);
       app.logout(userId);
     });
   }
@@ -607,8 +596,12 @@ export class RedisBroker implements Broker, AppObserver {
 
   /** Renews this node's registration and reads who else is alive. */
   async #renew(): Promise<void> {
-    await this.#client.zAdd(NODES_KEY, { score: Date.now() + this.#ttl, value: this.nodeId });
-    await this.#readLive();
+    // Pipelined (one round trip): Redis runs them in order.
+    const expiry = Date.now() + this.#ttl;
+    await Promise.all([
+      this.#client.zAdd(NODES_KEY, { score: expiry, value: this.nodeId }),
+      this.#readLive(),
+    ]);
   }
 
   /** Reads the live nodes and their expiry times. */
