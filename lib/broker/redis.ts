@@ -4,9 +4,10 @@
  * Each node keeps its own connections in its hub and mirrors their counts into Redis hashes
  * (see `redis_keys.ts`), under its node id. A publish on any node goes out on a Redis pub/sub
  * channel; a node subscribes only to the channels and users it has connections for, and builds
- * each frame once. Presence answers add up the entries of the live nodes: a node registers
- * itself in `tp:nodes` with an expiry it renews every `ttl / 5`, so a node that dies (even
- * `kill -9`) drops out within `ttl` and the survivors remove its entries.
+ * each frame once. A publish is one script call (`redis_scripts.ts`), which also adds up the other
+ * live nodes' connections for the API's count. Presence answers add up the entries of the live
+ * nodes: a node registers itself in `tp:nodes` with an expiry it renews every `ttl / 5`, so a node
+ * that dies (even `kill -9`) drops out within `ttl` and the survivors remove its entries.
  *
  * When Redis goes away, local sessions stay; publishes and presence answers fail with
  * `BrokerUnavailableError` (503) before anything is sent; the clients reconnect with backoff,
@@ -25,7 +26,6 @@
  * @module
  */
 
-import { createClient } from "npm:@redis/client@6.3.1";
 import type { App, AppObserver, Hub } from "../hub/hub.ts";
 import { Message } from "../hub/message.ts";
 import type { Logger } from "../log.ts";
@@ -40,7 +40,8 @@ import {
   parseNodeUserField,
 } from "./redis_keys.ts";
 import { removeNodeEntries, writeSnapshot } from "./redis_presence.ts";
-import { Echoes, HISTORY_SCRIPTS, historyKeys } from "./redis_history.ts";
+import { Echoes, historyKeys } from "./redis_history.ts";
+import { type BrokerClient, createBrokerClient } from "./redis_client.ts";
 import {
   type HistoryPolicies,
   type HistoryPolicy,
@@ -73,26 +74,12 @@ export interface RedisBrokerOptions {
 /** The most commands one connection keeps waiting for Redis; more are refused (503). */
 export const QUEUE_LIMIT = 100_000;
 
-// Adds to a counter field and removes the field when it reaches zero.
-const INCR_SCRIPT = `local v = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
-if v <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
-redis.call('SADD', KEYS[2], KEYS[1])
-return v`;
-
-// Publishes unless Redis runs it after the caller's deadline (ARGV[3], Unix ms in Redis's clock):
-// a publish the API gave up on must not go out when a hung Redis resumes.
-const PUBLISH_SCRIPT = `local t = redis.call('TIME')
-if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[3]) then return -1 end
-return redis.call('PUBLISH', ARGV[1], ARGV[2])`;
-
 /** The state of one API call: its deadline, and whether it was given up on. */
 interface Call {
   readonly deadline: number;
   expired: boolean;
 }
 
-type None = Record<string, never>;
-type Client = ReturnType<typeof createClient<None, None, typeof HISTORY_SCRIPTS, 2>>;
 // `n` and `e`: the offset and epoch of a channel push with history.
 type Envelope = { o: string; p?: string; l?: 1; n?: number; e?: string };
 
@@ -107,8 +94,8 @@ export class RedisBroker implements Broker, AppObserver {
   #log: Logger | undefined;
   #timeout: number;
   #health: RedisHealth;
-  #client: Client;
-  #subscriber: Client;
+  #client: BrokerClient;
+  #subscriber: BrokerClient;
   #synced = false;
   #dirty = false;
   #closed = false;
@@ -130,23 +117,13 @@ export class RedisBroker implements Broker, AppObserver {
     this.nodeId = options.nodeId ?? crypto.randomUUID();
     this.#timeout = options.timeout ?? 3_000;
     this.#history = options.history;
-    this.#client = createClient({
-      url: options.url,
-      RESP: 2, // flat array replies, the same from every command
-      disableOfflineQueue: true, // refused at once while disconnected, never queued for later
-      commandsQueueMaxLength: QUEUE_LIMIT,
-      socket: {
-        connectTimeout: this.#timeout,
-        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 3_000),
-      },
-      scripts: HISTORY_SCRIPTS, // history's publish and read (redis_history.ts)
-    });
+    this.#client = createBrokerClient(options.url, this.#timeout, QUEUE_LIMIT);
     this.#health = new RedisHealth({
       timeout: this.#timeout,
       where: redisAddress(options.url),
       logger: this.#log,
       connected: () => this.#client.isReady,
-      time: () => this.#raw(["TIME"]),
+      time: () => this.#client.time(),
       onDown: () => this.#unsync(),
       onAnswer: () => {
         if (!this.#synced) this.#resync();
@@ -156,8 +133,8 @@ export class RedisBroker implements Broker, AppObserver {
     this.cluster = new RedisStats({
       nodeId: this.nodeId,
       ready: () => this.ready,
-      raw: (args) => this.#raw(args),
-      read: (args) => this.#call((call) => this.#command(args, call)),
+      client: this.#client,
+      read: (send) => this.#call((call) => this.#command(() => send(this.#client), call)),
       hash: (key) => this.#call((call) => this.#hash(key, true, call)),
       isLive: (node) => this.#isLive(node),
     });
@@ -194,9 +171,10 @@ export class RedisBroker implements Broker, AppObserver {
     const keys = keysFor(app.publicKey);
     const policy = policyOf(this.#history, app.publicKey);
     return this.#call(async (call) => {
-      const remote = this.#sumRemote(await this.#hash(keys.channelCounts(channel), false, call));
-      if (policy) return remote + await this.#publishKept(app, channel, payload, policy, call);
-      await this.#publish(keys.channelTopic(channel), { o: this.nodeId, p: payload }, call);
+      if (policy) return await this.#publishKept(app, channel, payload, policy, call);
+      const topic = keys.channelTopic(channel);
+      const envelope = { o: this.nodeId, p: payload };
+      const remote = await this.#publish(topic, keys.channelCounts(channel), envelope, call);
       return remote + app.publishToChannel(channel, payload);
     });
   }
@@ -205,8 +183,9 @@ export class RedisBroker implements Broker, AppObserver {
   publishToUser(app: App, userId: string, payload: string): Promise<number> {
     const keys = keysFor(app.publicKey);
     return this.#call(async (call) => {
-      const remote = this.#sumRemote(await this.#hash(keys.userCounts(userId), false, call));
-      await this.#publish(keys.userTopic(userId), { o: this.nodeId, p: payload }, call);
+      const topic = keys.userTopic(userId);
+      const envelope = { o: this.nodeId, p: payload };
+      const remote = await this.#publish(topic, keys.userCounts(userId), envelope, call);
       return remote + app.publishToUser(userId, payload);
     });
   }
@@ -232,8 +211,10 @@ export class RedisBroker implements Broker, AppObserver {
 
   /** Closes the user's connections on every node. */
   logout(app: App, userId: string): Promise<void> {
+    const keys = keysFor(app.publicKey);
     return this.#call(async (call) => {
-      await this.#publish(keysFor(app.publicKey).userTopic(userId), { o: this.nodeId, l: 1 }, call);
+      const envelope = { o: this.nodeId, l: 1 } as const;
+      await this.#publish(keys.userTopic(userId), keys.userCounts(userId), envelope, call);
       app.logout(userId);
     });
   }
@@ -278,8 +259,8 @@ export class RedisBroker implements Broker, AppObserver {
     // the stop (the others drop this node after the presence TTL).
     if (this.ready) {
       await within(this.#timeout, async () => {
-        await removeNodeEntries((args) => this.#raw(args), this.nodeId);
-        await this.#raw(["ZREM", NODES_KEY, this.nodeId]);
+        await removeNodeEntries(this.#client, this.nodeId);
+        await this.#client.zRem(NODES_KEY, this.nodeId);
         await this.cluster.leave();
       });
     }
@@ -329,11 +310,6 @@ export class RedisBroker implements Broker, AppObserver {
 
   // --- Internals -------------------------------------------------------------------------------
 
-  /** Sends a command as it is (no readiness check). */
-  #raw(args: string[]): Promise<unknown> {
-    return this.#client.sendCommand(args) as Promise<unknown>;
-  }
-
   /**
    * Runs the Redis part of an API call: refused at once (503) while the broker is not ready, and
    * given up on (503, Redis counted as away) when it is not done within the timeout. The work
@@ -360,42 +336,55 @@ export class RedisBroker implements Broker, AppObserver {
     }
   }
 
-  /** Sends a command of an API call; fails when the call was given up on. */
-  async #command(args: string[], call: Call): Promise<unknown> {
+  /** Sends the commands of an API call; fails when the call was given up on. */
+  async #command<T>(send: () => Promise<T>, call: Call): Promise<T> {
     if (call.expired) throw new BrokerUnavailableError();
-    const reply = await this.#raw(args);
+    const reply = await send();
     if (call.expired) throw new BrokerUnavailableError();
     return reply;
   }
 
   /**
-   * A presence hash as a flat `[field, value, ...]` list. When it names a node this node does not
-   * know yet (it registered since the last renewal), the list of live nodes is read again.
+   * A presence hash. When it names a node this node does not know yet (it registered since the
+   * last renewal), the list of live nodes is read again.
    */
-  async #hash(key: string, nodeUserFields: boolean, call: Call): Promise<string[]> {
-    const flat = await this.#command(["HGETALL", key], call) as string[];
-    for (let i = 0; i < flat.length; i += 2) {
-      const node = nodeUserFields ? parseNodeUserField(flat[i]).node : flat[i];
-      if (!this.#live.has(node)) {
+  async #hash(key: string, nodeUserFields: boolean, call: Call): Promise<Record<string, string>> {
+    const hash = await this.#command(() => this.#client.hGetAll(key), call);
+    for (const field of Object.keys(hash)) {
+      if (!this.#live.has(nodeUserFields ? parseNodeUserField(field).node : field)) {
         await this.#readLive();
         if (call.expired) throw new BrokerUnavailableError();
         break;
       }
     }
-    return flat;
+    return hash;
   }
 
   /**
-   * Publishes through `PUBLISH_SCRIPT` with the call's deadline in Redis's clock, less a round
-   * trip (the answer's way back and the clock estimate's error).
+   * The call's deadline in Redis's clock, less a round trip (the answer's way back and the clock
+   * estimate's error): Redis drops a publish it runs later.
    */
-  async #publish(topic: string, envelope: Envelope, call: Call): Promise<void> {
-    const deadline = Math.floor(
-      this.#health.redisTime(call.deadline) - Math.max(1, this.#health.roundTrip),
-    );
-    const args = ["EVAL", PUBLISH_SCRIPT, "0", topic, JSON.stringify(envelope), String(deadline)];
-    // -1: Redis ran it after the deadline and did not publish.
-    if (await this.#command(args, call) === -1) throw new BrokerUnavailableError();
+  #redisDeadline(call: Call): number {
+    return Math.floor(this.#health.redisTime(call.deadline) - Math.max(1, this.#health.roundTrip));
+  }
+
+  /**
+   * Publishes `envelope` on `topic` in one script call, which also answers the other live nodes'
+   * count in `counts` (a `node -> count` hash).
+   */
+  async #publish(topic: string, counts: string, envelope: Envelope, call: Call): Promise<number> {
+    const remote = await this.#command(() =>
+      this.#client.countedPublish({
+        counts,
+        nodes: NODES_KEY,
+        deadline: this.#redisDeadline(call),
+        nodeId: this.nodeId,
+        topic,
+        message: JSON.stringify(envelope),
+      }), call);
+    // null: Redis ran it after the deadline and did not publish.
+    if (remote === null) throw new BrokerUnavailableError();
+    return remote;
   }
 
   /**
@@ -411,45 +400,47 @@ export class RedisBroker implements Broker, AppObserver {
     policy: HistoryPolicy,
     call: Call,
   ): Promise<number> {
-    const topic = keysFor(app.publicKey).channelTopic(channel);
+    const keys = keysFor(app.publicKey);
+    const topic = keys.channelTopic(channel);
     await this.#subscribing.get(topic);
     if (call.expired) throw new BrokerUnavailableError();
-    const position = await this.#client.historyPublish({
+    const published = await this.#client.historyPublish({
       keys: historyKeys(app.publicKey, channel),
       topic,
+      counts: keys.channelCounts(channel),
       nodeId: this.nodeId,
       payload,
       policy,
-      deadline: Math.floor(
-        this.#health.redisTime(call.deadline) - Math.max(1, this.#health.roundTrip),
-      ),
+      deadline: this.#redisDeadline(call),
     });
-    if (position === null || call.expired) throw new BrokerUnavailableError();
+    if (published === null || call.expired) throw new BrokerUnavailableError();
     const local = app.channelSize(channel);
-    if (local > 0 && this.#topics.has(topic)) await this.#echoes.wait(topic, position.offset);
-    return local;
+    if (local > 0 && this.#topics.has(topic)) {
+      await this.#echoes.wait(topic, published.position.offset);
+    }
+    return published.remote + local;
   }
 
   #isLive(node: string): boolean {
     return (this.#live.get(node) ?? 0) > Date.now();
   }
 
-  /** Adds up the counts of the other live nodes in a `node -> count` HGETALL reply. */
-  #sumRemote(flat: string[]): number {
+  /** Adds up the counts of the other live nodes in a `node -> count` hash. */
+  #sumRemote(hash: Record<string, string>): number {
     let sum = 0;
-    for (let i = 0; i < flat.length; i += 2) {
-      if (flat[i] !== this.nodeId && this.#isLive(flat[i])) sum += Number(flat[i + 1]);
+    for (const [node, count] of Object.entries(hash)) {
+      if (node !== this.nodeId && this.#isLive(node)) sum += Number(count);
     }
     return sum;
   }
 
-  /** The users of the other live nodes in a `node|user -> count` HGETALL reply. */
-  *#remoteUsers(flat: string[]): Generator<string> {
-    for (let i = 0; i < flat.length; i += 2) {
-      const { node, user } = parseNodeUserField(flat[i]);
-      if (
-        user !== undefined && node !== this.nodeId && this.#isLive(node) && Number(flat[i + 1]) > 0
-      ) yield user;
+  /** The users of the other live nodes in a `node|user -> count` hash. */
+  *#remoteUsers(hash: Record<string, string>): Generator<string> {
+    for (const [field, count] of Object.entries(hash)) {
+      const { node, user } = parseNodeUserField(field);
+      if (user !== undefined && node !== this.nodeId && this.#isLive(node) && Number(count) > 0) {
+        yield user;
+      }
     }
   }
 
@@ -475,7 +466,7 @@ export class RedisBroker implements Broker, AppObserver {
     for (const [key, fields] of deltas) {
       for (const [field, delta] of fields) {
         if (delta === 0) continue;
-        this.#raw(["EVAL", INCR_SCRIPT, "2", key, nodeKeys, field, String(delta)])
+        this.#client.incrCount(key, nodeKeys, field, delta)
           .catch((error: unknown) => this.#lost("commands", error));
       }
     }
@@ -571,14 +562,13 @@ export class RedisBroker implements Broker, AppObserver {
   }
 
   async #writeAll(): Promise<void> {
-    const run = (args: string[]) => this.#raw(args);
     await this.#health.probe(); // Redis's clock, for the deadlines of publishes
     do {
       this.#synced = false;
       this.#dirty = false;
       await this.#renew();
-      await removeNodeEntries(run, this.nodeId);
-      const wanted = await writeSnapshot(run, this.#hub, this.nodeId);
+      await removeNodeEntries(this.#client, this.nodeId);
+      const wanted = await writeSnapshot(this.#client, this.#hub, this.nodeId);
       // Pub/sub: node-redis resubscribes what it had; add and drop the difference.
       for (const topic of [...this.#topics]) {
         if (!wanted.has(topic)) {
@@ -606,22 +596,19 @@ export class RedisBroker implements Broker, AppObserver {
 
   /** Renews this node's registration and reads who else is alive. */
   async #renew(): Promise<void> {
-    await this.#raw(["ZADD", NODES_KEY, String(Date.now() + this.#ttl), this.nodeId]);
-    await this.#readLive();
+    // Pipelined (one round trip): Redis runs them in order.
+    const expiry = Date.now() + this.#ttl;
+    await Promise.all([
+      this.#client.zAdd(NODES_KEY, { score: expiry, value: this.nodeId }),
+      this.#readLive(),
+    ]);
   }
 
   /** Reads the live nodes and their expiry times. */
   async #readLive(): Promise<void> {
-    const reply = await this.#raw([
-      "ZRANGE",
-      NODES_KEY,
-      "-inf",
-      "+inf",
-      "BYSCORE",
-      "WITHSCORES",
-    ]) as string[];
+    const nodes = await this.#client.zRangeWithScores(NODES_KEY, "-inf", "+inf", { BY: "SCORE" });
     this.#live.clear();
-    for (let i = 0; i < reply.length; i += 2) this.#live.set(reply[i], Number(reply[i + 1]));
+    for (const { value, score } of nodes) this.#live.set(value, score);
   }
 
   async #beat(): Promise<void> {
@@ -630,7 +617,7 @@ export class RedisBroker implements Broker, AppObserver {
       await this.#renew();
       // Another node took this one for dead (Redis hung longer than the TTL) and removed its
       // entries, the last of them its list of keys: write them again.
-      if (this.#hasPresence() && await this.#raw(["EXISTS", nodeKeysKey(this.nodeId)]) === 0) {
+      if (this.#hasPresence() && await this.#client.exists(nodeKeysKey(this.nodeId)) === 0) {
         this.#log?.warn("This node's presence was removed by another node; writing it again.");
         this.#unsync();
         this.#resync();
@@ -640,17 +627,13 @@ export class RedisBroker implements Broker, AppObserver {
       for (const [node, expiry] of this.#live) {
         if (expiry > now || node === this.nodeId) continue;
         // Dead: one survivor removes its entries.
-        const locked = await this.#raw([
-          "SET",
-          cleanupLockKey(node),
-          this.nodeId,
-          "NX",
-          "PX",
-          String(this.#ttl),
-        ]);
+        const locked = await this.#client.set(cleanupLockKey(node), this.nodeId, {
+          condition: "NX",
+          expiration: { type: "PX", value: this.#ttl },
+        });
         if (locked === null) continue;
-        await removeNodeEntries((args) => this.#raw(args), node);
-        await this.#raw(["ZREM", NODES_KEY, node]);
+        await removeNodeEntries(this.#client, node);
+        await this.#client.zRem(NODES_KEY, node);
         this.#log?.info(`Removed the presence of dead node ${node}.`);
       }
     } catch (error) {

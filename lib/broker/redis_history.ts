@@ -4,14 +4,16 @@
  * `s` = last offset). A publish is one script: it takes the next offset, adds the push to the
  * stream (capped with `MAXLEN`), renews both keys' expiry and publishes the push with its offset
  * and epoch, so an offset is given once in the cluster and history and live pushes come in the
- * same order (Centrifugo's layout). Run through the client's script API (`EVALSHA`, `EVAL` once
- * Redis does not know the script).
+ * same order (Centrifugo's layout); it also answers the other live nodes' subscribers (the
+ * count). Run through the client's script API (`EVALSHA`, `EVAL` once Redis does not know the
+ * script).
  *
  * @module
  */
 
 import { type CommandParser, defineScript } from "npm:@redis/client@6.3.1";
-import { encodeKeyPart } from "./redis_keys.ts";
+import { encodeKeyPart, NODES_KEY } from "./redis_keys.ts";
+import { lateReturns, REMOTE_COUNT } from "./redis_scripts.ts";
 import {
   type HistoryEntry,
   type HistoryPolicy,
@@ -53,6 +55,8 @@ export interface HistoryPublish {
   readonly keys: HistoryKeys;
   /** The pub/sub channel. */
   readonly topic: string;
+  /** The channel's `node -> count` hash, for the other live nodes' subscribers. */
+  readonly counts: string;
   /** The publishing node's id (the envelope's `o`). */
   readonly nodeId: string;
   /** The payload. */
@@ -63,20 +67,21 @@ export interface HistoryPublish {
   readonly deadline: number;
 }
 
-// ARGV: 1 new epoch, 2 deadline, 3 size, 4 ttl, 5 position ttl, 6 topic, 7 node id, 8 payload as
-// a JSON string. Answers {offset, epoch}, or {-1, ''} past the deadline. The envelope published
-// is the broker's `{"o":...,"p":...}` with the offset (`n`) and epoch (`e`).
-const PUBLISH = `local t = redis.call('TIME')
-if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[2]) then
-  return {-1, ''}
-end
-${START_EPOCH}local offset = redis.call('HINCRBY', KEYS[2], 's', 1)
+// KEYS: stream, meta, counts, nodes. ARGV: 1 new epoch, 2 deadline, 3 size, 4 ttl, 5 position
+// ttl, 6 topic, 7 node id as a JSON string, 8 payload as a JSON string, 9 node id, 10 now (ms,
+// this node's clock). Answers {offset, epoch, the other live nodes' subscribers}, or {-1, '', 0}
+// past the deadline. The envelope published is the broker's `{"o":...,"p":...}` with the offset
+// (`n`) and epoch (`e`).
+const PUBLISH = `${
+  lateReturns(2, "{-1, '', 0}")
+}${REMOTE_COUNT}${START_EPOCH}local offset = redis.call('HINCRBY', KEYS[2], 's', 1)
 redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], string.format('%d', offset), 'd', ARGV[8])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
+local n = remote(KEYS[3], KEYS[4], ARGV[9], tonumber(ARGV[10]))
 redis.call('PUBLISH', ARGV[6], '{"o":' .. ARGV[7] .. ',"p":' .. ARGV[8] .. ',"n":' ..
   string.format('%d', offset) .. ',"e":"' .. epoch .. '"}')
-return {offset, epoch}`;
+return {offset, epoch, n}`;
 
 // ARGV: 1 since ('' for the latest), 2 limit, 3 max gap ('' for none), 4 position ttl. Answers
 // {epoch, last offset, entries}; entries newest first when `since` is ''. A channel without a
@@ -99,14 +104,19 @@ type StreamEntry = [string, string[]];
 
 /** The scripts, for `createClient({ scripts: HISTORY_SCRIPTS })`. */
 export const HISTORY_SCRIPTS = {
-  /** Publishes a push with history; answers its position (null: past the deadline). */
+  /**
+   * Publishes a push with history; answers its position and the other live nodes' subscribers
+   * (null: past the deadline).
+   */
   historyPublish: defineScript({
     SCRIPT: PUBLISH,
-    NUMBER_OF_KEYS: 2,
+    NUMBER_OF_KEYS: 4,
     parseCommand(parser: CommandParser, publish: HistoryPublish) {
       const { keys, policy } = publish;
       parser.pushKey(keys.stream);
       parser.pushKey(keys.meta);
+      parser.pushKey(publish.counts);
+      parser.pushKey(NODES_KEY);
       parser.push(
         newEpoch(),
         String(publish.deadline),
@@ -116,11 +126,14 @@ export const HISTORY_SCRIPTS = {
         publish.topic,
         JSON.stringify(publish.nodeId),
         JSON.stringify(publish.payload),
+        publish.nodeId,
+        String(Date.now()),
       );
     },
-    transformReply(reply: unknown): Position | null {
-      const [offset, epoch] = reply as [number, string];
-      return offset === -1 ? null : { offset: Number(offset), epoch: String(epoch) };
+    transformReply(reply: unknown): { position: Position; remote: number } | null {
+      const [offset, epoch, remote] = reply as [number, string, number];
+      if (offset === -1) return null;
+      return { position: { offset: Number(offset), epoch: String(epoch) }, remote: Number(remote) };
     },
   }),
   /** Reads a channel's position and kept pushes. */

@@ -14,6 +14,7 @@
  */
 
 import type { App } from "../hub/hub.ts";
+import type { BrokerClient } from "./redis_client.ts";
 import { encodeKeyPart, keysFor, parseNodeUserField } from "./redis_keys.ts";
 import type { ClusterStats, HistoryPoint, NodeFigures, NodeReport } from "./stats.ts";
 
@@ -30,27 +31,18 @@ export function statsKeys(publicKey: string, node: string): { report: string; hi
   return { report: `${app}:stats:${node}`, history: `${app}:hist:${node}` };
 }
 
-// Writes a report and a history point, renews the node's entry, and drops expired entries.
-const REPORT_SCRIPT = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-redis.call('RPUSH', KEYS[2], ARGV[2])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[6]), -1)
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[7])
-return 1`;
-
 /** What the stats need of the broker. */
 export interface RedisStatsOptions {
   /** This node's id. */
   readonly nodeId: string;
   /** Whether the broker is ready (reports are skipped while it is not). */
   readonly ready: () => boolean;
-  /** Runs a command as it is (for reports, which nobody waits for). */
-  readonly raw: (args: string[]) => Promise<unknown>;
-  /** Runs a command of a read: 503 while Redis is away, or past the timeout. */
-  readonly read: (args: string[]) => Promise<unknown>;
-  /** Reads a presence hash of `node|...` fields as a flat list, live nodes known (503 likewise). */
-  readonly hash: (key: string) => Promise<string[]>;
+  /** The broker's connection (for reports, which nobody waits for). */
+  readonly client: BrokerClient;
+  /** Runs the commands of a read: 503 while Redis is away, or past the timeout. */
+  readonly read: <T>(send: (client: BrokerClient) => Promise<T>) => Promise<T>;
+  /** Reads a presence hash of `node|...` fields, live nodes known (503 likewise). */
+  readonly hash: (key: string) => Promise<Record<string, string>>;
   /** Whether a node is live (its presence has not expired). */
   readonly isLive: (node: string) => boolean;
 }
@@ -70,28 +62,28 @@ export class RedisStats implements ClusterStats {
 
   /** Every user online on a live node (this one's from its hub), each once. */
   async onlineUsers(app: App): Promise<Set<string>> {
-    const flat = await this.#o.hash(keysFor(app.publicKey).users);
+    const hash = await this.#o.hash(keysFor(app.publicKey).users);
     const users = new Set(app.users());
-    for (const [user] of this.#remote(flat)) users.add(user);
+    for (const [user] of this.#remote(hash)) users.add(user);
     return users;
   }
 
   /** The connections in each channel over the live nodes (this one's from its hub). */
   async channelSizes(app: App): Promise<Map<string, number>> {
-    const flat = await this.#o.hash(keysFor(app.publicKey).channels);
+    const hash = await this.#o.hash(keysFor(app.publicKey).channels);
     const sizes = new Map<string, number>();
     for (const channel of app.channels()) sizes.set(channel, app.channelSize(channel));
-    for (const [channel, n] of this.#remote(flat)) {
+    for (const [channel, n] of this.#remote(hash)) {
       sizes.set(channel, (sizes.get(channel) ?? 0) + n);
     }
     return sizes;
   }
 
-  /** The `[name, count]` entries of the other live nodes in a `node|name -> count` list. */
-  *#remote(flat: string[]): Generator<[string, number]> {
-    for (let i = 0; i < flat.length; i += 2) {
-      const { node, user: name } = parseNodeUserField(flat[i]);
-      const count = Number(flat[i + 1]);
+  /** The `[name, count]` entries of the other live nodes in a `node|name -> count` hash. */
+  *#remote(hash: Record<string, string>): Generator<[string, number]> {
+    for (const [field, value] of Object.entries(hash)) {
+      const { node, user: name } = parseNodeUserField(field);
+      const count = Number(value);
       if (name !== undefined && node !== this.nodeId && this.#o.isLive(node) && count > 0) {
         yield [name, count];
       }
@@ -103,29 +95,20 @@ export class RedisStats implements ClusterStats {
     if (!this.#o.ready()) return;
     const keys = statsKeys(app.publicKey, this.nodeId);
     this.#written.add(keys.report).add(keys.history);
-    const now = Date.now();
-    await this.#o.raw([
-      "EVAL",
-      REPORT_SCRIPT,
-      "3",
-      keys.report,
-      keys.history,
-      STATS_NODES_KEY,
-      JSON.stringify(report),
-      JSON.stringify(point),
-      String(REPORT_TTL_MS),
-      this.nodeId,
-      String(now + REPORT_TTL_MS),
-      String(HISTORY_LENGTH),
-      String(now),
-    ]);
+    await this.#o.client.statsReport({
+      keys: { ...keys, nodes: STATS_NODES_KEY },
+      report: JSON.stringify(report),
+      point: JSON.stringify(point),
+      nodeId: this.nodeId,
+      now: Date.now(),
+      ttl: REPORT_TTL_MS,
+      length: HISTORY_LENGTH,
+    });
   }
 
   /** The other nodes' reports and histories for an application, those not expired. */
   async others(app: App): Promise<NodeFigures[]> {
-    const nodes = await this.#o.read(
-      ["ZRANGE", STATS_NODES_KEY, String(Date.now()), "+inf", "BYSCORE"],
-    ) as string[];
+    const nodes = await this.#o.read((c) => c.zRangeByScore(STATS_NODES_KEY, Date.now(), "+inf"));
     const figures = await Promise.all(
       nodes.filter((node) => node !== this.nodeId).map((node) => this.#figures(app, node)),
     );
@@ -134,10 +117,9 @@ export class RedisStats implements ClusterStats {
 
   async #figures(app: App, node: string): Promise<NodeFigures | undefined> {
     const keys = statsKeys(app.publicKey, node);
-    const [report, history] = await Promise.all([
-      this.#o.read(["GET", keys.report]) as Promise<string | null>,
-      this.#o.read(["LRANGE", keys.history, "0", "-1"]) as Promise<string[]>,
-    ]);
+    const [report, history] = await this.#o.read((c) =>
+      Promise.all([c.get(keys.report), c.lRange(keys.history, 0, -1)])
+    );
     const parsed = report === null ? undefined : parse<NodeReport>(report);
     if (parsed === undefined) return undefined;
     const points = history.map((p) => parse<HistoryPoint>(p));
@@ -149,8 +131,8 @@ export class RedisStats implements ClusterStats {
 
   /** Removes this node's reports (a graceful stop). */
   async leave(): Promise<void> {
-    await this.#o.raw(["ZREM", STATS_NODES_KEY, this.nodeId]);
-    if (this.#written.size > 0) await this.#o.raw(["DEL", ...this.#written]);
+    await this.#o.client.zRem(STATS_NODES_KEY, this.nodeId);
+    if (this.#written.size > 0) await this.#o.client.del([...this.#written]);
   }
 }
 

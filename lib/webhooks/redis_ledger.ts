@@ -3,11 +3,11 @@
  * `redis_scripts.ts` for the keys and the scripts), so that events follow cluster-wide presence
  * and each is sent once, by one node:
  *
- * - a local change is written with `CHANGE_SCRIPT`; the node whose write makes a user's or a
+ * - a local change is written with `presenceChange`; the node whose write makes a user's or a
  *   channel's first node sends the addition, unless a removal was pending (then it is dropped);
  * - the node whose write removes the last node schedules the removal in `due`, at Redis's time
  *   plus the grace;
- * - every node sweeps now and then (`SWEEP_SCRIPT`): it takes the entries of nodes that stopped
+ * - every node sweeps now and then (`presenceSweep`): it takes the entries of nodes that stopped
  *   renewing (killed), which may make removals due, and claims the removals that fell due; the
  *   claiming node sends them.
  *
@@ -28,14 +28,7 @@ import {
   type PresenceKind,
   type PresenceLedger,
 } from "./events.ts";
-import {
-  BEAT_SCRIPT,
-  CHANGE_SCRIPT,
-  LEAVE_SCRIPT,
-  memberOf,
-  SWEEP_SCRIPT,
-  webhookPrefix,
-} from "./redis_scripts.ts";
+import { memberOf, nodeSetKey, WEBHOOK_SCRIPTS, webhookKeys } from "./redis_scripts.ts";
 
 /** Settings of the Redis ledger. */
 export interface RedisLedgerOptions {
@@ -55,13 +48,15 @@ export interface RedisLedgerOptions {
 const SWEEP_LIMIT = 500;
 
 type Touched = Map<string, { kind: PresenceKind; key: string }>;
+type None = Record<string, never>;
+type Client = ReturnType<typeof createClient<None, None, typeof WEBHOOK_SCRIPTS, 2>>;
 
 /** Presence events over every node of a cluster. */
 export class RedisLedger implements PresenceLedger {
   /** This node's id in the webhook presence. */
   readonly nodeId: string;
   #context: LedgerContext;
-  #client: ReturnType<typeof createClient>;
+  #client: Client;
   #log: Logger | undefined;
   #ttl: number;
   #timeout: number;
@@ -89,6 +84,7 @@ export class RedisLedger implements PresenceLedger {
         connectTimeout: this.#timeout,
         reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 3_000),
       },
+      scripts: WEBHOOK_SCRIPTS,
     });
     this.#client.on("error", (error: Error) => this.#failed(error));
     this.#client.on("ready", () => {
@@ -122,15 +118,7 @@ export class RedisLedger implements PresenceLedger {
       await Promise.all(this.#busy);
       if (!this.#client.isReady) return;
       for (const app of this.#context.apps) {
-        const prefix = webhookPrefix(app.publicKey);
-        await this.#run([
-          "EVAL",
-          LEAVE_SCRIPT,
-          "2",
-          `${prefix}nodes`,
-          `${prefix}n:${this.nodeId}`,
-          this.nodeId,
-        ]);
+        await this.#client.presenceLeave(webhookKeys(app.publicKey), this.nodeId);
       }
     });
     await within(this.#timeout, () => this.#client.close());
@@ -158,23 +146,12 @@ export class RedisLedger implements PresenceLedger {
       return;
     }
     for (const [app, touched] of all) {
-      const prefix = webhookPrefix(app.publicKey);
+      const keys = webhookKeys(app.publicKey);
       for (const [member, { kind, key }] of touched) {
         const present = kind === "user" ? app.connectionCountOf(key) > 0 : app.channelSize(key) > 0;
-        const args = [
-          "EVAL",
-          CHANGE_SCRIPT,
-          "3",
-          prefix + member,
-          `${prefix}n:${this.nodeId}`,
-          `${prefix}due`,
-          this.nodeId,
-          member,
-          present ? "1" : "0",
-          String(this.#context.graceMs),
-        ];
+        const { graceMs } = this.#context;
         this.#track(
-          this.#run(args).then((reply) => {
+          this.#client.presenceChange(keys, this.nodeId, member, present, graceMs).then((reply) => {
             if (reply === 1) this.#context.emit(app, presenceEvent(kind, key, true));
           }),
         );
@@ -187,9 +164,10 @@ export class RedisLedger implements PresenceLedger {
     if (this.#closed || !this.#client.isReady) return;
     this.#track((async () => {
       for (const app of this.#context.apps) {
-        const prefix = webhookPrefix(app.publicKey);
-        const args = ["EVAL", BEAT_SCRIPT, "1", `${prefix}nodes`, this.nodeId, String(this.#ttl)];
-        if (await this.#run(args) === 1) this.#needsReconcile = true;
+        const keys = webhookKeys(app.publicKey);
+        if (await this.#client.presenceBeat(keys, this.nodeId, this.#ttl) === 1) {
+          this.#needsReconcile = true;
+        }
       }
       if (this.#needsReconcile) await this.#reconcile();
       if (this.#lost) {
@@ -203,8 +181,8 @@ export class RedisLedger implements PresenceLedger {
   async #reconcile(): Promise<void> {
     this.#needsReconcile = false;
     for (const app of this.#context.apps) {
-      const prefix = webhookPrefix(app.publicKey);
-      const members = await this.#run(["SMEMBERS", `${prefix}n:${this.nodeId}`]) as string[];
+      const keys = webhookKeys(app.publicKey);
+      const members = await this.#client.sMembers(nodeSetKey(keys, this.nodeId));
       for (const member of members) {
         const key = decodeKeyPart(member.slice(2));
         if (key !== undefined) this.#touch(app, member[0] === "u" ? "user" : "channel", key);
@@ -220,17 +198,8 @@ export class RedisLedger implements PresenceLedger {
     if (this.#closed || !this.#client.isReady) return;
     this.#track((async () => {
       for (const app of this.#context.apps) {
-        const prefix = webhookPrefix(app.publicKey);
-        const due = await this.#run([
-          "EVAL",
-          SWEEP_SCRIPT,
-          "2",
-          `${prefix}nodes`,
-          `${prefix}due`,
-          prefix,
-          this.nodeId,
-          String(SWEEP_LIMIT),
-        ]) as string[];
+        const keys = webhookKeys(app.publicKey);
+        const due = await this.#client.presenceSweep(keys, this.nodeId, SWEEP_LIMIT);
         for (const member of due) {
           const key = decodeKeyPart(member.slice(2));
           if (key === undefined) continue;
@@ -239,10 +208,6 @@ export class RedisLedger implements PresenceLedger {
         }
       }
     })());
-  }
-
-  #run(args: string[]): Promise<unknown> {
-    return this.#client.sendCommand(args) as Promise<unknown>;
   }
 
   /** Keeps a write until it is done (for `close`); a failure means writing everything again. */

@@ -2,7 +2,9 @@
  * Where a cluster keeps presence for webhooks, and the Lua scripts that change it. A script runs
  * atomically in Redis, so each transition (a user's first node, its last node gone, a pending
  * removal falling due) is seen by exactly one caller: that node sends the event. Times are
- * Redis's own clock (`TIME`), so the nodes' clocks do not matter.
+ * Redis's own clock (`TIME`), so the nodes' clocks do not matter. They are defined once for
+ * `createClient({ scripts: WEBHOOK_SCRIPTS })` (the client runs `EVALSHA`, `EVAL` when Redis does
+ * not know one).
  *
  * Per application, under `tp:{app}:wh:` (`{app}` percent-encoded, see `encodeKeyPart`):
  *
@@ -19,6 +21,7 @@
  * @module
  */
 
+import { type CommandParser, defineScript } from "npm:@redis/client@6.3.1";
 import { encodeKeyPart } from "../broker/redis_keys.ts";
 import type { PresenceKind } from "./events.ts";
 
@@ -41,7 +44,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
  * is an event (the first node, and no removal pending: a pending one is cancelled instead), -1
  * when a removal was scheduled, else 0. Idempotent: a change already made returns 0.
  */
-export const CHANGE_SCRIPT = `if ARGV[3] == '1' then
+const CHANGE_SCRIPT = `if ARGV[3] == '1' then
   if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
   redis.call('SADD', KEYS[2], ARGV[2])
   if redis.call('SCARD', KEYS[1]) > 1 then return 0 end
@@ -59,7 +62,7 @@ return -1`;
  * Renews a node (KEYS[1] = `nodes`; ARGV: node, ttl ms). Returns 1 when it was not registered or
  * had expired (others may have swept its entries: it must write them again), else 0.
  */
-export const BEAT_SCRIPT = `${NOW}
+const BEAT_SCRIPT = `${NOW}
 local old = redis.call('ZSCORE', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 if (not old) or tonumber(old) < now then return 1 end
@@ -71,7 +74,7 @@ return 0`;
  * grace), then claims up to `limit` removals that fell due and returns them. Each entry is
  * popped, and each due removal claimed, by one caller only.
  */
-export const SWEEP_SCRIPT = `${NOW}
+const SWEEP_SCRIPT = `${NOW}
 local budget = tonumber(ARGV[3])
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 10)
 for _, node in ipairs(dead) do
@@ -93,8 +96,88 @@ for _, m in ipairs(due) do redis.call('ZREM', KEYS[2], m) end
 return due`;
 
 /** Leaves (KEYS: `nodes`, the node's set; ARGV: node): unregisters a node that holds nothing. */
-export const LEAVE_SCRIPT = `if redis.call('SCARD', KEYS[2]) == 0 then
+const LEAVE_SCRIPT = `if redis.call('SCARD', KEYS[2]) == 0 then
   redis.call('ZREM', KEYS[1], ARGV[1])
   return 1
 end
 return 0`;
+
+/** The keys of an application's webhook presence that the scripts take. */
+export interface WebhookKeys {
+  /** `nodes`. */
+  readonly nodes: string;
+  /** `due`. */
+  readonly due: string;
+  /** The prefix itself (a sweep finds the sets under it). */
+  readonly prefix: string;
+}
+
+/** The keys of an application's webhook presence. */
+export function webhookKeys(publicKey: string): WebhookKeys {
+  const prefix = webhookPrefix(publicKey);
+  return { nodes: `${prefix}nodes`, due: `${prefix}due`, prefix };
+}
+
+/** The set of a node's members. */
+export function nodeSetKey(keys: WebhookKeys, node: string): string {
+  return `${keys.prefix}n:${node}`;
+}
+
+const toNumber = (reply: unknown): number => Number(reply);
+
+/** The scripts, for `createClient({ scripts: WEBHOOK_SCRIPTS })`. */
+export const WEBHOOK_SCRIPTS = {
+  /** A node's member appeared or is gone: 1 an addition to send, -1 a removal scheduled, 0. */
+  presenceChange: defineScript({
+    SCRIPT: CHANGE_SCRIPT,
+    NUMBER_OF_KEYS: 3,
+    parseCommand(
+      parser: CommandParser,
+      keys: WebhookKeys,
+      node: string,
+      member: string,
+      present: boolean,
+      graceMs: number,
+    ) {
+      parser.pushKey(keys.prefix + member);
+      parser.pushKey(nodeSetKey(keys, node));
+      parser.pushKey(keys.due);
+      parser.push(node, member, present ? "1" : "0", String(graceMs));
+    },
+    transformReply: toNumber,
+  }),
+  /** Renews a node: 1 when it must write its entries again. */
+  presenceBeat: defineScript({
+    SCRIPT: BEAT_SCRIPT,
+    NUMBER_OF_KEYS: 1,
+    parseCommand(parser: CommandParser, keys: WebhookKeys, node: string, ttlMs: number) {
+      parser.pushKey(keys.nodes);
+      parser.push(node, String(ttlMs));
+    },
+    transformReply: toNumber,
+  }),
+  /** Takes dead nodes' entries and claims the removals that fell due (the members). */
+  presenceSweep: defineScript({
+    SCRIPT: SWEEP_SCRIPT,
+    NUMBER_OF_KEYS: 2,
+    parseCommand(parser: CommandParser, keys: WebhookKeys, node: string, limit: number) {
+      parser.pushKey(keys.nodes);
+      parser.pushKey(keys.due);
+      parser.push(keys.prefix, node, String(limit));
+    },
+    transformReply(reply: unknown): string[] {
+      return reply as string[];
+    },
+  }),
+  /** Unregisters a node that holds nothing. */
+  presenceLeave: defineScript({
+    SCRIPT: LEAVE_SCRIPT,
+    NUMBER_OF_KEYS: 2,
+    parseCommand(parser: CommandParser, keys: WebhookKeys, node: string) {
+      parser.pushKey(keys.nodes);
+      parser.pushKey(nodeSetKey(keys, node));
+      parser.push(node);
+    },
+    transformReply: toNumber,
+  }),
+};
