@@ -1,9 +1,6 @@
 /**
- * What a Thunderpush user token carries, and the limits both signing and verifying hold it to.
- *
- * A token is a JWT signed HS256 with the application's secret: `sub` is the user id, `exp` the
- * expiry (seconds since the epoch), and the optional `channels` lists the `private-` channels the
- * connection may join (a grant list; Centrifugo's claim of that name subscribes instead).
+ * What a user token carries (a JWT, HS256: `sub`, `exp`, optional `channels` granting `private-`
+ * channels; see docs/tokens.md), and the limits both signing and verifying hold it to.
  *
  * @module
  */

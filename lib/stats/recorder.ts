@@ -1,11 +1,7 @@
 /**
- * The recent history of each application on this node: every `step` ms, its connections and its
- * publish and delivery counters (which the hub keeps as two integers, so the push path pays two
- * increments); rates are worked out from those samples only when the stats are read.
- *
- * Sampling runs while someone reads the stats (it starts on the first read and stops after
- * `IDLE_MS` without one), or always when pinned (a cluster node, whose figures the other nodes
- * read). A server nobody watches runs no timer for it.
+ * The recent history of each application on this node: its connections and the hub's publish and
+ * delivery counters, sampled every `step` ms while someone reads the stats (until `IDLE_MS`
+ * without a read) or always when pinned (a cluster node); rates are worked out when read.
  *
  * @module
  */
