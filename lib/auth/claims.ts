@@ -8,10 +8,7 @@
 /** The one signing algorithm accepted: HMAC with SHA-256, keyed with the application's secret. */
 export const TOKEN_ALGORITHM = "HS256";
 
-/**
- * Seconds a token's `exp` (and `nbf`) may be off to allow for clocks that differ between the
- * application's backend and this server.
- */
+/** Seconds a token's `exp` (and `nbf`) may be off, for the backend's clock and this server's. */
 export const CLOCK_TOLERANCE_SECONDS = 5;
 
 /** Most entries in a token's `channels` claim; a longer list makes the token invalid. */
