@@ -21,7 +21,7 @@ const RANK: Record<LogLevel, number> = { info: 0, verbose: 1, debug: 2 };
 export const MAX_LOG_TEXT = 2_048;
 
 /** The default of `LoggerOptions.maxVerboseLinesPerSecond`. */
-export const DEFAULT_MAX_VERBOSE_LINES_PER_SECOND = 1_000;
+const DEFAULT_MAX_VERBOSE_LINES_PER_SECOND = 1_000;
 
 /** Settings of a `Logger` beyond its level, sink and format. */
 export interface LoggerOptions {

@@ -19,7 +19,7 @@ const FILES: Readonly<Record<string, { name: string; type: string }>> = {
 };
 
 /** The Content-Security-Policy of every dashboard file. */
-export const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; " +
+const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; " +
   "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; " +
   "frame-ancestors 'none'";
 

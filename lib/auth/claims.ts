@@ -12,10 +12,10 @@ export const TOKEN_ALGORITHM = "HS256";
 export const CLOCK_TOLERANCE_SECONDS = 5;
 
 /** Most entries in a token's `channels` claim; a longer list makes the token invalid. */
-export const MAX_GRANTS = 1000;
+const MAX_GRANTS = 1000;
 
 /** The prefix of the channels a connection may join only when its token grants them. */
-export const PRIVATE_PREFIX = "private-";
+const PRIVATE_PREFIX = "private-";
 
 /**
  * Whether a channel needs a grant: its name starts with `private-` (exactly so: `Private-a` is

@@ -19,7 +19,7 @@ export interface TokenPlatform {
 }
 
 /** The usage line of the subcommand. */
-export const TOKEN_USAGE =
+const TOKEN_USAGE =
   "usage: thunderpush token [-h] [--secret SECRET] [--channels CH,CH] [--ttl DURATION] USER";
 
 /** The text of `thunderpush token -h`. */

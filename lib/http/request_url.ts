@@ -8,11 +8,11 @@
 import { HttpError } from "./errors.ts";
 
 /** The 400 message for a `Host` header that is not a host and an optional port. */
-export const INVALID_HOST_MESSAGE = "Invalid Host header.";
+const INVALID_HOST_MESSAGE = "Invalid Host header.";
 /** The 400 message for a request URL the URL parser refuses (the target `*`, a bad port). */
-export const INVALID_TARGET_MESSAGE = "Invalid request target.";
+const INVALID_TARGET_MESSAGE = "Invalid request target.";
 /** The 404 message for a path with dot segments, as for any path that names nothing. */
-export const NOT_FOUND_MESSAGE = "Not found.";
+const NOT_FOUND_MESSAGE = "Not found.";
 
 /**
  * RFC 3986's `host [ ":" port ]`: a bracketed IPv6 address, or a name or IPv4 address made of
