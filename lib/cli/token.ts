@@ -42,10 +42,7 @@ options:
                         h or d (default 1h)
 `;
 
-/**
- * Runs `thunderpush token` with the arguments after `token`; returns the exit status (0, or 2
- * on a usage error).
- */
+/** Runs `thunderpush token` with the arguments after `token`; returns 0, or 2 on a usage error. */
 export async function runTokenCommand(
   argv: readonly string[],
   platform: TokenPlatform,
