@@ -1,17 +1,7 @@
 /**
- * Logging: one line per event, written to a sink (stderr in the CLI), as text or as JSON.
- *
- * Levels, from quiet to loud: `info` (startup, shutdown, warnings and errors), `verbose` (`-v`:
- * one access line per API request, client commands), `debug` (`-d`: every frame in and out).
- *
- * Text lines read `2026-11-23T18:00:36.039Z INFO Starting Thunderpush server at [::]:8080`; JSON
- * lines are one object each: `{"time": ..., "level": "info", "event": "start", "message": ...,
- * "address": ...}`, with the event's fields.
- *
- * Lines carry what clients chose (user ids, channel names, paths, frames), so every line is made
- * safe here, whatever its call site: characters that could end a line, fake one or drive a
- * terminal are escaped (see `escapeLogText`), each text is cut to `MAX_LOG_TEXT` characters, and
- * `verbose` and `debug` lines, which clients drive, are rate-limited (see `LoggerOptions`).
+ * Logging: one line per event, written to a sink (stderr in the CLI), as text or as JSON, at
+ * `info`, `verbose` (`-v`) or `debug` (`-d`). Lines carry what clients chose, so every line is
+ * made safe here (see `escapeLogText`, `MAX_LOG_TEXT`, `LoggerOptions`).
  *
  * @module
  */
@@ -27,21 +17,17 @@ export type LogFields = { readonly event?: string } & Readonly<Record<string, un
 
 const RANK: Record<LogLevel, number> = { info: 0, verbose: 1, debug: 2 };
 
-/**
- * The most characters of a message, or of a text field of a JSON line, that are written: past
- * it the text is cut and ends with `... (N more characters)`.
- */
+/** The most characters of a message or JSON text field; past it, `... (N more characters)`. */
 export const MAX_LOG_TEXT = 2_048;
 
 /** The default of `LoggerOptions.maxVerboseLinesPerSecond`. */
-export const DEFAULT_MAX_VERBOSE_LINES_PER_SECOND = 1_000;
+const DEFAULT_MAX_VERBOSE_LINES_PER_SECOND = 1_000;
 
 /** Settings of a `Logger` beyond its level, sink and format. */
 export interface LoggerOptions {
   /**
-   * Most `verbose` and `debug` lines written per second (bursts of as many): past it they are
-   * dropped, and the next line written is preceded by a warning that counts them. 0: no limit.
-   * Default `DEFAULT_MAX_VERBOSE_LINES_PER_SECOND`.
+   * Most `verbose` and `debug` lines a second (0: no limit; default 1,000); the dropped ones are
+   * counted in a warning before the next line.
    */
   readonly maxVerboseLinesPerSecond?: number;
 }
@@ -60,10 +46,8 @@ function escapeUnit(char: string): string {
 }
 
 /**
- * A text made safe for one log line: control characters (C0, DEL, C1: line ends, ANSI escape
- * sequences), U+2028 and U+2029, bidirectional overrides and isolates, and lone surrogates are
- * written as JSON-style escapes (`\n`, `\u001b`, `\ud800`), and the text is cut to `max`
- * characters. Everything else, backslashes included, is kept as it is.
+ * A text made safe for one log line: the characters of `UNSAFE` written as JSON-style escapes
+ * (`\n`, `\u001b`, `\ud800`), cut to `max` characters; backslashes are kept as they are.
  *
  * @example
  * ```ts

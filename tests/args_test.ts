@@ -1,7 +1,8 @@
 /** The command line parser: the original's CLITestCase, defaults, and usage errors. */
 
 import assert from "node:assert/strict";
-import { HELP, parseCli } from "../lib/cli/args.ts";
+import { parseCli } from "../lib/cli/args.ts";
+import { HELP } from "../lib/cli/help.ts";
 
 Deno.test("CLITestCase.test_args: missing positionals are usage errors", () => {
   assert.equal(parseCli([]).kind, "error");

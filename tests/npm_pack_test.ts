@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { HELP, USAGE } from "../lib/cli/args.ts";
+import { HELP, USAGE } from "../lib/cli/help.ts";
 import { VERSION } from "../lib/version.ts";
 import { ensureNpmBuild, NPM_BIN, NPM_DIR } from "./helpers/node_target.ts";
 import { apiClient, eventually, KEY, listenArgs, SECRET, spawnServer } from "./helpers/target.ts";

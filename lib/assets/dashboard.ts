@@ -1,16 +1,11 @@
 /**
- * Serves the dashboard (`/dashboard/`): one page, its script and its style sheet, from memory,
- * with a strict Content-Security-Policy (scripts, styles and fetches from this origin only, no
- * inline script or style, no framing) and relative URLs only, so that it works offline and behind
- * a reverse proxy's path prefix. The figures come from the stats endpoint, which checks the secret.
+ * Serves the dashboard (`/dashboard/`) from memory, with a strict Content-Security-Policy and
+ * relative URLs only (offline, and behind a proxy's path prefix); see docs/dashboard.md.
  *
  * @module
  */
 
 import { EMBEDDED } from "./embedded.ts";
-
-/** The dashboard's URL path (with the trailing slash). */
-export const DASHBOARD_PATH = "/dashboard/";
 
 /** The dashboard's files by URL path (the page, its script, style sheet and icon), with types. */
 const FILES: Readonly<Record<string, { name: string; type: string }>> = {
@@ -24,7 +19,7 @@ const FILES: Readonly<Record<string, { name: string; type: string }>> = {
 };
 
 /** The Content-Security-Policy of every dashboard file. */
-export const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; " +
+const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; " +
   "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; " +
   "frame-ancestors 'none'";
 

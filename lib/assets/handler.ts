@@ -11,7 +11,7 @@ import { EMBEDDED } from "./embedded.ts";
 const ONE_YEAR = 365 * 24 * 60 * 60;
 
 /** The URL path of each asset. */
-export const ASSET_PATHS: Readonly<Record<string, string>> = {
+const ASSET_PATHS: Readonly<Record<string, string>> = {
   "/thunderpush.js": "thunderpush.js",
   "/connect/sockjs.min.js": "sockjs.min.js",
 };

@@ -1,9 +1,6 @@
 /**
- * What a Thunderpush user token carries, and the limits both signing and verifying hold it to.
- *
- * A token is a JWT signed HS256 with the application's secret: `sub` is the user id, `exp` the
- * expiry (seconds since the epoch), and the optional `channels` lists the `private-` channels the
- * connection may join (a grant list; Centrifugo's claim of that name subscribes instead).
+ * What a user token carries (a JWT, HS256: `sub`, `exp`, optional `channels` granting `private-`
+ * channels; see docs/tokens.md), and the limits both signing and verifying hold it to.
  *
  * @module
  */
@@ -11,17 +8,14 @@
 /** The one signing algorithm accepted: HMAC with SHA-256, keyed with the application's secret. */
 export const TOKEN_ALGORITHM = "HS256";
 
-/**
- * Seconds a token's `exp` (and `nbf`) may be off to allow for clocks that differ between the
- * application's backend and this server.
- */
+/** Seconds a token's `exp` (and `nbf`) may be off, for the backend's clock and this server's. */
 export const CLOCK_TOLERANCE_SECONDS = 5;
 
 /** Most entries in a token's `channels` claim; a longer list makes the token invalid. */
-export const MAX_GRANTS = 1000;
+const MAX_GRANTS = 1000;
 
 /** The prefix of the channels a connection may join only when its token grants them. */
-export const PRIVATE_PREFIX = "private-";
+const PRIVATE_PREFIX = "private-";
 
 /**
  * Whether a channel needs a grant: its name starts with `private-` (exactly so: `Private-a` is

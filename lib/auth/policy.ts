@@ -44,9 +44,8 @@ export class TokenPolicy {
   }
 
   /**
-   * The public keys of applications requiring tokens whose secret is shorter than the 32 bytes
-   * RFC 7518 asks of an HS256 key (some JWT libraries, firebase/php-jwt 7 among them, refuse
-   * to sign with such a key).
+   * Public keys of applications requiring tokens whose secret is under the 32 bytes RFC 7518 asks
+   * of an HS256 key (some JWT libraries, firebase/php-jwt 7 among them, refuse it).
    */
   get weakSecrets(): string[] {
     const encoder = new TextEncoder();

@@ -14,10 +14,7 @@ export interface SignTokenOptions {
   readonly userId: string;
   /** The application's secret (the server's `apikey`). */
   readonly secret: string;
-  /**
-   * How long the token is valid: seconds, or a duration such as `"90s"`, `"15m"`, `"1h"`, `"7d"`
-   * (see {@linkcode parseDuration}).
-   */
+  /** How long the token is valid: seconds, or a duration such as `"15m"` (`parseDuration`). */
   readonly expiresIn: number | string;
   /** The `private-` channels the holder may join (the `channels` claim). */
   readonly channels?: readonly string[];

@@ -76,10 +76,7 @@ export async function verifyToken(
   return { ok: true, grants: granted.length > 0 ? new Set(granted) : NO_GRANTS };
 }
 
-/**
- * Imports an application's secret as an HMAC SHA-256 key for verifying, once per application
- * rather than once per CONNECT.
- */
+/** Imports an application's secret as an HMAC SHA-256 verifying key (once per application). */
 export function importSecret(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey(
     "raw",

@@ -1,7 +1,6 @@
 /**
- * The `thunderpush` command on Deno: the runtime-neutral flow of `cli.ts` with `Deno.serve`
- * (or, with `--server node`, the Node adapter of `serve_node.ts`: `node:http` and `ws`), a
- * `flock`ed PID file and Deno's signal listeners.
+ * The `thunderpush` command on Deno: `run.ts` with `Deno.serve` (or `--server node`), a `flock`ed
+ * PID file and Deno's signal listeners.
  *
  * @module
  */
@@ -54,8 +53,7 @@ const platform: CliPlatform = {
 };
 
 /**
- * Runs the command line and returns the exit status: 0 after a clean shutdown, 1 when the PID
- * file is locked by another process, 2 on a usage error.
+ * Runs the command line and returns the exit status (see `runCli`).
  *
  * @example
  * ```ts ignore

@@ -1,7 +1,6 @@
 /**
- * The `thunderpush` command on Node: the runtime-neutral flow of `cli.ts` with `node:http` and
- * `ws`, the PID file of `pid_file_node.ts` and Node's signal handlers. The npm package's `bin`
- * calls {@linkcode run}.
+ * The `thunderpush` command on Node: `run.ts` with `node:http` and `ws`, the PID file of
+ * `pid_file_node.ts` and Node's signal handlers. The npm package's `bin` calls {@linkcode run}.
  *
  * @module
  */
@@ -35,10 +34,7 @@ const platform: CliPlatform = {
   },
 };
 
-/**
- * Runs the command line and returns the exit status: 0 after a clean shutdown, 1 when the PID
- * file is held by another process, 2 on a usage error.
- */
+/** Runs the command line and returns the exit status (see `runCli`). */
 export function main(argv: readonly string[]): Promise<number> {
   return runCli(argv, platform);
 }

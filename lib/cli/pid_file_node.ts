@@ -1,18 +1,6 @@
 /**
- * The PID file on Node, which has no `flock`. The file itself is the lock:
- *
- * 1. The PID is written to `PATH.<pid>.tmp`, which is then hard-linked to `PATH`. `link` fails
- *    when `PATH` exists, so exactly one instance creates it, and it never exists half-written.
- * 2. When `PATH` exists, the PID in it is checked with signal 0. A live process (other than this
- *    one: a container's PID 1 finds its own PID in a file its predecessor left) owns the file:
- *    acquiring returns null and the file is left untouched.
- * 3. A file naming a process that is gone (a crash, `kill -9`) is stale. It is removed under a
- *    short-lived takeover lock (`PATH.takeover`, created with O_EXCL) and only if it still names
- *    that same dead process, so two instances taking over at once cannot remove each other's
- *    fresh file; then step 1 is tried again.
- *
- * Limits: a stale file whose PID now belongs to an unrelated live process is taken for a running
- * instance (remove the file by hand); the scheme assumes a local file system with hard links.
+ * The PID file on Node, which has no `flock`: the file itself is the lock, created by a hard link,
+ * taken over only when the process it names is gone (see docs/runtimes.md, "The PID file on Node").
  *
  * @module
  */

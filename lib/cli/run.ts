@@ -6,36 +6,26 @@
  * @module
  */
 
-import { HELP, parseCli, type ServerKind, USAGE } from "./args.ts";
+import { parseCli } from "./args.ts";
+import { HELP, USAGE } from "./help.ts";
 import type { AcquirePidFile } from "./pid_file.ts";
 import type { RunningServer, ServeHandler, ServeOptions } from "../adapters/serve.ts";
+import type { CliOptions, ServerKind } from "./flags.ts";
 import { Logger } from "../log.ts";
 import { type AppKeys, Thunderpush } from "../server.ts";
 import { parseAppsFile } from "./apps.ts";
 import type { Hub } from "../hub/hub.ts";
 import type { HistoryPolicies } from "../history/history.ts";
 import { VERSION } from "../version.ts";
-import { runTokenCommand } from "./token.ts";
+import { runTokenCommand, type TokenPlatform } from "./token.ts";
 
 /** What the command needs from the runtime. */
-export interface CliPlatform {
-  /** The environment variables (`THUNDERPUSH_*` stand in for flags); empty when not readable. */
-  readonly env: () => Readonly<Record<string, string | undefined>>;
-  /** Writes to standard output. */
-  readonly stdout: (text: string) => void;
-  /** Writes to standard error. */
-  readonly stderr: (text: string) => void;
+export interface CliPlatform extends TokenPlatform {
   /** Takes the PID file (null: another instance holds it). */
   readonly acquirePidFile: AcquirePidFile;
-  /**
-   * The adapters this runtime can serve with, by `--server` name, each loaded when chosen; the
-   * first is the default.
-   */
+  /** The adapters by `--server` name, each loaded when chosen; the first is the default. */
   readonly servers: Readonly<Partial<Record<ServerKind, () => Promise<Serve>>>>;
-  /**
-   * Starts listening for SIGINT and SIGTERM at once; the promise resolves with the name of the
-   * first one received, and listening stops then.
-   */
+  /** Listens for SIGINT and SIGTERM; resolves with the first one's name, and stops listening. */
   readonly nextSignal: () => Promise<string>;
   /** Reads a text file (the apps file, TLS certificate and key). */
   readonly readTextFile: (path: string) => Promise<string>;
@@ -70,8 +60,7 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
   }
   const options = command.options;
   const serverKind = options.server ?? Object.keys(platform.servers)[0] as ServerKind;
-  const loadServer = platform.servers[serverKind];
-  if (!loadServer) {
+  if (!platform.servers[serverKind]) {
     const choices = Object.keys(platform.servers).map((k) => `'${k}'`).join(", ");
     platform.stderr(
       `${USAGE}\nthunderpush: error: argument --server: '${serverKind}' is not available on ` +
@@ -85,36 +74,29 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     options.logFormat,
     { maxVerboseLinesPerSecond: options.maxLogLinesPerSecond },
   );
+  return await run(options, serverKind, platform, log);
+}
+
+/** Starts the server, serves until a signal, and stops it; returns the exit status. */
+async function run(
+  options: CliOptions,
+  serverKind: ServerKind,
+  platform: CliPlatform,
+  log: Logger,
+): Promise<number> {
   const fail = (message: string) => {
     log.error(message, { event: "startup-error" });
     return 1;
   };
   let serve: Serve;
   try {
-    serve = await loadServer();
+    serve = await platform.servers[serverKind]!();
   } catch (error) {
     return fail(`Cannot load the ${serverKind} server: ${(error as Error).message}`);
   }
-  const apps: AppKeys[] = [];
-  if (options.clientKey !== null && options.apiKey !== null) {
-    apps.push({ publicKey: options.clientKey, secret: options.apiKey });
-  }
-  let tls: { cert: string; key: string } | undefined;
+  let config;
   try {
-    if (options.appsFile) {
-      for (const app of parseAppsFile(await platform.readTextFile(options.appsFile))) {
-        if (apps.some((a) => a.publicKey === app.publicKey)) {
-          throw new Error(`duplicate publicKey ${JSON.stringify(app.publicKey)}`);
-        }
-        apps.push(app);
-      }
-    }
-    if (options.cert && options.key) {
-      tls = {
-        cert: await platform.readTextFile(options.cert),
-        key: await platform.readTextFile(options.key),
-      };
-    }
+    config = await readConfig(options, platform);
   } catch (error) {
     return fail(`Cannot read the configuration: ${(error as Error).message}`);
   }
@@ -128,18 +110,69 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     platform.stderr(`Process already running (PID file: ${options.pidPath}).\n`);
     return 1;
   }
-  const webhookUrl = options.webhookUrl;
-  if (webhookUrl) {
-    for (const [i, app] of apps.entries()) apps[i] = { webhookUrl, ...app };
+  const thunder = await createThunderpush(options, config.apps, platform, log);
+  let servers: RunningServer[];
+  try {
+    servers = await listen(serve, thunder, options, config.tls, log);
+  } catch (error) {
+    await thunder.close();
+    await pidFile.release();
+    return fail(
+      `Cannot listen on ${options.host || "*"}:${options.port}: ${(error as Error).message}`,
+    );
   }
-  const hooked = apps.some((app) => app.webhookUrl);
+  const stopped = platform.nextSignal();
+  announce(log, servers, config.apps.length, options.redis, serverKind);
+  await shutdown(await stopped, thunder, servers, options, platform, log);
+  await pidFile.release();
+  return 0;
+}
+
+/** The applications (the key pair, `--apps`, each given `--webhook-url`) and the TLS files. */
+async function readConfig(
+  options: CliOptions,
+  platform: CliPlatform,
+): Promise<{ apps: AppKeys[]; tls: { cert: string; key: string } | undefined }> {
+  const apps: AppKeys[] = [];
+  if (options.clientKey !== null && options.apiKey !== null) {
+    apps.push({ publicKey: options.clientKey, secret: options.apiKey });
+  }
+  if (options.appsFile) {
+    for (const app of parseAppsFile(await platform.readTextFile(options.appsFile))) {
+      if (apps.some((a) => a.publicKey === app.publicKey)) {
+        throw new Error(`duplicate publicKey ${JSON.stringify(app.publicKey)}`);
+      }
+      apps.push(app);
+    }
+  }
+  const tls = options.cert && options.key
+    ? {
+      cert: await platform.readTextFile(options.cert),
+      key: await platform.readTextFile(options.key),
+    }
+    : undefined;
+  const webhookUrl = options.webhookUrl;
+  return { apps: webhookUrl ? apps.map((app) => ({ webhookUrl, ...app })) : apps, tls };
+}
+
+/** The server, with the Redis broker and webhook ledger when `--redis` asks for a cluster. */
+async function createThunderpush(
+  options: CliOptions,
+  apps: AppKeys[],
+  platform: CliPlatform,
+  log: Logger,
+): Promise<Thunderpush> {
   const redis = options.redis;
+  const hooked = apps.some((app) => app.webhookUrl);
   // Loaded only for a cluster: the Redis client is most of the code a single node never runs.
   const { RedisBroker } = redis ? await import("../broker/redis.ts") : { RedisBroker: undefined };
   const { RedisLedger } = redis && hooked
     ? await import("../webhooks/redis_ledger.ts")
     : { RedisLedger: undefined };
-  const thunder = new Thunderpush({
+  const connection = redis
+    ? { url: redis, presenceTtl: options.presenceTtl, timeout: options.redisTimeout, logger: log }
+    : undefined;
+  return new Thunderpush({
     apps,
     maxMessageSize: options.maxMessageSize,
     heartbeatDelay: options.heartbeatDelay,
@@ -158,31 +191,27 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     logger: log,
     webhooks: {
       grace: options.webhookGrace,
-      ...(redis && RedisLedger
-        ? {
-          ledger: (context) =>
-            new RedisLedger(context, {
-              url: redis,
-              presenceTtl: options.presenceTtl,
-              timeout: options.redisTimeout,
-              logger: log,
-            }),
-        }
+      ...(connection && RedisLedger
+        ? { ledger: (context) => new RedisLedger(context, connection) }
         : {}),
     },
-    ...(redis && RedisBroker
+    ...(connection && RedisBroker
       ? {
         broker: (hub: Hub, history: HistoryPolicies) =>
-          new RedisBroker(hub, {
-            url: redis,
-            presenceTtl: options.presenceTtl,
-            timeout: options.redisTimeout,
-            logger: log,
-            history,
-          }),
+          new RedisBroker(hub, { ...connection, history }),
       }
       : {}),
   });
+}
+
+/** Serves the main port, and `--metrics-port` if given; closes what opened if one fails. */
+async function listen(
+  serve: Serve,
+  thunder: Thunderpush,
+  options: CliOptions,
+  tls: { cert: string; key: string } | undefined,
+  log: Logger,
+): Promise<RunningServer[]> {
   const onError = (error: unknown) =>
     log.error(`Unhandled error: ${(error as Error)?.stack ?? error}`, { event: "error" });
   const servers: RunningServer[] = [];
@@ -211,19 +240,24 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     }
   } catch (error) {
     await Promise.all(servers.map((s) => s.close()));
-    await thunder.close();
-    await pidFile.release();
-    return fail(
-      `Cannot listen on ${options.host || "*"}:${options.port}: ${(error as Error).message}`,
-    );
+    throw error;
   }
-  const stopped = platform.nextSignal();
-  const [server, metricsServer] = servers;
-  log.info(`Starting Thunderpush server at ${server.address}`, {
+  return servers;
+}
+
+/** Logs where the server (and the metrics server) listen. */
+function announce(
+  log: Logger,
+  [server, metricsServer]: RunningServer[],
+  apps: number,
+  redis: string | null,
+  serverKind: ServerKind,
+): void {
+  log.info(`Starting Thunderpush server at ${server!.address}`, {
     event: "start",
-    address: server.address,
-    url: server.url,
-    apps: apps.length,
+    address: server!.address,
+    url: server!.url,
+    apps,
     broker: redis ? "redis" : "memory",
     server: serverKind,
   });
@@ -233,14 +267,23 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
       address: metricsServer.address,
     });
   }
-  const signal = await stopped;
+}
+
+/**
+ * Stops gracefully after `signal`: /readyz answers 503 and every session gets c[1001] (clients
+ * reconnect elsewhere); the servers answer until the sessions are gone, then stop accepting and
+ * let requests in flight finish, all within `--shutdown-grace`. A second signal cuts it short.
+ */
+async function shutdown(
+  signal: string,
+  thunder: Thunderpush,
+  servers: RunningServer[],
+  options: CliOptions,
+  platform: CliPlatform,
+  log: Logger,
+): Promise<void> {
   log.info(`Shutting down (${signal})...`, { event: "stop", signal });
-  // Graceful: /readyz answers 503 and every session gets c[1001] (clients reconnect elsewhere);
-  // the servers keep answering until the sessions are gone (a polling client takes its close
-  // frame with its next request), then stop accepting and let requests in flight finish, all
-  // within the grace period.
   thunder.drain();
-  // A second signal cuts the wait short.
   let hurry = false;
   const again = platform.nextSignal();
   again.then((second) => {
@@ -258,6 +301,4 @@ export async function runCli(argv: readonly string[], platform: CliPlatform): Pr
     again,
   ]);
   clearTimeout(timer);
-  await pidFile.release();
-  return 0;
 }

@@ -19,7 +19,7 @@ export interface TokenPlatform {
 }
 
 /** The usage line of the subcommand. */
-export const TOKEN_USAGE =
+const TOKEN_USAGE =
   "usage: thunderpush token [-h] [--secret SECRET] [--channels CH,CH] [--ttl DURATION] USER";
 
 /** The text of `thunderpush token -h`. */
@@ -42,10 +42,7 @@ options:
                         h or d (default 1h)
 `;
 
-/**
- * Runs `thunderpush token` with the arguments after `token`; returns the exit status (0, or 2
- * on a usage error).
- */
+/** Runs `thunderpush token` with the arguments after `token`; returns 0, or 2 on a usage error. */
 export async function runTokenCommand(
   argv: readonly string[],
   platform: TokenPlatform,

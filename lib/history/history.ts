@@ -1,11 +1,6 @@
 /**
- * Message history: what a channel's history is (a position of offset and epoch, the pushes kept)
- * and what reads it. Opt-in per application (`--history-size`); see `docs/history.md`.
- *
- * A channel's position is its epoch, a random name given when its history starts (again after the
- * history was lost, e.g. a restart without Redis), and its offset, one more for each push. Pushes
- * with history carry both; a client that comes back says where it was (`RECOVER`), and gets
- * what it missed, or is told it cannot.
+ * Message history: a channel's position (epoch and offset), the pushes kept, and what reads them.
+ * Opt-in per application (`--history-size`); see `docs/history.md`.
  *
  * @module
  */
@@ -44,17 +39,11 @@ export interface HistoryRead {
 
 /** Which kept pushes a read returns. */
 export interface HistoryQuery {
-  /**
-   * Pushes after this offset, oldest first; without it, the latest `limit` pushes (still oldest
-   * first).
-   */
+  /** Pushes after this offset; without it, the latest `limit` pushes (oldest first either way). */
   readonly since?: number;
   /** At most this many. */
   readonly limit: number;
-  /**
-   * With `since`: no entries at all when more than this many pushes came after it (a recovery
-   * that would be refused anyway reads nothing).
-   */
+  /** With `since`: no entries when more than this many came after it (a refused recovery). */
   readonly maxGap?: number;
 }
 
@@ -70,9 +59,8 @@ export interface HistoryStats {
 export const MAX_RECOVERED = 300;
 
 /**
- * Seconds a channel's epoch and last offset outlive its last push, at least (they are kept as
- * long as its pushes when `--history-ttl` is longer): a client that missed nothing still
- * recovers after the pushes themselves expired.
+ * Least seconds a channel's epoch and offset outlive its last push, so that a client that missed
+ * nothing still recovers after the pushes expired.
  */
 export const POSITION_TTL = 7 * 24 * 60 * 60;
 

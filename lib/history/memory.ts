@@ -1,11 +1,7 @@
 /**
- * One application's history in this process's memory: per channel, its position and its last
- * `size` pushes, dropped `ttl` seconds after the channel's last push (its position stays
- * `POSITION_TTL`, so that a client that missed nothing still recovers). Nothing here survives a
- * restart: a channel's next push starts a new epoch.
- *
- * Expired channels are removed as the store is used (each append, read and stats call looks at
- * the channels pushed to or read longest ago first), so the store needs no timer.
+ * One application's history in this process's memory: per channel, its position and last `size`
+ * pushes, dropped `ttl` seconds after its last push (the position after `POSITION_TTL`). Expired
+ * channels are removed as the store is used (oldest first), so it needs no timer.
  *
  * @module
  */

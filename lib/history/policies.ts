@@ -7,7 +7,7 @@
 import type { HistoryPolicies, HistoryPolicy } from "./history.ts";
 
 /** Seconds a channel's pushes are kept after its last push, unless told otherwise. */
-export const DEFAULT_HISTORY_TTL = 300;
+const DEFAULT_HISTORY_TTL = 300;
 
 /** Most pushes kept per channel. */
 export const MAX_HISTORY_SIZE = 100_000;

@@ -103,12 +103,7 @@ export class ChannelPositions {
     state.waiting = null;
     state.epoch = epoch;
     state.offset = offset;
-    const out: Message[] = [];
-    for (const message of waiting) {
-      const passed = this.filter(message);
-      if (passed) out.push(passed);
-    }
-    return out;
+    return waiting.map((message) => this.filter(message)).filter((m): m is Message => m !== null);
   }
 
   /** Forgets a channel (unsubscribed). */

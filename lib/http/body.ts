@@ -7,7 +7,7 @@
 import { HttpError } from "./errors.ts";
 
 /** The message of the 413 answer. */
-export const TOO_LARGE_MESSAGE = "Request body is too large.";
+const TOO_LARGE_MESSAGE = "Request body is too large.";
 
 /**
  * Reads a request body up to `maxBytes`. A `Content-Length` over the limit is refused before

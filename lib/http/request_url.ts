@@ -1,15 +1,6 @@
 /**
- * The checks that make a request's URL safe to route on.
- *
- * Runtimes hand the handler an absolute URL that they build from the `Host` header and the
- * request target (`http://` + Host + target). A `Host` that is not a host (`x/metrics?`) would
- * move the target into the query and route `GET /connect/info` as `/metrics`, past a proxy that
- * forwards only `/connect`; one the URL parser refuses (`a b`, `[::1`, `x:99999`, `%00`) would
- * make parsing throw. So the `Host` header is checked first (RFC 9112 §3.2: a server answers 400
- * to an invalid one), which leaves the path of the URL the request target's own. A target with
- * dot segments (`/connect/../metrics`, `%2e%2e` too), which the URL parser would resolve to
- * another path, names nothing here: it gets a 404 (as the SockJS protocol asks under its prefix)
- * rather than the answer for the path it resolves to.
+ * The checks that make a request's URL safe to route on: a valid `Host` header (else 400) and no
+ * dot segments (else 404). Why: docs/architecture.md, "Request URLs".
  *
  * @module
  */
@@ -17,11 +8,11 @@
 import { HttpError } from "./errors.ts";
 
 /** The 400 message for a `Host` header that is not a host and an optional port. */
-export const INVALID_HOST_MESSAGE = "Invalid Host header.";
+const INVALID_HOST_MESSAGE = "Invalid Host header.";
 /** The 400 message for a request URL the URL parser refuses (the target `*`, a bad port). */
-export const INVALID_TARGET_MESSAGE = "Invalid request target.";
+const INVALID_TARGET_MESSAGE = "Invalid request target.";
 /** The 404 message for a path with dot segments, as for any path that names nothing. */
-export const NOT_FOUND_MESSAGE = "Not found.";
+const NOT_FOUND_MESSAGE = "Not found.";
 
 /**
  * RFC 3986's `host [ ":" port ]`: a bracketed IPv6 address, or a name or IPv4 address made of
@@ -106,10 +97,7 @@ export function requestUrl(req: Request): URL | HttpError {
   return hostError(req) ?? targetUrl(req.url);
 }
 
-/**
- * `requestUrl` for a request whose `Host` header was checked already (see `hostError`): its URL
- * parsed, or the 400 error for a URL the parser refuses, or the 404 for one with dot segments.
- */
+/** `requestUrl` for a request whose `Host` header was checked already (see `hostError`). */
 export function targetUrl(url: string): URL | HttpError {
   if (hasDotSegment(url)) return new HttpError(404, NOT_FOUND_MESSAGE);
   try {

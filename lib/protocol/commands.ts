@@ -1,10 +1,7 @@
 /**
- * The Thunderpush client protocol: text commands a browser sends over its SockJS session.
- *
- * `CONNECT <user>:<publickey>` (`CONNECT <user>:<publickey>:<token>` with `--require-token`),
- * `SUBSCRIBE <ch>[:<ch>...]`, `UNSUBSCRIBE <ch>[:<ch>...]`, and, for history (`docs/history.md`),
- * `RECOVER <ch> <epoch> <offset>`. No acknowledgements; malformed commands are ignored, as in the
- * original Thunderpush.
+ * The Thunderpush client protocol: `CONNECT <user>:<publickey>[:<token>]`, `SUBSCRIBE` and
+ * `UNSUBSCRIBE <ch>[:<ch>...]`, `RECOVER <ch> <epoch> <offset>`. No acknowledgements; malformed
+ * commands are ignored, as in the original Thunderpush.
  *
  * @module
  */
@@ -84,10 +81,8 @@ export function splitCommand(message: string): [string, string] {
 }
 
 /**
- * Parses one client message. Unknown commands, missing arguments and a CONNECT argument without
- * a `:` come back as `invalid` with the reason to log. What follows a second `:` of CONNECT is
- * its `token`; the connection ignores such a CONNECT, as the original did, unless its
- * application requires tokens.
+ * Parses one client message; what cannot be parsed comes back as `invalid` with the reason to log.
+ * What follows a second `:` of CONNECT is its `token`.
  */
 export function parseCommand(message: string): Command {
   const [name, argument] = splitCommand(message);

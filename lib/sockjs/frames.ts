@@ -1,10 +1,6 @@
 /**
- * SockJS frames, built in one place.
- *
- * The wire format of the SockJS protocol: `o` opens a session, `h` is a heartbeat, `a[...]` carries
- * an array of messages and `c[code,"reason"]` closes the session. Message text is JSON with every
- * character outside printable ASCII written as `\uXXXX`, so the frames survive any proxy and every
- * range the SockJS protocol asks to escape is covered (see `asciiJson` in `../json.ts`).
+ * SockJS frames, built in one place: `o` (open), `h` (heartbeat), `a[...]` (messages, ASCII JSON,
+ * see `asciiJson`) and `c[code,"reason"]` (close).
  *
  * @module
  */
@@ -23,10 +19,8 @@ export const HEARTBEAT_FRAME = "h";
 const SCRIPT_UNSAFE = /[<>&\u007f-\uffff]/g;
 
 /**
- * A frame as a JavaScript string literal that is safe anywhere in a page or a script file: its
- * JSON with `<`, `>`, `&` and every non-ASCII code unit written as `\uXXXX`, which `JSON.parse`
- * and JavaScript read back to the same frame. For the transports whose frames are script
- * (`htmlfile`, `jsonp`).
+ * A frame as a JavaScript string literal safe anywhere in a page or script (`SCRIPT_UNSAFE` as
+ * `\uXXXX`), for the transports whose frames are script (`htmlfile`, `jsonp`).
  *
  * @example
  * ```ts

@@ -1,12 +1,6 @@
 /**
- * One timer for every session's heartbeat: a timing wheel. A session with a receiver and nothing
- * to say for `delay` ms sends `h`; instead of a timer per session (an allocation and a timer-heap
- * entry each, re-armed every period), sessions wait in one of `SLOTS` buckets of a ring that a
- * single timer advances every `delay / SLOTS` ms, and only while some session waits.
- *
- * Time is counted in ticks (`now`), not read from the clock: a session notes the tick of its last
- * frame, and a heartbeat goes out once `SLOTS` ticks passed since, that is between seven eighths
- * of the delay and the delay after the last frame (later when the event loop is busy).
+ * One timer for every session's heartbeat: a timing wheel of `SLOTS` buckets, advanced every
+ * `delay / SLOTS` ms while some session waits (see docs/architecture.md, "Heartbeats").
  *
  * @module
  */

@@ -26,23 +26,13 @@ export interface SockjsServerOptions {
   readonly maxMessageSize?: number;
   /** Most messages queued for a session without a receiver (default 1,000). */
   readonly maxQueuedMessages?: number;
-  /**
-   * Most bytes written to a client and not yet sent (a slow or stalled reader) before its
-   * session is closed with `c[1008,"Send buffer full."]` (default 1 MiB).
-   */
+  /** Most bytes written and not yet sent before `c[1008,"Send buffer full."]` (1 MiB). */
   readonly maxBufferedBytes?: number;
-  /**
-   * Most open sessions; a session opened past it is closed at once with
-   * `c[1013,"Server is full."]` (default 50,000).
-   */
+  /** Most open sessions; one more is closed with `c[1013,"Server is full."]` (50,000). */
   readonly maxConnections?: number;
   /** Called with every frame in and out, for debug logging. */
   readonly trace?: ((direction: "<" | ">", sessionId: string, frame: string) => void) | null;
-  /**
-   * Called with what an application's `data` or `close` listener threw; the connection is closed
-   * with `c[1011,"Internal server error."]` and every other one goes on (default: written to the
-   * console).
-   */
+  /** Called with what a `data` or `close` listener threw (default: the console). */
   readonly onError?: (conn: SockjsConnection, error: unknown) => void;
 }
 

@@ -1,9 +1,6 @@
 /**
- * What a session keeps of the request that opened it: its transport, the client's address, the
- * URL, and a few headers that say who the client is. Like sockjs-node's `conn.headers`, only the
- * headers in `KEPT_HEADERS` are kept: a session lives for hours, and the rest of a request's
- * headers (cookies, caching, WebSocket handshake) would cost memory for every connected client.
- * What is kept is shared between sessions where it is the same (`KeptHeaders`).
+ * What a session keeps of the request that opened it: transport, address, URL and the headers in
+ * `KEPT_HEADERS` (as sockjs-node; the rest would cost memory for hours), shared where equal.
  *
  * @module
  */

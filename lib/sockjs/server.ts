@@ -1,8 +1,6 @@
 /**
  * The SockJS server: a route table over the transports, and the registry of named sessions.
- *
- * `handle(req, ctx)` answers every request under the prefix and leaves other paths alone, so the
- * SockJS endpoints share one port (and one `fetch` handler) with the rest of an application.
+ * `handle` leaves paths outside the prefix alone, so SockJS shares a port with an application.
  *
  * @example
  * ```ts
@@ -39,8 +37,7 @@ export class SockjsServer implements TransportServer {
   #live = new Set<SockjsConnection>();
   #listeners: ((conn: SockjsConnection) => void)[] = [];
   #refusal: CloseReason | null = null;
-  // Shared by every session, with the callbacks (not a pair of closures or fields per session):
-  // one for the sessions kept by id, one for those that are not (whose ids are never read here).
+  // Shared by the sessions kept by id, and by those not kept (whose ids are never read here).
   #namedOptions: SessionOptions;
   #unnamedOptions: SessionOptions;
 
@@ -99,18 +96,14 @@ export class SockjsServer implements TransportServer {
     return counts;
   }
 
-  /**
-   * Refuses new sessions from now on: each one is closed at once with `reason` (used while the
-   * server drains before it stops).
-   */
+  /** Refuses new sessions from now on, closing each at once with `reason` (while draining). */
   refuseNew(reason: CloseReason): void {
     this.#refusal = reason;
   }
 
   /**
-   * Answers a request under the prefix; returns undefined for other paths. `url` is `req.url`
-   * parsed and checked (see `requestUrl`), when the caller has done that already; without it, a
-   * malformed request (a `Host` that is no host) gets a 400 here, a path with dot segments 404.
+   * Answers a request under the prefix; undefined for other paths. `url`: `req.url` already
+   * checked by `requestUrl`; without it, the check is made here (400 or 404).
    */
   handle(
     req: Request,
@@ -156,11 +149,7 @@ export class SockjsServer implements TransportServer {
     return this.#sessions.get(id);
   }
 
-  /**
-   * Creates a session. Named sessions (polling and streaming transports, `id` given) are kept by
-   * id until they end. WebSocket sessions (`id` null) are not: theirs is random, made when first
-   * read.
-   */
+  /** Creates a session, kept by id until it ends when `id` is given (not for WebSockets). */
   createSession(id: string | null, info: SessionRequestInfo): Session {
     if (id === null) return new Session(null, info, this.#unnamedOptions);
     const session = new Session(id, info, this.#namedOptions);
@@ -178,10 +167,7 @@ export class SockjsServer implements TransportServer {
     this.#live.delete(conn);
   }
 
-  /**
-   * Closes every connection with `reason`. Sessions of the HTTP transports keep their close frame
-   * for the client's next request, until `destroyAll` or the disconnect delay.
-   */
+  /** Closes every connection; HTTP sessions keep their close frame for the next request. */
   closeAll(reason: CloseReason = GO_AWAY): void {
     for (const conn of [...this.#live]) conn.close(reason);
   }

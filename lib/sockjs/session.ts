@@ -1,11 +1,6 @@
 /**
- * The SockJS session: a transport-agnostic state machine.
- *
- * A session outlives the HTTP requests or the WebSocket that carry it. At most one receiver (the
- * thing that can write frames to the client: a WebSocket, a streaming or a polling response) is
- * attached at a time. Messages written while no receiver is attached wait in a bounded queue and
- * go out with the next one. The session sends a heartbeat while a receiver is attached and idle,
- * and ends when no receiver has come back within the disconnect delay.
+ * The SockJS session: a transport-agnostic state machine that outlives the requests carrying it.
+ * At most one receiver is attached at a time; messages wait for the next in a bounded queue.
  *
  * @module
  */
@@ -24,10 +19,7 @@ import { randomId } from "./random_id.ts";
 
 /** Where a session writes its frames: one WebSocket, streaming response or polling response. */
 export interface Receiver {
-  /**
-   * Whether the receiver stays attached after a frame (WebSocket, streaming responses) or carries
-   * one frame and ends (polling responses).
-   */
+  /** Whether it stays attached after a frame (WebSocket, streaming) or carries one (polling). */
   readonly streaming: boolean;
   /** Writes one frame to the client. */
   send(frame: string): void;
@@ -50,10 +42,7 @@ export const SessionState = {
 /** A session state value. */
 export type SessionState = typeof SessionState[keyof typeof SessionState];
 
-/**
- * What every session of a server shares: timing, limits, and the server's callbacks (one object
- * for all its sessions, so that a session keeps one reference instead of a field for each).
- */
+/** What every session of a server shares (one object: a session keeps one reference). */
 export interface SessionOptions {
   /** Sends heartbeat frames while a receiver is attached and idle (its delay is the period). */
   readonly heartbeats: Heartbeats;
@@ -68,10 +57,8 @@ export interface SessionOptions {
   /** Called when a session is over and can be forgotten by whoever indexes it. */
   readonly onEnd: (session: Session) => void;
   /**
-   * Called with what a `data` or `close` listener threw (the session's listener, not the caller,
-   * is at fault: a throw there must not reach the transport and end the process). The session
-   * is closed with `c[1011,"Internal server error."]`; the others go on. `SockjsServer` always
-   * sets it.
+   * Called with what a `data` or `close` listener threw (it must not reach the transport); the
+   * session is closed with `c[1011,"Internal server error."]`, the others go on.
    */
   readonly onError?: (session: Session, error: unknown) => void;
 }
@@ -85,9 +72,8 @@ export interface SessionRequestInfo {
   /** The URL of the request that created the session. */
   readonly url: string;
   /**
-   * The headers of the request that created the session that identify the client, by lower-case
-   * name: only those in `KEPT_HEADERS` (`host`, `user-agent`, `x-forwarded-for`, ...), as
-   * sockjs-node keeps them. Frozen: sessions with the same kept headers share one object.
+   * The creating request's headers in `KEPT_HEADERS` (as sockjs-node), by lower-case name; frozen
+   * and shared by sessions with the same ones.
    */
   readonly headers: Readonly<Record<string, string>>;
 }
@@ -100,10 +86,7 @@ export interface SessionEvents {
   close: (reason: CloseReason) => void;
 }
 
-/**
- * An object told of a session's messages and of its end through its methods: what `listen`
- * takes, one object for both events and no closure per connection.
- */
+/** What `listen` takes: one object for both events, no closure per connection. */
 export interface SessionHandler {
   /** A message arrived from the client. */
   handle(message: string): void;
@@ -111,10 +94,7 @@ export interface SessionHandler {
   closed(reason: CloseReason): void;
 }
 
-/**
- * What a server application sees of a client: a SockJS session, or a raw WebSocket that stands in
- * for one.
- */
+/** What a server application sees of a client: a SockJS session, or a raw WebSocket. */
 export interface SockjsConnection {
   /** The session id. */
   readonly id: string;
@@ -124,10 +104,7 @@ export interface SockjsConnection {
   readonly readyState: SessionState;
   /** Adds a listener for `data` or `close`. */
   on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): void;
-  /**
-   * Sets the handler of this connection, told before the `on` listeners (one per connection: a
-   * second call replaces the first). Costs less than two `on` closures for every client.
-   */
+  /** Sets the handler, told before the `on` listeners; a second call replaces the first. */
   listen(handler: SessionHandler): void;
   /** Sends a string message. Returns false when the connection no longer sends. */
   write(message: string): boolean;
@@ -139,10 +116,7 @@ export interface SockjsConnection {
   close(reason?: CloseReason): void;
 }
 
-/**
- * A SockJS session, the object a server application talks to (sockjs-node calls it a
- * connection).
- */
+/** A SockJS session, the object a server application talks to (sockjs-node's connection). */
 export class Session implements SockjsConnection, Beating {
   // The id from the URL; null for a session whose id is random and not read yet (see `id`).
   #id: string | null;
@@ -151,8 +125,7 @@ export class Session implements SockjsConnection, Beating {
   #state: SessionState = SessionState.CONNECTING;
   #options: SessionOptions;
   #receiver: Receiver | null = null;
-  // The messages waiting for a receiver; most sessions never queue, so they share one empty
-  // array until they do (`#ownQueue` gives them their own).
+  // Messages waiting for a receiver: most sessions never queue, so they share NO_MESSAGES.
   #queue: string[] = NO_MESSAGES;
   #closeReason: CloseReason | null = null;
   #closeDelivered = false;
@@ -163,10 +136,7 @@ export class Session implements SockjsConnection, Beating {
   // The `on` listeners, made with the first one: applications that use `listen` have none.
   #listeners: OnListeners | null = null;
 
-  /**
-   * Creates a session; `id` null gives it a random id when first read. The options' `onOpen` runs when the open frame went out, `onEnd` when the
-   * session is over and can be forgotten by whoever indexes it.
-   */
+  /** Creates a session; `id` null gives it a random id when first read. */
   constructor(id: string | null, info: SessionRequestInfo, options: SessionOptions) {
     this.#id = id;
     this.info = info;
@@ -174,10 +144,7 @@ export class Session implements SockjsConnection, Beating {
     this.#armExpiry();
   }
 
-  /**
-   * The session id from the URL, or for a session created with none (a WebSocket session) a
-   * random one, made when first read: most are never read, and a UUID costs 56 bytes on Node.
-   */
+  /** The session id from the URL, or a random one made when first read (most never are). */
   get id(): string {
     return this.#id ??= randomId();
   }
@@ -230,10 +197,7 @@ export class Session implements SockjsConnection, Beating {
     return this.writeEncoded(asciiJson(String(message)));
   }
 
-  /**
-   * Sends a message that is already JSON encoded (ASCII only, see `asciiJson`). Any JSON value
-   * can be sent this way: the client receives it decoded, an object as an object.
-   */
+  /** Sends a message already JSON encoded (ASCII only, see `asciiJson`), any JSON value. */
   writeEncoded(element: string): boolean {
     if (this.#state > SessionState.OPEN) return false;
     this.#ownQueue().push(element);
@@ -241,10 +205,7 @@ export class Session implements SockjsConnection, Beating {
     return true;
   }
 
-  /**
-   * Sends messages whose frame `a[e1,e2,...]` is already built, so that one publish to many
-   * sessions builds it once. Falls back to the queue when frames cannot go straight out.
-   */
+  /** Sends messages whose frame `a[e1,e2,...]` is built once for many sessions, or queues them. */
   writeFrame(frame: string, elements: readonly string[]): boolean {
     const receiver = this.#receiver;
     if (receiver && receiver.streaming && this.#queue.length === 0 && this.#state === 1) {
@@ -259,10 +220,7 @@ export class Session implements SockjsConnection, Beating {
     return true;
   }
 
-  /**
-   * Closes the session with a close frame. Messages already queued go out first when a receiver
-   * is attached. Safe to call more than once.
-   */
+  /** Closes the session with a close frame, after what is queued; safe to call twice. */
   close(reason: CloseReason = GO_AWAY): void {
     if (this.#state >= SessionState.CLOSING) return;
     this.#state = SessionState.CLOSING;
@@ -325,18 +283,12 @@ export class Session implements SockjsConnection, Beating {
     if (this.#receiver) this.#armHeartbeat();
   }
 
-  /**
-   * Detaches a receiver that finished normally (a polling response, a streaming response over its
-   * limit). The session waits for the next one until the disconnect delay passes.
-   */
+  /** Detaches a receiver that finished normally; the session waits for the next one. */
   release(receiver: Receiver): void {
     if (this.#receiver === receiver) this.#release(receiver);
   }
 
-  /**
-   * Reports that a receiver's transport went away (socket closed, request aborted). An open
-   * session ends with `reason` (for WebSockets the session ends with its socket).
-   */
+  /** Reports that a receiver's transport went away; an open session ends with `reason`. */
   abort(receiver: Receiver, reason: CloseReason): void {
     if (this.#receiver !== receiver) return;
     this.#detach();
@@ -359,8 +311,7 @@ export class Session implements SockjsConnection, Beating {
 
   #send(receiver: Receiver, frame: string): void {
     this.#options.trace?.(">", this.id, frame);
-    // The wheel's tick count, not the clock: reading the clock on every frame cost more than
-    // the rest of the send path on the benchmark machine (no vDSO clock in its sandbox).
+    // The wheel's tick count, not the clock: a clock read per frame is costly in sandboxes.
     this.#lastSent = this.#options.heartbeats.now;
     receiver.send(frame);
   }
@@ -398,8 +349,7 @@ export class Session implements SockjsConnection, Beating {
     else this.#armHeartbeat();
   }
 
-  // Armed once per idle period, not once per frame: when its turn comes it sends `h` only if
-  // nothing went out for a whole period (counted in ticks of the wheel), else waits for the rest.
+  // Armed once per idle period, not per frame: `beat` sends `h` only after a whole idle period.
   #armHeartbeat(ticks?: number): void {
     if (this.#heartbeat !== undefined) return;
     this.#heartbeat = this.#options.heartbeats.arm(this, ticks);
@@ -476,10 +426,7 @@ interface OnListeners {
   close: readonly SessionEvents["close"][];
 }
 
-/**
- * Tells a session's handler, then its close listeners, that it closed with `reason`. Each is told
- * even when one before it throws; every throw goes to `failed`.
- */
+/** Tells the handler, then the close listeners, of the close; every throw goes to `failed`. */
 export function tellClosed(
   handler: SessionHandler | null,
   listeners: readonly ((reason: CloseReason) => void)[],

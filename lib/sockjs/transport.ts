@@ -1,7 +1,6 @@
 /**
- * What every transport shares: the request it is handed, its handler's type, and what it needs of
- * the server (`SockjsServer` implements `TransportServer`). Transports import this file, never
- * `routes.ts` or `server.ts`, so the import graph of `sockjs/` has no cycle.
+ * What every transport shares: its request, its handler's type, and what it needs of the server.
+ * Transports import this file, never `routes.ts` or `server.ts`, so `sockjs/` has no cycle.
  *
  * @module
  */

@@ -1,11 +1,7 @@
 /**
- * The recent history of each application on this node: every `step` ms, its connections and its
- * publish and delivery counters (which the hub keeps as two integers, so the push path pays two
- * increments); rates are worked out from those samples only when the stats are read.
- *
- * Sampling runs while someone reads the stats (it starts on the first read and stops after
- * `IDLE_MS` without one), or always when pinned (a cluster node, whose figures the other nodes
- * read). A server nobody watches runs no timer for it.
+ * The recent history of each application on this node: its connections and the hub's publish and
+ * delivery counters, sampled every `step` ms while someone reads the stats (until `IDLE_MS`
+ * without a read) or always when pinned (a cluster node); rates are worked out when read.
  *
  * @module
  */
@@ -14,13 +10,13 @@ import type { App, Hub } from "../hub/hub.ts";
 import type { HistoryPoint, NodeReport } from "../broker/stats.ts";
 
 /** Milliseconds between samples. */
-export const STEP_MS = 2_000;
+const STEP_MS = 2_000;
 /** Samples kept per application: five minutes at `STEP_MS`. */
-export const HISTORY_POINTS = 150;
+const HISTORY_POINTS = 150;
 /** The window the current rates are measured over, in milliseconds. */
-export const RATE_WINDOW_MS = 10_000;
+const RATE_WINDOW_MS = 10_000;
 /** Sampling stops this long after the last read (unless pinned). */
-export const IDLE_MS = 10 * 60_000;
+const IDLE_MS = 10 * 60_000;
 
 /** An application's figures at one time: connections and the totals of its counters. */
 interface Sample {
@@ -34,7 +30,7 @@ interface Sample {
 export interface RecorderOptions {
   /** This node's id (default `"local"`). */
   readonly nodeId?: string;
-  /** Milliseconds between samples (default `STEP_MS`). */
+  /** Milliseconds between samples (default 2,000). */
   readonly step?: number;
   /** Called for every application after each sample (a cluster node reports it). */
   readonly onSample?: (app: App, report: NodeReport, point: HistoryPoint) => void;
@@ -129,8 +125,6 @@ export class StatsRecorder {
       }
     }
     const seconds = base ? (now - base.time) / 1000 : 0;
-    const rate = (total: number, from: number | undefined) =>
-      seconds > 0 && from !== undefined ? round((total - from) / seconds) : 0;
     return {
       id: this.nodeId,
       started: this.started,
@@ -140,8 +134,8 @@ export class StatsRecorder {
       channels: app.channelCount,
       published: app.published,
       delivered: app.delivered,
-      publishedPerSecond: rate(app.published, base?.published),
-      deliveredPerSecond: rate(app.delivered, base?.delivered),
+      publishedPerSecond: rate(app.published, base?.published, seconds),
+      deliveredPerSecond: rate(app.delivered, base?.delivered, seconds),
     };
   }
 
@@ -155,14 +149,17 @@ export class StatsRecorder {
 /** A sample as a history point: its rates since the sample before (none: 0). */
 function pointOf(previous: Sample | undefined, sample: Sample): HistoryPoint {
   const seconds = previous ? (sample.time - previous.time) / 1000 : 0;
-  const rate = (now: number, before: number | undefined) =>
-    seconds > 0 && before !== undefined ? round((now - before) / seconds) : 0;
   return {
     time: sample.time,
     connections: sample.connections,
-    published: rate(sample.published, previous?.published),
-    delivered: rate(sample.delivered, previous?.delivered),
+    published: rate(sample.published, previous?.published, seconds),
+    delivered: rate(sample.delivered, previous?.delivered, seconds),
   };
+}
+
+/** The rate from `from` to `total` over `seconds`; 0 without a start or a time. */
+function rate(total: number, from: number | undefined, seconds: number): number {
+  return seconds > 0 && from !== undefined ? round((total - from) / seconds) : 0;
 }
 
 /** Rounds a rate to two decimals. */

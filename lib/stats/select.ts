@@ -47,10 +47,8 @@ export interface Page {
 }
 
 /**
- * The `limit` smallest ids greater than `after` (all ids when undefined), in UTF-16 code unit
- * order, in one pass over `ids` keeping at most `limit` of them. Paging with the last id of each
- * page as the next `after` lists every id present throughout exactly once, whatever joins or
- * leaves meanwhile.
+ * The `limit` smallest ids greater than `after`, in UTF-16 code unit order, in one pass. Paging on
+ * with each page's last id lists every id present throughout exactly once.
  *
  * @example
  * ```ts

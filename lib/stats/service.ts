@@ -1,12 +1,7 @@
 /**
  * The figures of the stats endpoint (`GET /api/1.0.0/{key}/stats/`) and its paged list of online
- * users: this node's hub and recorder, plus, in a cluster, the broker's cluster-wide presence and
- * the other nodes' reports. Connections and rates add up over the nodes; users and channels are
- * distinct counts from the shared presence, not sums.
- *
- * An answer is kept for `cacheMs` (1 s) per application, so that however many dashboards poll, the
- * figures (a pass over the channels, in a cluster a read of the presence hashes) are worked out at
- * most once a second.
+ * users, from this node and, in a cluster, the shared presence and the other nodes' reports (see
+ * docs/architecture.md, "Stats"). Answers are cached for `cacheMs` per application.
  *
  * @module
  */

@@ -1,10 +1,7 @@
 /**
- * Sends one application's webhook events: batched (up to `maxBatch` events, or what came within
- * `batchDelay` ms of the first), one request at a time so that batches arrive in order, each
- * body serialized once and signed over those exact bytes, retried with capped exponential
- * backoff for `retryFor` ms when the answer is not 2xx or does not come within `timeout` ms. The
- * queue holds at most `maxQueue` events; further events are dropped, counted and logged once per
- * episode. Nothing here is awaited by the hub: `enqueue` only appends.
+ * Sends one application's webhook events: batched, one request at a time (in order), signed over
+ * the exact body, retried with capped backoff; a bounded queue (see docs/architecture.md,
+ * "Webhook sender"). Nothing here is awaited by the hub: `enqueue` only appends.
  *
  * @module
  */

@@ -1,9 +1,6 @@
 /**
- * Presence webhooks: tell each application (that has a webhook URL) when users come online and
- * go offline and when channels are occupied and vacated. The hub tells a presence ledger of every
- * local change (synchronously, nothing awaited on its paths); the ledger decides which changes
- * are events (see `memory_ledger.ts`, `redis_ledger.ts`) and hands them to the application's
- * sender (`sender.ts`).
+ * Presence webhooks: the hub tells a presence ledger of every local change (synchronously), the
+ * ledger decides which are events, and the application's sender (`sender.ts`) posts them.
  *
  * @module
  */

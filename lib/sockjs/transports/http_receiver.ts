@@ -1,7 +1,6 @@
 /**
- * Receivers over HTTP responses, shared by the polling and streaming transports: a response
- * body that frames are written to, which ends after one frame (polling) or after the response
- * limit (streaming), and reports an aborted request to its session.
+ * Receivers over HTTP responses, shared by the polling and streaming transports: a body that ends
+ * after one frame (polling) or the response limit (streaming), and reports an aborted request.
  *
  * @module
  */
@@ -56,20 +55,13 @@ export function cookieHeader(t: TransportRequest): Record<string, string> {
 export function findSession(t: TransportRequest, create: boolean): Session | undefined {
   const existing = t.server.session(t.sessionId);
   if (existing || !create) return existing;
-  return t.server.createSession(
-    t.sessionId,
-    requestInfo(
-      t,
-      t.url.pathname.slice(t.url.pathname.lastIndexOf("/") + 1),
-    ),
-  );
+  const transport = t.url.pathname.slice(t.url.pathname.lastIndexOf("/") + 1);
+  return t.server.createSession(t.sessionId, requestInfo(t, transport));
 }
 
 /**
- * A response body that frames are written to. Runtimes join everything written in one turn of
- * the event loop into one HTTP chunk; this body keeps frames apart where it matters: the first
- * write goes out at once, later ones in the following turns, message frames written in the same
- * turn share a chunk, and every other frame (prelude, open, heartbeat, close) gets its own.
+ * A response body of frames. Runtimes join what is written in one turn into one HTTP chunk; here
+ * message frames of one turn share a chunk, and every other frame gets its own.
  */
 class ChunkedBody {
   readonly stream: ReadableStream<Uint8Array>;

@@ -31,7 +31,7 @@ import { randomId } from "../random_id.ts";
  * Thunderpush codes 9000-9005 become 4000-4005; codes a WebSocket may carry go through unchanged
  * and any other becomes 1000.
  */
-export function rawCloseCode(code: number): number {
+function rawCloseCode(code: number): number {
   if (code >= 9000 && code <= 9999) return code - 5000;
   if (code >= 3000 && code <= 4999) return code;
   if ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011)) return code;

@@ -59,9 +59,8 @@ export function parseClientFrame(text: string): string[] | null {
 }
 
 /**
- * A session's receiver over one WebSocket, and the handler of that socket's events. A class
- * rather than closures, and the socket's handlers shared by every socket: one object per
- * session, which matters at tens of thousands of sessions.
+ * A session's receiver over one WebSocket, and its socket's event handler: one object per session
+ * (no closures), which matters at tens of thousands of sessions.
  */
 class WebSocketReceiver implements Receiver {
   #socket: WebSocketLike;
@@ -111,10 +110,8 @@ class WebSocketReceiver implements Receiver {
   }
 
   /**
-   * A frame that is not SockJS framing ends the connection with nothing more sent (no `c[...]`
-   * frame), as the SockJS protocol suite and the reference servers do: the session ends with
-   * 1002 "Broken framing." and the socket gets a bare WebSocket close frame (1000: the only code
-   * below 3000 the WHATWG API lets a server send).
+   * A frame that is not SockJS framing ends the connection with no `c[...]` frame, as the protocol
+   * suite asks: the session ends with 1002, the socket with 1000 (the WHATWG API allows no other).
    */
   #brokenFraming(): void {
     this.#session.abort(this, BROKEN_FRAMING);
@@ -128,10 +125,7 @@ class WebSocketReceiver implements Receiver {
   }
 }
 
-/**
- * Where a socket keeps its receiver, for the socket handlers shared by every socket: a property
- * of the socket, which costs less memory and collection work than a `WeakMap` entry per client.
- */
+/** Where a socket keeps its receiver: a property costs less than a `WeakMap` entry per client. */
 const RECEIVER = Symbol("sockjs receiver");
 
 /** A socket with its receiver. */
