@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Buffer } from "node:buffer";
+import { Buffer } from "node:buffer";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "npm:ws@8.23.0";
@@ -152,6 +152,24 @@ export class OwnedWebSocket extends WebSocket {
  */
 const pendingCloses = new WeakMap<NodeWebSocket, [number | undefined, string | undefined]>();
 
+/** `ws.send`'s options for a text frame given as bytes (one object for every send). */
+const TEXT_FRAME = { binary: false };
+
+/**
+ * The last text sent and its UTF-8 bytes: a publish sends the same frame to every socket of a
+ * channel, so it is encoded once instead of once per socket (by `ws` and again by the stream).
+ */
+let lastText = "";
+let lastBytes: Buffer = Buffer.alloc(0);
+
+function utf8(text: string): Buffer {
+  if (text !== lastText) {
+    lastBytes = Buffer.from(text, "utf8");
+    lastText = text;
+  }
+  return lastBytes;
+}
+
 /** A server-side WebSocket handed out before `ws` has completed the handshake. */
 export class NodeWebSocket implements WebSocketLike {
   /** Called once the handshake is done. */
@@ -191,7 +209,7 @@ export class NodeWebSocket implements WebSocketLike {
   /** Sends a text frame. Throws while the handshake is not done, as a WHATWG WebSocket does. */
   send(data: string): void {
     if (!this.#ws) throw new DOMException("WebSocket is not open", "InvalidStateError");
-    this.#ws.send(data);
+    this.#ws.send(utf8(data), TEXT_FRAME);
   }
 
   /** Starts the closing handshake; before the handshake is done, closes right after it. */
