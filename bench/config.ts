@@ -260,8 +260,8 @@ export function describeCluster(config: RunConfig): string {
   return "`thunder-cluster`: three `thunder-deno` processes (`main.ts --redis`) on one " +
     '`redis-server` (`--save "" --appendonly no`), all on this machine; the same fan-out ' +
     "scenario, the clients spread evenly over the nodes (client g on node g mod 3), the " +
-    "publishes sent to the nodes' HTTP APIs in turn: the node that takes a POST reads the " +
-    "channel's counts (HGETALL), PUBLISHes once, and delivers to its own clients; the other two " +
+    "publishes sent to the nodes' HTTP APIs in turn: the node that takes a POST runs one " +
+    "script (the other live nodes' counts, then PUBLISH) and delivers to its own clients; the other two " +
     "get it from Redis. µs/msg (all nodes) = the three nodes' CPU added up / messages " +
     "delivered; node 1 / 2 / 3 = that node's CPU / messages delivered to its own clients (it " +
     "also pays for the POSTs it answers); Redis µs/publish = redis-server CPU in the phase / " +
