@@ -293,12 +293,12 @@ export const BARE_DENO_HTTP: Target = apiAnchor(
 );
 
 /**
- * The API floor: a bare `Deno.serve` that reads the secret header (and a POST's body) before it
- * answers the same bytes, the least any API server on Deno.serve does.
+ * The API floor: a bare `Deno.serve` that does the API's work: reads the secret header and a
+ * POST's body as text, checks it is JSON and answers the same bytes.
  */
 export const BARE_DENO_HTTP_READ: Target = apiAnchor(
   "bare-deno-http-read",
-  'bare Deno.serve reading the secret and the body, constant {"count": 0}',
+  'bare Deno.serve reading the secret and the body as JSON, answering {"count": 0}',
   "read",
 );
 

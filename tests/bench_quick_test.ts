@@ -226,6 +226,9 @@ Deno.test("deno task bench --quick runs every scenario and reports sane figures"
         "## Cluster growth",
         "## Idle memory",
         "## Growth",
+        // Issue 22's API targets: the fair anchor and 8x the original.
+        "req/s vs bare Deno.serve reading the body as JSON",
+        "8x the original's 3,281",
       ]
     ) {
       assert(report.includes(heading), `report has ${heading}`);

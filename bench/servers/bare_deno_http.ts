@@ -4,8 +4,9 @@
  *
  * - `const` (the default): reads nothing. Its handler takes no argument, so Deno does not even
  *   make a `Request` for it.
- * - `read`: reads what any API server must before it answers: the `X-Thunder-Secret-Key` header
- *   and, for a request with a body, the whole body. The floor under a Thunderpush on Deno.serve.
+ * - `read`: does the work of the API (issue 22's fair anchor): reads the `X-Thunder-Secret-Key`
+ *   header and, for a POST, the body as text, checks that it is JSON (400 when not) and answers
+ *   the count. The floor under a Thunderpush on Deno.serve.
  *
  * Usage: `deno run -A bench/servers/bare_deno_http.ts [port] [const|read]`. Prints
  * `listening <port>`.
@@ -17,10 +18,15 @@ import { apiAnswer, listeningLine } from "./_shared.ts";
 
 const handlers: Record<string, Deno.ServeHandler> = {
   const: () => apiAnswer(0),
-  read: (req) => {
+  read: async (req) => {
     req.headers.get("X-Thunder-Secret-Key");
     if (req.method !== "POST") return apiAnswer(0);
-    return req.arrayBuffer().then(() => apiAnswer(0));
+    try {
+      JSON.parse(await req.text());
+    } catch {
+      return new Response('{"message": "Invalid JSON."}\n', { status: 400 });
+    }
+    return apiAnswer(0);
   },
 };
 
