@@ -166,6 +166,5 @@ export function rawWebsocket(t: TransportRequest): Response {
     conn.ended(INTERRUPTED);
     server.ended(conn);
   };
-  socket.onerror = () => {};
   return response;
 }

@@ -145,8 +145,6 @@ function onClose(this: ReceivingSocket): void {
   receiver?.closed();
 }
 
-function ignore(): void {}
-
 /** Handles `GET /prefix/{server}/{session}/websocket`. */
 export function websocket(t: TransportRequest): Response {
   // Read before the upgrade: once the request is upgraded, its headers can no longer be read.
@@ -161,6 +159,5 @@ export function websocket(t: TransportRequest): Response {
   socket.onopen = onOpen;
   socket.onmessage = onMessage;
   socket.onclose = onClose;
-  socket.onerror = ignore;
   return response;
 }
