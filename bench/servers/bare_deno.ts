@@ -2,7 +2,8 @@
  * The "limit" anchor on Deno: a bare `Deno.serve` + `Deno.upgradeWebSocket` broadcast server that
  * speaks just enough of the Thunderpush wire format for the load generator.
  *
- * - `GET /connect/<server>/<session>/websocket` upgrades; the socket gets `o` on open; its frames
+ * - `GET /connect/<server>/<session>/websocket` upgrades with Deno's default options (pings on);
+ *   the socket gets `o` on open; its frames
  *   (CONNECT, SUBSCRIBE) are read and ignored.
  * - `POST /api/.../channels/<name>/` reads the body, builds one `a[{"payload":...,"channel":...}]`
  *   frame and writes it to every socket; answers `{"count": N}`.
@@ -25,7 +26,9 @@ const server = Deno.serve({
 }, async (req) => {
   const path = new URL(req.url).pathname;
   if (path.startsWith("/connect/") && path.endsWith("/websocket")) {
-    const { socket, response } = Deno.upgradeWebSocket(req, { idleTimeout: 0 });
+    // Deno's defaults, pings on (idleTimeout 120 s), as a bare server gets them: the project pings
+    // too, to find peers gone without a close.
+    const { socket, response } = Deno.upgradeWebSocket(req);
     socket.onopen = () => {
       sockets.add(socket);
       socket.send("o");
