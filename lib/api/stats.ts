@@ -36,11 +36,9 @@ interface PageQuery {
 }
 
 /**
- * The page a `GET .../users/` URL asks for, or undefined when it has neither `limit` nor `cursor`
- * (the original's `{"count": N}` answer).
+ * The page a `GET .../users/` URL asks for, or undefined without `limit` and `cursor`.
  *
- * @throws {HttpError} 400 for a `limit` that is no integer from 1 to `MAX_PAGE`, or a cursor this
- * server did not make.
+ * @throws {HttpError} 400 for a `limit` not from 1 to `MAX_PAGE`, or a cursor not made here.
  */
 export function pageQuery(url: string): PageQuery | undefined {
   const params = new URL(url).searchParams;

@@ -95,7 +95,7 @@ export class ChannelPositions {
     state.waiting = null;
     state.epoch = epoch;
     state.offset = offset;
-    return waiting.map((message) => this.filter(message)).filter((m): m is Message => m !== null);
+    return waiting.flatMap((message) => this.filter(message) ?? []);
   }
 
   /** Forgets a channel (unsubscribed). */
@@ -119,12 +119,8 @@ export class ChannelPositions {
     }
     const offsets = positions.offsets;
     const last = offsets[offsets.length - 1];
-    if (positions.epoch !== state.epoch) {
+    if (positions.epoch !== state.epoch || offsets[0] > state.offset) {
       state.epoch = positions.epoch;
-      state.offset = last;
-      return message;
-    }
-    if (offsets[0] > state.offset) {
       state.offset = last;
       return message;
     }

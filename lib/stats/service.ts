@@ -1,7 +1,6 @@
 /**
- * The figures of the stats endpoint (`GET /api/1.0.0/{key}/stats/`) and its paged list of online
- * users, from this node and, in a cluster, the shared presence and the other nodes' reports (see
- * docs/architecture.md, "Stats"). Answers are cached for `cacheMs` per application.
+ * The figures of the stats endpoint and the paged list of online users, from this node and, in a
+ * cluster, the shared presence and the other nodes' reports (docs/architecture.md, "Stats").
  *
  * @module
  */

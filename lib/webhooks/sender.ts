@@ -162,20 +162,12 @@ export class WebhookSender {
     try {
       // Serialized once: the signature covers these exact bytes, retries send them again.
       const body = encoder.encode(JSON.stringify({ time_ms: Date.now(), events }));
-      const signature = await this.#sign(body);
-      const giveUpAt = Date.now() + this.#settings.retryFor;
-      let delay = this.#settings.firstRetry;
+      const headers = { "X-Thunder-Key": this.#key, "X-Thunder-Signature": await this.#sign(body) };
+      const { timeout, retryFor, firstRetry, maxRetryDelay } = this.#settings;
+      const giveUpAt = Date.now() + retryFor;
+      let delay = firstRetry;
       for (;;) {
-        const problem = await post(
-          this.#url,
-          body,
-          {
-            "X-Thunder-Key": this.#key,
-            "X-Thunder-Signature": signature,
-          },
-          this.#settings.timeout,
-          this.#stop.signal,
-        );
+        const problem = await post(this.#url, body, headers, timeout, this.#stop.signal);
         if (problem === undefined) {
           this.#counts.sent += events.length;
           if (this.#failing) this.#recovered();
@@ -184,7 +176,7 @@ export class WebhookSender {
         if (!this.#failing) this.#failed(problem);
         if (this.#stop.signal.aborted || Date.now() + delay > giveUpAt) break;
         await sleep(delay, this.#stop.signal);
-        delay = Math.min(delay * 2, this.#settings.maxRetryDelay);
+        delay = Math.min(delay * 2, maxRetryDelay);
       }
       this.#counts.failed += events.length;
       if (!this.#stop.signal.aborted) {
