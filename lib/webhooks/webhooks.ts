@@ -70,8 +70,7 @@ export class Webhooks {
   stats(): WebhookStats {
     let queued = 0;
     for (const sender of this.#senders.values()) queued += sender.queued;
-    const { sent, failed, dropped } = this.#counts;
-    return { sent, failed, dropped, queued };
+    return { ...this.#counts, queued };
   }
 
   /**
