@@ -1,16 +1,7 @@
 /**
- * `GET /api/1.0.0/{key}/channels/{channel}/history/[?since=N][&limit=N]`: a channel's kept
- * pushes, for a page that loads its state and then follows the live pushes from there.
- *
- * ```json
- * {"channel": "news", "epoch": "AbCdEfGh", "offset": 12, "messages": [
- *   {"payload":"...","channel":"news","offset":11,"epoch":"AbCdEfGh"}, ...]}
- * ```
- *
- * `offset` is the channel's last push; `messages` are pushes exactly as clients get them, oldest
- * first: those after `since`, or the latest ones without it; at most `limit` (default 100, at
- * most 10,000). Answered only for applications that keep history: for the others the path is the
- * channel `{channel}/history` it always named.
+ * `GET /api/1.0.0/{key}/channels/{channel}/history/[?since=N][&limit=N]`: a channel's kept pushes,
+ * for applications that keep history (see docs/history.md); for the others the path is the channel
+ * `{channel}/history` it always named.
  *
  * @module
  */
@@ -24,10 +15,10 @@ import { pyJson } from "../json.ts";
 import { errorResponse, jsonTextResponse } from "./errors.ts";
 
 /** What ends a channel name to read its history. */
-export const HISTORY_SUFFIX = "/history";
+const HISTORY_SUFFIX = "/history";
 
 /** How many pushes a read returns unless `limit` says otherwise. */
-export const DEFAULT_READ_LIMIT = 100;
+const DEFAULT_READ_LIMIT = 100;
 
 /**
  * The answer to a GET on `channel` when it reads a history: undefined when the name does not end
@@ -56,7 +47,7 @@ export async function historyAnswer(
 }
 
 /** The answer's JSON text for a read of `channel` (without the suffix). */
-export function historyResponse(channel: string, read: HistoryRead): Response {
+function historyResponse(channel: string, read: HistoryRead): Response {
   const messages = read.entries.length === 0
     ? ""
     : historyMessage(channel, read.epoch, read.entries).elements.join(", ");
@@ -68,26 +59,25 @@ export function historyResponse(channel: string, read: HistoryRead): Response {
 }
 
 /** `since` and `limit` from a URL's query, or the 400 error for a bad one. */
-export function readQuery(url: string): HistoryQuery | HttpError {
+function readQuery(url: string): HistoryQuery | HttpError {
   const params = new URL(url).searchParams;
-  const since = params.get("since");
-  const limit = params.get("limit");
-  const sinceValue = since === null ? undefined : wholeNumber(since, 0);
-  const limitValue = limit === null ? DEFAULT_READ_LIMIT : wholeNumber(limit, 1);
-  if (sinceValue === null) {
+  const sinceText = params.get("since");
+  const limitText = params.get("limit");
+  const since = sinceText === null ? undefined : wholeNumber(sinceText, 0);
+  const limit = limitText === null ? DEFAULT_READ_LIMIT : wholeNumber(limitText, 1);
+  if (since === null) {
     return new HttpError(400, "Invalid since: expected an offset (a whole number).");
   }
-  if (limitValue === null || limitValue > MAX_READ_LIMIT) {
+  if (limit === null || limit > MAX_READ_LIMIT) {
     return new HttpError(
       400,
       `Invalid limit: expected a whole number from 1 to ${MAX_READ_LIMIT}.`,
     );
   }
-  return sinceValue === undefined
-    ? { limit: limitValue }
-    : { since: sinceValue, limit: limitValue };
+  return { since, limit };
 }
 
+/** `text` as a whole number of at least `min`, or null. */
 function wholeNumber(text: string, min: number): number | null {
   if (!/^[0-9]{1,16}$/.test(text)) return null;
   const n = Number(text);

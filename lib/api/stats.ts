@@ -23,12 +23,12 @@ export interface ApiStats {
 }
 
 /** Users per page unless `limit` says otherwise. */
-export const DEFAULT_PAGE = 100;
+const DEFAULT_PAGE = 100;
 /** Most users per page. */
-export const MAX_PAGE = 1_000;
+const MAX_PAGE = 1_000;
 
 /** A request for a page of users. */
-export interface PageQuery {
+interface PageQuery {
   /** The last user id of the page before (from the cursor), or undefined for the first page. */
   readonly after: string | undefined;
   /** Users per page. */
@@ -36,16 +36,12 @@ export interface PageQuery {
 }
 
 /**
- * The page a `GET .../users/` URL asks for, or undefined when it has neither `limit` nor `cursor`
- * (the original's `{"count": N}` answer).
+ * The page a `GET .../users/` URL asks for, or undefined without `limit` and `cursor`.
  *
- * @throws {HttpError} 400 for a `limit` that is no integer from 1 to `MAX_PAGE`, or a cursor this
- * server did not make.
+ * @throws {HttpError} 400 for a `limit` not from 1 to `MAX_PAGE`, or a cursor not made here.
  */
 export function pageQuery(url: string): PageQuery | undefined {
-  const mark = url.indexOf("?");
-  if (mark < 0) return undefined;
-  const params = new URLSearchParams(url.slice(mark + 1).split("#")[0]);
+  const params = new URL(url).searchParams;
   const rawLimit = params.get("limit");
   const cursor = params.get("cursor");
   if (rawLimit === null && cursor === null) return undefined;
@@ -57,14 +53,8 @@ export function pageQuery(url: string): PageQuery | undefined {
 }
 
 /**
- * The cursor of the page after the one that ended with `lastUser`: the id's UTF-8 in base64url,
- * so that any id goes in a URL as it is.
- *
- * @example
- * ```ts
- * import { encodeCursor } from "./stats.ts";
- * encodeCursor("alice"); // "YWxpY2U"
- * ```
+ * The cursor of the page after the one that ended with `lastUser`: the id's UTF-8 in base64url
+ * (`"alice"` is `"YWxpY2U"`), so that any id goes in a URL as it is.
  */
 export function encodeCursor(lastUser: string): string {
   const bytes = new TextEncoder().encode(lastUser);
@@ -77,21 +67,16 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** The user id in a cursor `encodeCursor` made; 400 for anything else. */
 export function decodeCursor(cursor: string): string {
-  const invalid = new HttpError(400, "Invalid cursor.");
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
-  let binary: string;
   try {
-    binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    if (/^[A-Za-z0-9_-]+$/.test(cursor)) {
+      const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+      const id = strictUtf8.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+      if (encodeCursor(id) === cursor) return id;
+    }
   } catch {
-    throw invalid;
+    // Not base64, or not UTF-8.
   }
-  try {
-    const id = strictUtf8.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
-    if (encodeCursor(id) !== cursor) throw invalid;
-    return id;
-  } catch {
-    throw invalid;
-  }
+  throw new HttpError(400, "Invalid cursor.");
 }
 
 /** The body of a page: `{"count": N, "users": [...], "cursor": C | null}`. */

@@ -1,7 +1,6 @@
 /**
- * Serves the browser assets from memory: `/thunderpush.js` (the drop-in browser client) and the
- * SockJS client at `/connect/sockjs.min.js` (the browser build of the npm `sockjs-client`
- * package), so that pages and the SockJS iframe need nothing from a CDN.
+ * Serves the browser assets from memory, `/thunderpush.js` and the SockJS client (npm
+ * `sockjs-client`) at `/connect/sockjs.min.js`, so that pages need nothing from a CDN.
  *
  * @module
  */

@@ -22,9 +22,9 @@ export interface TokenApp {
  *
  * @example
  * ```ts
- * import { TokenPolicy } from "./policy.ts";
- * const policy = new TokenPolicy([{ publicKey: "shop", secret: "s3cret" }], true);
- * policy.requires("shop"); // true
+ * import { type TokenApp, TokenPolicy } from "./policy.ts";
+ * const apps: TokenApp[] = [{ publicKey: "shop", secret: "s3cret", requireToken: true }];
+ * new TokenPolicy(apps, false).requires("shop"); // true
  * ```
  */
 export class TokenPolicy {

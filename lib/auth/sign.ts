@@ -24,14 +24,7 @@ const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400
 
 /**
  * Seconds in a duration: a whole number of seconds, optionally followed by a unit `s`, `m`, `h`
- * or `d`. Throws a TypeError for anything else, zero included.
- *
- * @example
- * ```ts
- * import { parseDuration } from "./sign.ts";
- * parseDuration("1h"); // 3600
- * parseDuration("90"); // 90
- * ```
+ * or `d` (`"90"` is 90, `"1h"` 3600). Throws a TypeError for anything else, zero included.
  */
 export function parseDuration(text: string): number {
   const match = /^([0-9]{1,9})([smhd]?)$/.exec(text.trim());
@@ -55,13 +48,15 @@ export function parseDuration(text: string): number {
  *
  * @example
  * ```ts
- * import { signToken } from "./sign.ts";
- * const token = await signToken({
+ * import { parseDuration, signToken, type SignTokenOptions } from "./sign.ts";
+ * const options: SignTokenOptions = {
  *   userId: "alice",
  *   secret: "s3cret",
- *   expiresIn: "1h",
+ *   expiresIn: parseDuration("1h"), // or "1h" as it is
  *   channels: ["private-alice"],
- * });
+ * };
+ * const token = await signToken(options);
+ * token.split(".").length; // 3: header, payload, signature
  * ```
  */
 export async function signToken(options: SignTokenOptions): Promise<string> {

@@ -6,15 +6,10 @@
  */
 
 import { jwtVerify } from "npm:jose@6.2.19";
-import {
-  CLOCK_TOLERANCE_SECONDS,
-  grantsProblem,
-  isPrivateChannel,
-  TOKEN_ALGORITHM,
-} from "./claims.ts";
+import { grantsProblem, isPrivateChannel, TOKEN_ALGORITHM } from "./claims.ts";
 
-/** Why a token was refused: `expired` (a fresh token will do), `user` (`sub` is another user) or `invalid`. */
-export type TokenRefusal = "expired" | "user" | "invalid";
+/** Seconds a token's `exp` (and `nbf`) may be off, for the backend's clock and this server's. */
+const CLOCK_TOLERANCE_SECONDS = 5;
 
 /** The outcome of verifying a token. */
 export type TokenVerdict =
@@ -25,8 +20,8 @@ export type TokenVerdict =
   }
   | {
     readonly ok: false;
-    /** Why. */
-    readonly reason: TokenRefusal;
+    /** Why: `expired` (a fresh token will do), `user` (`sub` is another user) or `invalid`. */
+    readonly reason: "expired" | "user" | "invalid";
     /** What was wrong, for the log (never the token itself). */
     readonly detail: string;
   };
@@ -39,10 +34,10 @@ const NO_GRANTS: ReadonlySet<string> = new Set();
  *
  * @example
  * ```ts
- * import { importSecret, verifyToken } from "./verify.ts";
+ * import { importSecret, type TokenVerdict, verifyToken } from "./verify.ts";
  * import { signToken } from "./sign.ts";
  * const token = await signToken({ userId: "alice", secret: "s3cret", expiresIn: 60 });
- * const verdict = await verifyToken(token, await importSecret("s3cret"), "alice");
+ * const verdict: TokenVerdict = await verifyToken(token, await importSecret("s3cret"), "alice");
  * if (!verdict.ok) throw new Error(verdict.detail);
  * ```
  */

@@ -16,9 +16,6 @@ export interface HistoryPolicy {
 /** The policy of every application that keeps history, by public key. */
 export type HistoryPolicies = ReadonlyMap<string, HistoryPolicy>;
 
-/** Where a push stands in its channel's history: its offset and the history's epoch. */
-export type { Position } from "../hub/message.ts";
-
 /** One kept push. */
 export interface HistoryEntry {
   /** Its offset. */
@@ -69,15 +66,7 @@ export const MAX_READ_LIMIT = 10_000;
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
-/**
- * A new epoch: 8 random letters (as Centrifugo's), safe in JSON and in a command without escaping.
- *
- * @example
- * ```ts
- * import { newEpoch } from "./history.ts";
- * /^[a-zA-Z]{8}$/.test(newEpoch()); // true
- * ```
- */
+/** A new epoch: 8 random letters (as Centrifugo's), safe in JSON and in a command unescaped. */
 export function newEpoch(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   let epoch = "";

@@ -77,13 +77,10 @@ export class MemoryHistory {
     const ch = this.#touch(channel, now);
     const kept = ch.payloads.length - ch.head;
     const first = ch.top - kept + 1;
-    let from = query.since === undefined
-      ? Math.max(first, ch.top - query.limit + 1)
-      : Math.max(first, query.since + 1);
-    if (query.since !== undefined && query.maxGap !== undefined) {
-      if (ch.top - query.since > query.maxGap) from = ch.top + 1;
-    }
-    const to = Math.min(ch.top, from + query.limit - 1);
+    const { since, limit, maxGap = Infinity } = query;
+    let from = Math.max(first, since === undefined ? ch.top - limit + 1 : since + 1);
+    if (since !== undefined && ch.top - since > maxGap) from = ch.top + 1;
+    const to = Math.min(ch.top, from + limit - 1);
     const entries = [];
     for (let offset = from; offset <= to; offset++) {
       entries.push({ offset, payload: ch.payloads[ch.head + offset - first] });

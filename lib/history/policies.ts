@@ -18,17 +18,6 @@ export const MAX_HISTORY_TTL = 30 * 24 * 60 * 60;
 /**
  * The policies of the applications that keep history (size above 0): each application's own
  * settings over the server's `defaults` (size 0, ttl `DEFAULT_HISTORY_TTL`).
- *
- * @example
- * ```ts
- * import { historyPolicies } from "./policies.ts";
- * const policies = historyPolicies(
- *   [{ publicKey: "a" }, { publicKey: "b", history: { size: 0 } }],
- *   { size: 100 },
- * );
- * policies.get("a"); // { size: 100, ttl: 300 }
- * policies.has("b"); // false
- * ```
  */
 export function historyPolicies(
   apps: readonly { publicKey: string; history?: Partial<HistoryPolicy> }[],

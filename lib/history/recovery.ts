@@ -21,14 +21,6 @@ export interface RecoverRequest {
  * The pushes that bring a client from `request` to the channel's last push, or null when the
  * history cannot: another epoch, an offset above the last push, more than `max` pushes missed,
  * or some of them no longer kept. (Centrifugo's `isStreamRecovered`.)
- *
- * @example
- * ```ts
- * import { recoveredEntries } from "./recovery.ts";
- * const read = { epoch: "e", offset: 3, entries: [{ offset: 3, payload: "3" }] };
- * recoveredEntries({ epoch: "e", offset: 2 }, read)?.length; // 1
- * recoveredEntries({ epoch: "e", offset: 1 }, read); // null: push 2 is no longer kept
- * ```
  */
 export function recoveredEntries(
   request: RecoverRequest,
@@ -103,7 +95,7 @@ export class ChannelPositions {
     state.waiting = null;
     state.epoch = epoch;
     state.offset = offset;
-    return waiting.map((message) => this.filter(message)).filter((m): m is Message => m !== null);
+    return waiting.flatMap((message) => this.filter(message) ?? []);
   }
 
   /** Forgets a channel (unsubscribed). */
@@ -127,12 +119,8 @@ export class ChannelPositions {
     }
     const offsets = positions.offsets;
     const last = offsets[offsets.length - 1];
-    if (positions.epoch !== state.epoch) {
+    if (positions.epoch !== state.epoch || offsets[0] > state.offset) {
       state.epoch = positions.epoch;
-      state.offset = last;
-      return message;
-    }
-    if (offsets[0] > state.offset) {
       state.offset = last;
       return message;
     }

@@ -1,7 +1,6 @@
 /**
- * The recent history of each application on this node: its connections and the hub's publish and
- * delivery counters, sampled every `step` ms while someone reads the stats (until `IDLE_MS`
- * without a read) or always when pinned (a cluster node); rates are worked out when read.
+ * The recent history of each application on this node (connections, publish and delivery
+ * counters), sampled while someone reads the stats or always when pinned (a cluster node).
  *
  * @module
  */
@@ -118,11 +117,8 @@ export class StatsRecorder {
     const samples = this.#samples.get(app) ?? [];
     // The newest sample at least a window old, else the oldest there is.
     let base = samples[0];
-    for (let i = samples.length - 1; i >= 0; i--) {
-      if (samples[i].time <= now - RATE_WINDOW_MS) {
-        base = samples[i];
-        break;
-      }
+    for (const sample of samples) {
+      if (sample.time <= now - RATE_WINDOW_MS) base = sample;
     }
     const seconds = base ? (now - base.time) / 1000 : 0;
     return {

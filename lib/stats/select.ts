@@ -16,12 +16,6 @@ export interface ChannelSize {
 /**
  * The `n` channels with the most connections, most first (ties by name), in one pass over
  * `sizes` keeping at most `n` of them: O(channels) for a small `n`.
- *
- * @example
- * ```ts
- * import { busiest } from "./select.ts";
- * busiest([["a", 1], ["b", 3], ["c", 2]], 2); // [{ channel: "b", connections: 3 }, { channel: "c", ... }]
- * ```
  */
 export function busiest(sizes: Iterable<readonly [string, number]>, n: number): ChannelSize[] {
   const top: ChannelSize[] = [];
@@ -49,12 +43,6 @@ export interface Page {
 /**
  * The `limit` smallest ids greater than `after`, in UTF-16 code unit order, in one pass. Paging on
  * with each page's last id lists every id present throughout exactly once.
- *
- * @example
- * ```ts
- * import { pageAfter } from "./select.ts";
- * pageAfter(["c", "a", "b"], "a", 1); // { ids: ["b"], more: true }
- * ```
  */
 export function pageAfter(ids: Iterable<string>, after: string | undefined, limit: number): Page {
   const page: string[] = [];

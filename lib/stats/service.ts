@@ -1,7 +1,6 @@
 /**
- * The figures of the stats endpoint (`GET /api/1.0.0/{key}/stats/`) and its paged list of online
- * users, from this node and, in a cluster, the shared presence and the other nodes' reports (see
- * docs/architecture.md, "Stats"). Answers are cached for `cacheMs` per application.
+ * The figures of the stats endpoint and the paged list of online users, from this node and, in a
+ * cluster, the shared presence and the other nodes' reports (docs/architecture.md, "Stats").
  *
  * @module
  */
@@ -45,19 +44,16 @@ export class Stats {
 
   /** Stats over `hub`; in a cluster, sampling (and reporting) runs from now on. */
   constructor(hub: Hub, options: StatsOptions = {}) {
-    this.#cluster = options.cluster;
+    const cluster = this.#cluster = options.cluster;
     this.#top = options.topChannels ?? 10;
     this.#cacheMs = options.cacheMs ?? 1_000;
-    const cluster = this.#cluster;
     this.recorder = new StatsRecorder(hub, {
-      nodeId: cluster?.nodeId ?? "local",
-      ...(options.step ? { step: options.step } : {}),
-      ...(cluster
-        ? {
-          // Best effort: a report lost while Redis is away is made again a step later.
-          onSample: (app, report, point) => cluster.report(app, report, point).catch(() => {}),
-        }
-        : {}),
+      nodeId: cluster?.nodeId,
+      step: options.step || undefined, // 0 too means the default
+      // Best effort: a report lost while Redis is away is made again a step later.
+      onSample: cluster
+        ? (app, report, point) => cluster.report(app, report, point).catch(() => {})
+        : undefined,
     });
     if (cluster) this.recorder.pin();
   }
@@ -91,90 +87,77 @@ export class Stats {
     this.recorder.close();
   }
 
+  /** The step of the history, in milliseconds. */
+  get step(): number {
+    return this.recorder.step;
+  }
+
   async #compute(app: App, now: number): Promise<PyJsonValue> {
     app.flush();
     const self: NodeFigures = {
       report: this.recorder.report(app, now),
       history: this.recorder.history(app),
     };
-    const cluster = this.#cluster;
-    let users: number;
-    let channels: number;
-    let top: ChannelSize[];
-    let nodes = [self];
-    if (cluster) {
-      const [ids, sizes, others] = await Promise.all([
-        cluster.onlineUsers(app),
-        cluster.channelSizes(app),
-        cluster.others(app),
-      ]);
-      users = new Set(ids).size;
-      channels = sizes.size;
-      top = busiest(sizes, this.#top);
-      nodes = [self, ...others];
-    } else {
-      users = app.userCount;
-      channels = app.channelCount;
-      top = busiest(channelSizes(app), this.#top);
+    if (!this.#cluster) {
+      const top = busiest(channelSizes(app), this.#top);
+      return this.#body([self], app.userCount, app.channelCount, top, now);
     }
-    return statsBody(nodes, { users, channels, top, node: this.recorder.nodeId, now }, this);
+    const [ids, sizes, others] = await Promise.all([
+      this.#cluster.onlineUsers(app),
+      this.#cluster.channelSizes(app),
+      this.#cluster.others(app),
+    ]);
+    const top = busiest(sizes, this.#top);
+    return this.#body([self, ...others], new Set(ids).size, sizes.size, top, now);
   }
 
-  /** The step of the history, in milliseconds. */
-  get step(): number {
-    return this.recorder.step;
+  /** The endpoint's JSON body: sums over `nodes`, and the cluster-wide distinct counts given. */
+  #body(
+    nodes: NodeFigures[],
+    users: number,
+    channels: number,
+    top: ChannelSize[],
+    now: number,
+  ): PyJsonValue {
+    const sum = (value: (n: NodeFigures) => number) => nodes.reduce((t, n) => t + value(n), 0);
+    const history = mergeHistory(nodes.map((n) => n.history), this.step);
+    return {
+      connections: sum((n) => n.report.connections),
+      users,
+      channels,
+      published_per_second: round(sum((n) => n.report.publishedPerSecond)),
+      delivered_per_second: round(sum((n) => n.report.deliveredPerSecond)),
+      published: sum((n) => n.report.published),
+      delivered: sum((n) => n.report.delivered),
+      top_channels: top.map((c) => ({ channel: c.channel, connections: c.connections })),
+      history: {
+        step: this.step / 1000,
+        time: history.map((p) => p.time),
+        connections: history.map((p) => p.connections),
+        published: history.map((p) => round(p.published)),
+        delivered: history.map((p) => round(p.delivered)),
+      },
+      nodes: nodes.map(({ report: r }) => ({
+        id: r.id,
+        connections: r.connections,
+        users: r.users,
+        channels: r.channels,
+        published_per_second: r.publishedPerSecond,
+        delivered_per_second: r.deliveredPerSecond,
+        published: r.published,
+        delivered: r.delivered,
+        started: r.started,
+        seen: r.time,
+      })),
+      node: this.recorder.nodeId,
+      time: now,
+    };
   }
 }
 
 /** The application's local channels with their connections. */
 function* channelSizes(app: App): Generator<[string, number]> {
   for (const channel of app.channels()) yield [channel, app.channelSize(channel)];
-}
-
-/** The cluster-wide figures that are not sums over the nodes. */
-interface Distinct {
-  readonly users: number;
-  readonly channels: number;
-  readonly top: ChannelSize[];
-  readonly node: string;
-  readonly now: number;
-}
-
-/** The endpoint's JSON body. */
-function statsBody(nodes: NodeFigures[], d: Distinct, stats: Stats): PyJsonValue {
-  const sum = (value: (n: NodeFigures) => number) => nodes.reduce((t, n) => t + value(n), 0);
-  const history = mergeHistory(nodes.map((n) => n.history), stats.step);
-  return {
-    connections: sum((n) => n.report.connections),
-    users: d.users,
-    channels: d.channels,
-    published_per_second: round(sum((n) => n.report.publishedPerSecond)),
-    delivered_per_second: round(sum((n) => n.report.deliveredPerSecond)),
-    published: sum((n) => n.report.published),
-    delivered: sum((n) => n.report.delivered),
-    top_channels: d.top.map((c) => ({ channel: c.channel, connections: c.connections })),
-    history: {
-      step: stats.step / 1000,
-      time: history.map((p) => p.time),
-      connections: history.map((p) => p.connections),
-      published: history.map((p) => round(p.published)),
-      delivered: history.map((p) => round(p.delivered)),
-    },
-    nodes: nodes.map(({ report: r }) => ({
-      id: r.id,
-      connections: r.connections,
-      users: r.users,
-      channels: r.channels,
-      published_per_second: r.publishedPerSecond,
-      delivered_per_second: r.deliveredPerSecond,
-      published: r.published,
-      delivered: r.delivered,
-      started: r.started,
-      seen: r.time,
-    })),
-    node: d.node,
-    time: d.now,
-  };
 }
 
 /**

@@ -25,10 +25,8 @@ export function presenceEvent(kind: PresenceKind, key: string, present: boolean)
 export type Emit = (app: App, event: WebhookEvent) => void;
 
 /**
- * Decides which presence changes are events: told of every local change (a user's first or last
- * connection on this node, a channel's first or last subscriber), it emits additions at once
- * when they are also the first anywhere, and removals after the grace period unless the user or
- * channel came back meanwhile.
+ * Decides which local presence changes are events: additions at once when also the first
+ * anywhere, removals after the grace period unless undone meanwhile.
  */
 export interface PresenceLedger {
   /** A local presence change (synchronous: it is called from the hub). */

@@ -1,7 +1,6 @@
 /**
- * The presence ledger of a single node: local presence is the whole presence. Removals wait in
- * a map in the order they were made (the grace is the same for all, so that is the order they
- * fall due), under one timer for the first of them.
+ * The presence ledger of a single node, where local presence is the whole presence. Removals wait
+ * in the order made (the order they fall due: the grace is the same), under one timer.
  *
  * @module
  */

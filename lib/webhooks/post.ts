@@ -1,10 +1,30 @@
 /**
- * One webhook request, bounded in time and stoppable, and the waits between retries.
+ * One webhook request: signed, bounded in time and stoppable; and the waits between retries.
  *
  * @module
  */
 
 import { VERSION } from "../version.ts";
+
+/**
+ * Makes a signer for `secret`: the lowercase hex HMAC-SHA256 of a body (WebCrypto, the same on
+ * Deno, Node and browsers), the key imported once.
+ */
+export function signer(secret: string): (body: Uint8Array<ArrayBuffer>) => Promise<string> {
+  const key = crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  return async (body) => {
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await key, body));
+    let hex = "";
+    for (const byte of mac) hex += byte.toString(16).padStart(2, "0");
+    return hex;
+  };
+}
 
 /**
  * POSTs a JSON body once with `headers`; gives undefined on a 2xx answer, else what went wrong

@@ -1,15 +1,14 @@
 /**
- * Sends one application's webhook events: batched, one request at a time (in order), signed over
- * the exact body, retried with capped backoff; a bounded queue (see docs/architecture.md,
- * "Webhook sender"). Nothing here is awaited by the hub: `enqueue` only appends.
+ * Sends one application's webhook events: batched, in order, signed, retried with capped backoff,
+ * from a bounded queue (docs/architecture.md, "Webhook sender"). `enqueue` only appends.
  *
  * @module
  */
 
+import type { App } from "../hub/hub.ts";
 import type { Logger } from "../log.ts";
 import type { WebhookEvent } from "./events.ts";
-import { post, sleep, where } from "./post.ts";
-import { signer } from "./sign.ts";
+import { post, signer, sleep, where } from "./post.ts";
 
 /** How webhooks are sent; every field has a default. */
 export interface SenderSettings {
@@ -29,16 +28,6 @@ export interface SenderSettings {
   readonly maxRetryDelay?: number;
 }
 
-/** Where one application's webhooks go, and what signs them. */
-export interface WebhookTarget {
-  /** The receiver's URL. */
-  readonly url: string;
-  /** Sent as `X-Thunder-Key`. */
-  readonly publicKey: string;
-  /** Signs the body (`X-Thunder-Signature`). */
-  readonly secret: string;
-}
-
 /** Event counts over every application, for `/metrics`. */
 export class WebhookCounts {
   /** Events the receiver accepted (2xx). */
@@ -53,13 +42,13 @@ const encoder = new TextEncoder();
 
 /** The sender of one application. */
 export class WebhookSender {
-  #target: WebhookTarget;
+  #url: string;
+  #key: string;
   #settings: Required<SenderSettings>;
   #counts: WebhookCounts;
   #log: Logger;
   #sign: (body: Uint8Array<ArrayBuffer>) => Promise<string>;
   #queue: WebhookEvent[] = [];
-  #head = 0;
   #inFlight = 0;
   #running = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -68,36 +57,27 @@ export class WebhookSender {
   #droppedNow = 0; // in the current episode of a full queue
   #failing = false;
 
-  /** Creates the sender; `counts` is shared by every application's sender. */
-  constructor(
-    target: WebhookTarget,
-    settings: SenderSettings,
-    counts: WebhookCounts,
-    log: Logger,
-  ) {
-    this.#target = target;
+  /** Creates the sender of `app` to `url`; `counts` is shared by every application's sender. */
+  constructor(url: string, app: App, settings: SenderSettings, counts: WebhookCounts, log: Logger) {
+    this.#url = url;
+    this.#key = app.publicKey;
     this.#settings = {
-      batchDelay: 250,
-      maxBatch: 100,
-      maxQueue: 10_000,
-      timeout: 5_000,
-      retryFor: 300_000,
-      firstRetry: 1_000,
-      maxRetryDelay: 30_000,
-      ...definedOnly(settings),
+      batchDelay: settings.batchDelay ?? 250,
+      maxBatch: settings.maxBatch ?? 100,
+      maxQueue: settings.maxQueue ?? 10_000,
+      timeout: settings.timeout ?? 5_000,
+      retryFor: settings.retryFor ?? 300_000,
+      firstRetry: settings.firstRetry ?? 1_000,
+      maxRetryDelay: settings.maxRetryDelay ?? 30_000,
     };
     this.#counts = counts;
     this.#log = log;
-    this.#sign = signer(target.secret);
+    this.#sign = signer(app.secret);
   }
 
   /** Events waiting or in flight. */
   get queued(): number {
-    return this.#waiting + this.#inFlight;
-  }
-
-  get #waiting(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.length + this.#inFlight;
   }
 
   /** Queues an event (dropped and counted when the queue is full or the sender stopped). */
@@ -106,13 +86,13 @@ export class WebhookSender {
       this.#counts.failed++;
       return;
     }
-    if (this.#waiting >= this.#settings.maxQueue) {
+    if (this.#queue.length >= this.#settings.maxQueue) {
       this.#counts.dropped++;
       if (this.#droppedNow++ === 0) {
         this.#log.warn(
-          `Webhook queue of ${this.#target.publicKey} is full (${this.#settings.maxQueue} ` +
+          `Webhook queue of ${this.#key} is full (${this.#settings.maxQueue} ` +
             `events): dropping events until the receiver catches up.`,
-          { event: "webhook-queue-full", app: this.#target.publicKey },
+          { event: "webhook-queue-full", app: this.#key },
         );
       }
       return;
@@ -135,15 +115,14 @@ export class WebhookSender {
     this.#stop.abort();
     clearTimeout(this.#timer);
     while (this.#running) await new Promise((resolve) => setTimeout(resolve, 1));
-    this.#counts.failed += this.#waiting;
+    this.#counts.failed += this.#queue.length;
     this.#queue = [];
-    this.#head = 0;
   }
 
   /** Starts a batch now when one is full (or the sender drains), else after the batch delay. */
   #kick(): void {
-    if (this.#running || this.#waiting === 0 || this.#stop.signal.aborted) return;
-    if (this.#waiting < this.#settings.maxBatch && !this.#draining) {
+    if (this.#running || this.#queue.length === 0 || this.#stop.signal.aborted) return;
+    if (this.#queue.length < this.#settings.maxBatch && !this.#draining) {
       this.#timer ??= setTimeout(() => {
         this.#timer = undefined;
         this.#start();
@@ -156,7 +135,7 @@ export class WebhookSender {
   }
 
   #start(): void {
-    if (this.#running || this.#waiting === 0) return;
+    if (this.#running || this.#queue.length === 0) return;
     this.#running = true;
     this.#sendBatch().finally(() => {
       this.#running = false;
@@ -165,19 +144,12 @@ export class WebhookSender {
   }
 
   #take(): WebhookEvent[] {
-    const end = Math.min(this.#queue.length, this.#head + this.#settings.maxBatch);
-    const batch = this.#queue.slice(this.#head, end);
-    this.#head = end;
-    // Compact now and then, so that sent events are not kept.
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-    if (this.#droppedNow > 0 && this.#waiting < this.#settings.maxQueue) {
+    const batch = this.#queue.splice(0, this.#settings.maxBatch);
+    if (this.#droppedNow > 0) {
       this.#log.warn(
-        `Webhook queue of ${this.#target.publicKey} accepts events again; ` +
+        `Webhook queue of ${this.#key} accepts events again; ` +
           `${this.#droppedNow} were dropped.`,
-        { event: "webhook-queue-resumed", app: this.#target.publicKey, dropped: this.#droppedNow },
+        { event: "webhook-queue-resumed", app: this.#key, dropped: this.#droppedNow },
       );
       this.#droppedNow = 0;
     }
@@ -190,20 +162,12 @@ export class WebhookSender {
     try {
       // Serialized once: the signature covers these exact bytes, retries send them again.
       const body = encoder.encode(JSON.stringify({ time_ms: Date.now(), events }));
-      const signature = await this.#sign(body);
-      const giveUpAt = Date.now() + this.#settings.retryFor;
-      let delay = this.#settings.firstRetry;
+      const headers = { "X-Thunder-Key": this.#key, "X-Thunder-Signature": await this.#sign(body) };
+      const { timeout, retryFor, firstRetry, maxRetryDelay } = this.#settings;
+      const giveUpAt = Date.now() + retryFor;
+      let delay = firstRetry;
       for (;;) {
-        const problem = await post(
-          this.#target.url,
-          body,
-          {
-            "X-Thunder-Key": this.#target.publicKey,
-            "X-Thunder-Signature": signature,
-          },
-          this.#settings.timeout,
-          this.#stop.signal,
-        );
+        const problem = await post(this.#url, body, headers, timeout, this.#stop.signal);
         if (problem === undefined) {
           this.#counts.sent += events.length;
           if (this.#failing) this.#recovered();
@@ -212,13 +176,13 @@ export class WebhookSender {
         if (!this.#failing) this.#failed(problem);
         if (this.#stop.signal.aborted || Date.now() + delay > giveUpAt) break;
         await sleep(delay, this.#stop.signal);
-        delay = Math.min(delay * 2, this.#settings.maxRetryDelay);
+        delay = Math.min(delay * 2, maxRetryDelay);
       }
       this.#counts.failed += events.length;
       if (!this.#stop.signal.aborted) {
         this.#log.warn(`Gave up a webhook of ${events.length} events after retrying.`, {
           event: "webhook-given-up",
-          app: this.#target.publicKey,
+          app: this.#key,
           events: events.length,
         });
       }
@@ -229,24 +193,18 @@ export class WebhookSender {
 
   #failed(problem: string): void {
     this.#failing = true;
-    this.#log.warn(`Webhook to ${where(this.#target.url)} failed (${problem}); retrying.`, {
+    this.#log.warn(`Webhook to ${where(this.#url)} failed (${problem}); retrying.`, {
       event: "webhook-failed",
-      app: this.#target.publicKey,
+      app: this.#key,
       problem,
     });
   }
 
   #recovered(): void {
     this.#failing = false;
-    this.#log.info(`Webhooks to ${where(this.#target.url)} are delivered again.`, {
+    this.#log.info(`Webhooks to ${where(this.#url)} are delivered again.`, {
       event: "webhook-recovered",
-      app: this.#target.publicKey,
+      app: this.#key,
     });
   }
-}
-
-function definedOnly<T extends object>(values: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(values).filter(([, value]) => value !== undefined),
-  ) as Partial<T>;
 }

@@ -42,9 +42,7 @@ export class Webhooks {
   #closeTimeout: number;
   #closing: Promise<void> | undefined;
 
-  /**
-   * Starts watching the applications of `hub` that have a URL in `urls` (public key -> URL).
-   */
+  /** Starts watching the applications of `hub` that have a URL in `urls` (public key -> URL). */
   constructor(
     hub: Hub,
     urls: ReadonlyMap<string, string>,
@@ -53,12 +51,8 @@ export class Webhooks {
   ) {
     this.#apps = [...hub.apps()].filter((app) => urls.has(app.publicKey));
     for (const app of this.#apps) {
-      const target = {
-        url: urls.get(app.publicKey)!,
-        publicKey: app.publicKey,
-        secret: app.secret,
-      };
-      this.#senders.set(app, new WebhookSender(target, options, this.#counts, log));
+      const url = urls.get(app.publicKey)!;
+      this.#senders.set(app, new WebhookSender(url, app, options, this.#counts, log));
     }
     this.#closeTimeout = options.closeTimeout ?? 3_000;
     const context = {
@@ -66,8 +60,7 @@ export class Webhooks {
       graceMs: options.grace ?? 3_000,
       emit: (app: App, event: WebhookEvent) => this.#senders.get(app)?.enqueue(event),
     };
-    this.#ledger = (options.ledger ?? ((c) => new MemoryLedger(c)))(context);
-    const ledger = this.#ledger;
+    const ledger = this.#ledger = (options.ledger ?? ((c) => new MemoryLedger(c)))(context);
     for (const app of this.#apps) {
       app.watchPresence((app, kind, key, present) => ledger.change(app, kind, key, present));
     }
@@ -77,8 +70,7 @@ export class Webhooks {
   stats(): WebhookStats {
     let queued = 0;
     for (const sender of this.#senders.values()) queued += sender.queued;
-    const { sent, failed, dropped } = this.#counts;
-    return { sent, failed, dropped, queued };
+    return { ...this.#counts, queued };
   }
 
   /**
