@@ -51,8 +51,8 @@ type Problem = { readonly error: string };
  *
  * @example
  * ```ts
- * import { parseCli } from "./args.ts";
- * parseCli(["-p", "8000", "public", "secret"]); // { kind: "run", options: { port: 8000, ... } }
+ * const command: CliCommand = parseCli(["-p", "8000", "public", "secret"]);
+ * command.kind; // "run" (and `command.options.port` is 8000)
  * ```
  */
 export function parseCli(argv: readonly string[], env: Env = {}): CliCommand {
