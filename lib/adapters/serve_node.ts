@@ -46,9 +46,8 @@ const notAnUpgrade: UpgradeWebSocket = (r) => {
 };
 
 /**
- * The `node:http` (or `node:https`) server: a connection that sends no complete request headers
- * within `headerTimeout` (none at all, or a trickle) is closed, as is one idle that long after a
- * response; the check runs a few times per timeout (Node's default is every 30 s).
+ * The `node:http` (or `node:https`) server: a connection without complete request headers within
+ * `headerTimeout`, or idle that long after a response, is closed (checked a few times per timeout).
  */
 function createNodeServer(
   options: ServeOptions,
@@ -104,10 +103,7 @@ function answerer(
   };
 }
 
-/**
- * The `upgrade` listener: a WebSocket handshake done by `ws` on the socket Node hands over, or an
- * answer written to that socket with Node's response writer, then a close.
- */
+/** The `upgrade` listener: a handshake done by `ws`, or an answer written and a close. */
 function upgradeListener(
   answers: ReturnType<typeof answerer>,
   options: ServeOptions,
@@ -130,8 +126,7 @@ function upgradeListener(
     const response = await answers.call(new TargetRequest(req, res), ctx);
     if (upgrade && response === upgrade.response) {
       handshake(req, socket, head, upgrade.socket);
-      // `ws` listens for the socket's errors from the handshake on (unless the socket was gone
-      // already): kept, ours would make every client's socket keep a list of two listeners.
+      // `ws` listens for the socket's errors from now on; ours kept would make a list of two.
       if (!socket.destroyed) socket.off("error", ignoreSocketError);
       return;
     }

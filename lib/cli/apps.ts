@@ -17,12 +17,10 @@ import type { AppKeys } from "../server.ts";
 import { MAX_HISTORY_SIZE, MAX_HISTORY_TTL } from "../history/policies.ts";
 
 /**
- * What is wrong with a key pair, or undefined when nothing is. A public key must be one that both
- * CONNECT and the API's paths can name: not empty, without `:` (CONNECT's separator), not `.` or
- * `..` (URL parsers remove them from a path) and without a lone surrogate (a path is UTF-8). A
- * secret must be printable ASCII without a space at either end: HTTP reads header values as
- * Latin-1 bytes and trims them, so no other secret could ever match `X-Thunder-Secret-Key`. The
- * secret itself is never quoted in the message.
+ * What is wrong with a key pair, or undefined. A public key must be one CONNECT and API paths can
+ * name: not empty, no `:`, not `.` or `..`, no lone surrogate. A secret must be printable ASCII
+ * without a space at either end, or no `X-Thunder-Secret-Key` header (Latin-1, trimmed) could
+ * match it. The secret itself is never quoted in the message.
  */
 export function keyPairProblem(publicKey: string, secret: string): string | undefined {
   if (publicKey === "") return "the public key is empty";
@@ -52,11 +50,8 @@ export function webhookUrlProblem(url: string): string | undefined {
 
 /**
  * Parses an apps file: a JSON array of `{"publicKey": "...", "secret": "..."}` (or an object with
- * such an array under `apps`). Keys are strings `keyPairProblem` finds nothing wrong with, public
- * keys unique. An entry may set its own history: `"historySize"` (0 to 100,000) and
- * `"historyTtl"` (seconds, 1 to 30 days), over `--history-size` and `--history-ttl`.
- * `"requireToken": true` makes that application's CONNECT need a user token. An entry may name its
- * own `webhookUrl` (see `webhookUrlProblem`).
+ * it under `apps`), public keys unique. An entry may also set `historySize`, `historyTtl`
+ * (seconds), `requireToken` and `webhookUrl`, over the command line's.
  *
  * @throws {Error} with a message naming the first problem.
  */
