@@ -13,8 +13,6 @@ import type { CliOptions, ServerKind } from "./flags.ts";
 import { Logger } from "../log.ts";
 import { type AppKeys, Thunderpush } from "../server.ts";
 import { parseAppsFile } from "./apps.ts";
-import type { Hub } from "../hub/hub.ts";
-import type { HistoryPolicies } from "../history/history.ts";
 import { VERSION } from "../version.ts";
 import { runTokenCommand, type TokenPlatform } from "./token.ts";
 
@@ -200,10 +198,7 @@ async function createThunderpush(
         : {}),
     },
     ...(connection && RedisBroker
-      ? {
-        broker: (hub: Hub, history: HistoryPolicies) =>
-          new RedisBroker(hub, { ...connection, history }),
-      }
+      ? { broker: (hub, history) => new RedisBroker(hub, { ...connection, history }) }
       : {}),
   });
 }
