@@ -173,7 +173,7 @@ function integer(name: string, raw: string, min: number, max: number): number | 
   return value;
 }
 
-/** The environment variable of a flag: `THUNDERPUSH_` and the flag in capitals, unless it names one. */
+/** A flag's environment variable: its `env`, else `THUNDERPUSH_` and the flag in capitals. */
 function envName(flag: string): string {
   return STRING_FLAGS[flag]?.env ?? "THUNDERPUSH_" + flag.toUpperCase().replaceAll("-", "_");
 }
