@@ -3,6 +3,18 @@
  * `info`, `verbose` (`-v`) or `debug` (`-d`). Lines carry what clients chose, so every line is
  * made safe here (see `escapeLogText`, `MAX_LOG_TEXT`, `LoggerOptions`).
  *
+ * @example
+ * ```ts
+ * const lines: string[] = [];
+ * const level: LogLevel = "verbose";
+ * const format: LogFormat = "text";
+ * const options: LoggerOptions = { maxVerboseLinesPerSecond: 100 };
+ * const log = new Logger(level, (line) => lines.push(line), format, options);
+ * const fields: LogFields = { event: "subscribe", channel: "news" };
+ * log.verbose("a\nINFO forged", fields); // lines[0]: "... VERBOSE a\\nINFO forged"
+ * escapeLogText("x".repeat(MAX_LOG_TEXT + 2)); // "xx...x... (2 more characters)"
+ * ```
+ *
  * @module
  */
 
@@ -19,9 +31,6 @@ const RANK: Record<LogLevel, number> = { info: 0, verbose: 1, debug: 2 };
 
 /** The most characters of a message or JSON text field; past it, `... (N more characters)`. */
 export const MAX_LOG_TEXT = 2_048;
-
-/** The default of `LoggerOptions.maxVerboseLinesPerSecond`. */
-const DEFAULT_MAX_VERBOSE_LINES_PER_SECOND = 1_000;
 
 /** Settings of a `Logger` beyond its level, sink and format. */
 export interface LoggerOptions {
@@ -48,13 +57,6 @@ function escapeUnit(char: string): string {
 /**
  * A text made safe for one log line: the characters of `UNSAFE` written as JSON-style escapes
  * (`\n`, `\u001b`, `\ud800`), cut to `max` characters; backslashes are kept as they are.
- *
- * @example
- * ```ts
- * import { escapeLogText } from "./log.ts";
- * escapeLogText("a\nINFO forged"); // "a\\nINFO forged"
- * escapeLogText("x".repeat(5), 3); // "xxx... (2 more characters)"
- * ```
  */
 export function escapeLogText(text: string, max: number = MAX_LOG_TEXT): string {
   // Each character is written as at least one, so no more than `max` of them are looked at.
@@ -125,7 +127,7 @@ export class Logger {
     this.#rank = RANK[level];
     this.#sink = sink;
     this.#format = format;
-    this.#rate = options.maxVerboseLinesPerSecond ?? DEFAULT_MAX_VERBOSE_LINES_PER_SECOND;
+    this.#rate = options.maxVerboseLinesPerSecond ?? 1_000;
     this.#tokens = this.#rate;
   }
 

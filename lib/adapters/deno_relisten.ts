@@ -1,15 +1,7 @@
 /**
- * Keeps a `Deno.serve` address served when accepting fails: `Deno.serve` (2.9) stops for good
- * at the first connection it cannot accept (out of file descriptors: `Too many open files`),
- * closing its listener and rejecting its `finished` promise, which would end the process
- * unhandled. A {@linkcode Relistener} starts a new server on the same address instead, retried
- * with a growing delay while descriptors are short (meanwhile new connections are refused).
- *
- * The server that failed still serves the connections it had. Shutting it down would close its
- * WebSockets with 1001, so it is shut down only once the last of them has closed; then its idle
- * connections are closed and its requests in flight finish. A server that failed before any
- * WebSocket came through it (the usual case while a flood holds every descriptor) is shut down
- * at once, which frees the descriptors of the connections it took.
+ * Keeps a `Deno.serve` address served when accepting fails (out of file descriptors): a
+ * {@linkcode Relistener} starts a new server on the same address, and the failed one is shut down
+ * once its last WebSocket has closed (docs/architecture.md, "Accepting again").
  *
  * @module
  */
@@ -31,7 +23,7 @@ export class Generation {
   /** Whether the server has shut down after `release`. */
   done = false;
 
-  /** Counts a WebSocket upgraded through this server until it closes. */
+  /** Counts a WebSocket of this server until it closes. */
   track(socket: WebSocket): void {
     this.#sockets++;
     socket.addEventListener("close", this.#closed, { once: true });
@@ -68,10 +60,7 @@ export class Relistener {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closing: Promise<void> | undefined;
 
-  /**
-   * Watches `first`; `start` makes a server on the same address (throwing when it cannot
-   * listen). `onError` is told each time a server fails and each attempt that does.
-   */
+  /** Watches `first`; `start` makes a server on the same address (throws when it cannot). */
   constructor(first: Generation, start: () => Generation, onError: (error: unknown) => void) {
     this.#start = start;
     this.#onError = onError;

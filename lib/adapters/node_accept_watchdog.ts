@@ -1,13 +1,7 @@
 /**
- * Keeps a `node:net` listener accepting inside Deno. Deno's `node:net` (2.9) stops accepting for
- * good at the first connection it cannot accept (out of file descriptors), without an `error`
- * event: the process stays up, keeps its connections, and refuses every new one after the
- * descriptors are back. Node's libuv is not affected.
- *
- * So, inside Deno, a watchdog connects to the server once a second; when the kernel takes the
- * connection but the server has not seen it within a second, the listener is stalled, and the
- * server listens again on the same address (its open connections are kept). While descriptors
- * are short the probe cannot connect at all, and it is simply tried again.
+ * Keeps a `node:net` listener accepting inside Deno, whose `node:net` stops accepting for good at
+ * the first connection it cannot accept: a probe connects once a second, and the server listens
+ * again when it did not see the probe (docs/architecture.md, "Accepting again").
  *
  * @module
  */
@@ -17,20 +11,14 @@ import { connect, type ListenOptions, type Server, type Socket } from "node:net"
 /** Milliseconds between probes, and how long a probe waits for the server to accept it. */
 const PERIOD = 1_000;
 
-/** A running watchdog; `stop` ends it (safe to call twice). */
-export interface AcceptWatchdog {
-  /** Stops probing. */
-  stop(): void;
-}
-
 /** The address a probe connects to: loopback for a wildcard address. */
 function probeHost(address: string): string {
   return address === "::" ? "::1" : address === "0.0.0.0" ? "127.0.0.1" : address;
 }
 
 /**
- * Probes `server`, bound at `address`:`port` with `listen` (what it was given to listen), every
- * second, and listens again when it has stopped accepting; `onError` is told each time.
+ * Probes `server`, bound at `address`:`port` with `listen`, every second, and listens again when
+ * it has stopped accepting; `onError` is told each time. Returns the function that stops it.
  */
 export function watchAccepts(
   server: Server,
@@ -38,7 +26,7 @@ export function watchAccepts(
   address: string,
   port: number,
   onError: (error: unknown) => void,
-): AcceptWatchdog {
+): () => void {
   const host = probeHost(address);
   let probing = false;
   let stopped = false;
@@ -72,10 +60,8 @@ export function watchAccepts(
   };
   const interval = setInterval(probe, PERIOD);
   interval.unref();
-  return {
-    stop() {
-      stopped = true;
-      clearInterval(interval);
-    },
+  return () => {
+    stopped = true;
+    clearInterval(interval);
   };
 }

@@ -1,13 +1,6 @@
 /**
- * Node's request and response objects seen as WHATWG ones, through `srvx`: its `NodeRequest`
- * (lazy headers and body, an abort signal that fires when the client goes away before its
- * response is finished) and its `FastResponse` and `sendNodeResponse` (headers, then the body
- * with backpressure, cancelled when the client goes away). Two things are ours:
- *
- * - the request URL is the target as sent (`srvx` checks the `Host` and resolves dot segments;
- *   `lib/request_url.ts` does both for every runtime, with the answers Deno gets);
- * - a body that is all there at once (a string or bytes) goes out with `content-length` and the
- *   status line keeps its reason phrase, as `Deno.serve` writes them; streams go out chunked.
+ * Node's request and response objects seen as WHATWG ones, through `srvx`, with the URL as sent
+ * and Deno's framing of answers (docs/runtimes.md, "The Node adapter").
  *
  * @module
  */
@@ -16,6 +9,7 @@ import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:ht
 import { setImmediate } from "node:timers";
 import { FastResponse, NodeRequest, sendNodeResponse } from "npm:srvx@1.0.8/node";
 import { concatBytes } from "../http/body.ts";
+import { displayHost } from "./serve.ts";
 
 /** The client's IP address, IPv4-mapped IPv6 addresses written as IPv4 (as Deno does). */
 export function remoteAddress(req: IncomingMessage): string {
@@ -31,17 +25,18 @@ export function remoteAddress(req: IncomingMessage): string {
 function targetUrl(req: IncomingMessage): string {
   const target = req.url ?? "/";
   if (!target.startsWith("/")) return target;
-  let host = req.headers.host;
-  if (!host) {
-    const local = req.socket.localAddress ?? "localhost";
-    host = `${local.includes(":") ? `[${local}]` : local}:${req.socket.localPort}`;
-  }
+  const host = req.headers.host ||
+    `${displayHost(req.socket.localAddress ?? "localhost")}:${req.socket.localPort}`;
   const scheme = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
   return `${scheme}://${host}${target}`;
 }
 
-/** `srvx`'s request, with the URL as sent (see `targetUrl`) and a cheaper `arrayBuffer()`. */
-class TargetRequest extends NodeRequest {
+/**
+ * The `Request` for a Node request: `srvx`'s, with the URL as sent (see `targetUrl`) and a cheaper
+ * `arrayBuffer()`. Its signal aborts when `res` closes before it is finished (for an upgrade
+ * request, `res` is the response that would answer it if not upgraded).
+ */
+export class TargetRequest extends NodeRequest {
   readonly #url: string;
 
   constructor(req: IncomingMessage, res: ServerResponse) {
@@ -49,10 +44,7 @@ class TargetRequest extends NodeRequest {
     this.#url = targetUrl(req);
   }
 
-  /**
-   * The body's bytes, read from srvx's body stream: srvx would build a full undici `Request` for
-   * this, which costs more than the rest of a publish.
-   */
+  /** The body's bytes, from srvx's body stream (srvx would build a whole undici `Request`). */
   override arrayBuffer(): Promise<ArrayBuffer> {
     if (this.bodyUsed) {
       return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
@@ -70,14 +62,6 @@ class TargetRequest extends NodeRequest {
   override get url(): string {
     return this.#url;
   }
-}
-
-/**
- * The `Request` for a Node request. Its signal aborts when `res` closes before it is finished
- * (for an upgrade request, `res` is the response that would answer it if not upgraded).
- */
-export function toRequest(req: IncomingMessage, res: ServerResponse): Request {
-  return new TargetRequest(req, res);
 }
 
 /** Bytes of a body. */

@@ -1,12 +1,8 @@
 /**
- * WebSockets on Node with the `ws` package, behind the `WebSocketLike` interface the SockJS layer
- * uses.
- *
- * The handler asks for the upgrade synchronously (`ctx.upgradeWebSocket(req)` returns
- * `{ socket, response }`, as `Deno.upgradeWebSocket` does) but `ws` completes the handshake only
- * after the handler has returned that response. So the socket given out is a {@linkcode
- * NodeWebSocket} that starts in the CONNECTING state, keeps the handlers the core sets, and is
- * wired to the real `ws` socket once the handshake is done; then `onopen` fires, as on Deno.
+ * WebSockets on Node with the `ws` package, behind the `WebSocketLike` interface. The upgrade is
+ * asked for synchronously but `ws` completes it only after the handler returned, so the handler
+ * gets a {@linkcode NodeWebSocket} in the CONNECTING state, wired to `ws` once the handshake is
+ * done (docs/runtimes.md, "The Node adapter").
  *
  * @module
  */
@@ -18,11 +14,10 @@ import { WebSocket, WebSocketServer } from "npm:ws@8.23.0";
 import type { WebSocketLike } from "../http/context.ts";
 
 /**
- * How much larger than the handler's `maxMessageSize` a message may be and still reach the
- * handler, so that a message a little too big gets the handler's own close frame (SockJS's
- * `c[1009,"Message too big."]`); `ws` refuses a larger one while it arrives, with 1009.
+ * How much over `maxMessageSize` a message still reaches the handler, which answers its own close
+ * frame (`c[1009,"Message too big."]`); `ws` refuses a larger one while it arrives, with 1009.
  */
-export const FRAMING_HEADROOM = 64 * 1024;
+const FRAMING_HEADROOM = 64 * 1024;
 
 const KEY_FORMAT = /^[+/0-9A-Za-z]{22}==$/;
 
@@ -63,15 +58,13 @@ function closeEvent(code: number, reason: string): CloseEvent {
 }
 
 /**
- * Finds peers gone without a close: one timer for every socket with the same idle timeout,
- * instead of one per socket. Every `idleTimeout` ms it pings each socket it has heard from since
- * the last round and drops each one it has not (no message, no pong), so a silent peer is pinged
- * within `idleTimeout` and dropped within as long again. The timer runs only while it has
- * sockets, and never keeps the process alive.
+ * Finds peers gone without a close, with one timer per idle timeout: every `idleTimeout` ms it
+ * pings each socket heard from since the last round and drops each one not (no message, no pong).
+ * The timer runs only while it has sockets, and never keeps the process alive.
  */
 class PingRounds {
-  // In no order: each socket knows its place (`pingSlot`), and one that leaves takes the last
-  // one into it. An array slot each, where a Set would take a hash-table entry.
+  // An array slot each (a Set would take a hash-table entry): each socket knows its place
+  // (`pingSlot`), and one that leaves moves the last one into it.
   readonly #sockets: NodeWebSocket[] = [];
   readonly #idleTimeout: number;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -105,8 +98,7 @@ class PingRounds {
   }
 
   #round(): void {
-    // Over a copy: a socket that leaves meanwhile moves another into its place (and is skipped
-    // by `pingOrDrop` once closed).
+    // Over a copy: a socket that leaves meanwhile moves another into its place.
     for (const socket of [...this.#sockets]) socket.pingOrDrop();
   }
 }
@@ -115,12 +107,11 @@ class PingRounds {
 const pingRounds = new Map<number, PingRounds>();
 
 /**
- * The `ws` socket class the handshaker makes: it hands its events straight to its owner instead
- * of to listeners, so a socket stores no listeners (an `EventEmitter` keeps them in a dictionary
- * of its own) and needs no map from socket to owner. Events it does not take (`open`, `ping`,
- * and any before the owner is set) go the usual way.
+ * The `ws` socket class the handshaker makes: it hands its events straight to its owner, so it
+ * stores no listeners (an `EventEmitter` keeps a dictionary of them). Others (`open`, `ping`, any
+ * before the owner is set) go the usual way.
  */
-export class OwnedWebSocket extends WebSocket {
+class OwnedWebSocket extends WebSocket {
   /** The socket handed out to the core, set once the handshake is done. */
   owner: NodeWebSocket | null = null;
 
@@ -135,8 +126,8 @@ export class OwnedWebSocket extends WebSocket {
       case "pong":
         owner.heard();
         return true;
-      case "error":
-        owner.errored();
+      case "error": // `closed` follows
+        owner.onerror?.(new Event("error"));
         return true;
       case "close":
         owner.closed(args[0], args[1]);
@@ -146,19 +137,13 @@ export class OwnedWebSocket extends WebSocket {
   }
 }
 
-/**
- * The close asked for a socket before its handshake was done (code, reason), done right after
- * it: rare, so kept here rather than in a field of every socket.
- */
+/** Closes asked for before the handshake was done (rare, so not a field of every socket). */
 const pendingCloses = new WeakMap<NodeWebSocket, [number | undefined, string | undefined]>();
 
 /** `ws.send`'s options for a text frame given as bytes (one object for every send). */
 const TEXT_FRAME = { binary: false };
 
-/**
- * The last text sent and its UTF-8 bytes: a publish sends the same frame to every socket of a
- * channel, so it is encoded once instead of once per socket (by `ws` and again by the stream).
- */
+/** The last text sent and its UTF-8 bytes: a publish's frame is encoded once for all sockets. */
 let lastText = "";
 let lastBytes: Buffer = Buffer.alloc(0);
 
@@ -188,11 +173,8 @@ export class NodeWebSocket implements WebSocketLike {
   /** This socket's place in its ping rounds, -1 when not watched. @internal */
   pingSlot = -1;
 
-  /**
-   * Creates the socket; it is wired to `ws` by `attach`. A peer that stays silent for
-   * `idleTimeout` ms is pinged, and dropped when it does not answer in as long (0: never).
-   */
-  constructor(idleTimeout = 30_000) {
+  /** A peer silent for `idleTimeout` ms is pinged, and dropped without an answer in as long. */
+  constructor(idleTimeout: number) {
     this.#idleTimeout = idleTimeout;
   }
 
@@ -222,10 +204,7 @@ export class NodeWebSocket implements WebSocketLike {
     }
   }
 
-  /**
-   * Wires the socket `ws` handed over after the handshake (it hands its events to this one from
-   * now on), and fires `onopen`.
-   */
+  /** Wires the socket `ws` made in the handshake, and fires `onopen` (or does a pending close). */
   attach(ws: OwnedWebSocket): void {
     this.#ws = ws;
     ws.owner = this;
@@ -243,10 +222,7 @@ export class NodeWebSocket implements WebSocketLike {
     }
   }
 
-  /**
-   * One ping round: pings a peer heard from since the last round, drops one that was not (a
-   * half-open connection). Called by the socket's `PingRounds`.
-   */
+  /** One ping round: pings a peer heard from since the last round, drops one that was not. */
   pingOrDrop(): void {
     const ws = this.#ws;
     if (!ws || this.#state === 3) return;
@@ -277,11 +253,6 @@ export class NodeWebSocket implements WebSocketLike {
     this.#heard = true;
   }
 
-  /** A socket error; `closed` follows. @internal */
-  errored(): void {
-    this.onerror?.(new Event("error"));
-  }
-
   /** The socket closed, once. @internal */
   closed(code: number, reason: Buffer): void {
     if (this.#state === 3) return;
@@ -292,11 +263,10 @@ export class NodeWebSocket implements WebSocketLike {
 }
 
 /**
- * The `ws` server that completes handshakes for `serve_node.ts`: no server of its own, no
- * compression and no subprotocol (as `Deno.upgradeWebSocket` without options), and a `101`
- * answer with a `Date`, as Deno's. A message (all of its
- * fragments) over `maxMessageSize` plus `FRAMING_HEADROOM` bytes is refused as soon as its
- * frame header says so: the socket is closed with 1009 before the payload is kept.
+ * The `ws` server that completes handshakes for `serve_node.ts`, as `Deno.upgradeWebSocket`
+ * without options does (no compression, no subprotocol, a `Date` in the `101`). A message over
+ * `maxMessageSize` plus `FRAMING_HEADROOM` bytes is refused (1009) as soon as a frame header says
+ * so, before its payload is kept.
  */
 export function createHandshaker(maxMessageSize = 65_536): (
   req: IncomingMessage,

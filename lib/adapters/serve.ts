@@ -1,16 +1,13 @@
 /**
- * The shape every runtime adapter shares: `serve(handler, options)` listens and gives back a
- * {@linkcode RunningServer}. The Deno adapter is `serve_deno.ts`, the Node one `serve_node.ts`.
+ * The shape every runtime adapter (`serve_deno.ts`, `serve_node.ts`) shares: `serve(handler,
+ * options)` listens and gives back a {@linkcode RunningServer}.
  *
  * @module
  */
 
 import type { RequestContext } from "../http/context.ts";
 
-/**
- * What an adapter serves: a fetch-style handler with the runtime's request context, answering at
- * once or with a promise (a `Handler` is one; so is `Thunderpush.handle`).
- */
+/** What an adapter serves: a fetch-style handler (a `Handler`, `Thunderpush.handle`). */
 export type ServeHandler = (req: Request, ctx?: RequestContext) => Response | Promise<Response>;
 
 /** Where and how to listen. */
@@ -21,21 +18,13 @@ export interface ServeOptions {
   readonly hostname?: string;
   /** Told about errors the handler threw; the client gets a 500. */
   readonly onError?: (error: unknown) => void;
-  /**
-   * Milliseconds a WebSocket may stay silent before it is pinged; a peer that does not answer
-   * the ping in as long is dropped (a half-open connection). Default 30,000; 0 turns it off.
-   */
+  /** Milliseconds of WebSocket silence before a ping, and to wait for its pong (30,000; 0: off). */
   readonly idleTimeout?: number;
-  /**
-   * Milliseconds a connection may take to send a request's headers, and stay idle between
-   * requests, before it is closed (default 10,000). Node only: `Deno.serve` has no such timeout.
-   */
+  /** Milliseconds for a request's headers, and idle between requests (10,000; Node only). */
   readonly headerTimeout?: number;
   /**
-   * The handler's largest client message in bytes (Thunderpush's `maxMessageSize`, default
-   * 65,536). On Node a WebSocket message larger by more than 64 KiB is refused while it arrives
-   * (close 1009); one within that is left to the handler, which answers its own close frame.
-   * Deno's WebSocket has no such setting: it refuses frames of 64 MiB and more.
+   * The handler's largest client message in bytes (default 65,536). Node refuses a WebSocket
+   * message over it by more than 64 KiB while it arrives (1009); Deno has no such setting.
    */
   readonly maxMessageSize?: number;
   /** Serve https (and wss) with this certificate chain and key, both PEM text. */
@@ -50,10 +39,7 @@ export interface RunningServer {
   readonly addr: { readonly hostname: string; readonly port: number };
   /** The bound address as `host:port`, IPv6 hosts in brackets. */
   readonly address: string;
-  /**
-   * Stops accepting and waits for HTTP requests in flight. WebSockets already upgraded are not
-   * waited for (close them first, e.g. with `Thunderpush.close()`). Safe to call twice.
-   */
+  /** Stops accepting and waits for HTTP requests in flight, not WebSockets. Safe to call twice. */
   close(): Promise<void>;
 }
 

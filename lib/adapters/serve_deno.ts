@@ -31,41 +31,29 @@ export type { RunningServer, ServeHandler, ServeOptions } from "./serve.ts";
  * never ask), and the WebSocket upgrade. One small object per request, no closures.
  */
 class DenoContext implements RequestContext {
-  #info: Deno.ServeHandlerInfo<Deno.NetAddr>;
-  #idleTimeout: number;
-  #generation: Generation;
-
   constructor(
-    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
-    idleTimeout: number,
-    generation: Generation,
-  ) {
-    this.#info = info;
-    this.#idleTimeout = idleTimeout;
-    this.#generation = generation;
-  }
+    private readonly info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+    private readonly idleTimeout: number,
+    private readonly generation: Generation,
+  ) {}
 
   /** The client's IP address (an IPv4-mapped IPv6 address as plain IPv4). */
   get remoteAddress(): string {
-    const hostname = this.#info.remoteAddr.hostname;
+    const hostname = this.info.remoteAddr.hostname;
     return hostname.startsWith("::ffff:") ? hostname.slice(7) : hostname;
   }
 
-  /**
-   * Upgrades the request; a peer gone without a close is found by Deno's pings (idleTimeout).
-   * The socket's server counts it.
-   */
+  /** Upgrades the request (Deno's pings find a peer gone without a close); its server counts it. */
   upgradeWebSocket(req: Request): { socket: WebSocket; response: Response } {
-    const upgrade = Deno.upgradeWebSocket(req, { idleTimeout: this.#idleTimeout });
-    this.#generation.track(upgrade.socket);
+    const upgrade = Deno.upgradeWebSocket(req, { idleTimeout: this.idleTimeout });
+    this.generation.track(upgrade.socket);
     return upgrade;
   }
 }
 
 /**
- * Serves `handler` with `Deno.serve`. Returns once the server listens; throws if it cannot.
- * When accepting fails (out of file descriptors), a new server takes the address over (see
- * `deno_relisten.ts`); `options.onError` is told.
+ * Serves `handler` with `Deno.serve`. Returns once the server listens; throws if it cannot. When
+ * accepting fails, a new server takes the address over (`deno_relisten.ts`).
  */
 export function serve(handler: ServeHandler, options: ServeOptions = {}): RunningServer {
   const requested = options.hostname ?? "";

@@ -1,10 +1,7 @@
 /**
- * The Node adapter: `node:http` (or `node:https`) for the server, `srvx` for the Request and
- * Response bridge (`node_bridge.ts`), the `ws` package for WebSockets (`node_websocket.ts`), behind
- * the same `serve(handler, options)` shape as the Deno adapter.
- *
- * Listening is asynchronous on Node, so `serve` returns a promise; `await serve(...)` reads the
- * same on both runtimes.
+ * The Node adapter: `node:http` (or `node:https`), `srvx` for Request and Response
+ * (`node_bridge.ts`), `ws` for WebSockets (`node_websocket.ts`). Listening is asynchronous on
+ * Node, so `serve` returns a promise (`await serve(...)` reads the same on both runtimes).
  *
  * @example
  * ```ts ignore
@@ -30,9 +27,9 @@ import {
   type ServeHandler,
   type ServeOptions,
 } from "./serve.ts";
-import { remoteAddress, sendResponse, toRequest } from "./node_bridge.ts";
+import { remoteAddress, sendResponse, TargetRequest } from "./node_bridge.ts";
 import { checkHandshake, createHandshaker, NodeWebSocket } from "./node_websocket.ts";
-import { type AcceptWatchdog, watchAccepts } from "./node_accept_watchdog.ts";
+import { watchAccepts } from "./node_accept_watchdog.ts";
 import process from "node:process";
 
 export type { RunningServer, ServeHandler, ServeOptions } from "./serve.ts";
@@ -49,9 +46,8 @@ const notAnUpgrade: UpgradeWebSocket = (r) => {
 };
 
 /**
- * The `node:http` (or `node:https`) server: a connection that sends no complete request headers
- * within `headerTimeout` (none at all, or a trickle) is closed, as is one idle that long after a
- * response; the check runs a few times per timeout (Node's default is every 30 s).
+ * The `node:http` (or `node:https`) server: a connection without complete request headers within
+ * `headerTimeout`, or idle that long after a response, is closed (checked a few times per timeout).
  */
 function createNodeServer(
   options: ServeOptions,
@@ -75,26 +71,17 @@ function createNodeServer(
   return server;
 }
 
-/** How both request paths answer: the handler called, its answer written. */
-interface Answerer {
-  /** Calls the handler; a throw becomes a 500, as with `Deno.serve`. */
-  call(request: Request, ctx: RequestContext): Promise<Response>;
-  /** Writes an answer; `close` (or a closing server) ends the connection after it. */
-  write(
-    req: IncomingMessage,
-    res: ServerResponse,
-    response: Response,
-    close: boolean,
-  ): Promise<void>;
-}
-
+/**
+ * How both request paths answer: `call` calls the handler (a throw becomes a 500, as with
+ * `Deno.serve`), `write` writes its answer (`close`, or a closing server, ends the connection).
+ */
 function answerer(
   handler: ServeHandler,
   onError: (error: unknown) => void,
   closing: () => boolean,
-): Answerer {
+) {
   return {
-    async call(request, ctx) {
+    async call(request: Request, ctx: RequestContext): Promise<Response> {
       try {
         return await handler(request, ctx);
       } catch (error) {
@@ -102,7 +89,7 @@ function answerer(
         return new Response(INTERNAL_ERROR, { status: 500 });
       }
     },
-    async write(req, res, response, close) {
+    async write(req: IncomingMessage, res: ServerResponse, response: Response, close: boolean) {
       // As Deno: a request whose body has not all arrived ends its connection.
       const last = close || closing() || !req.complete;
       try {
@@ -116,12 +103,9 @@ function answerer(
   };
 }
 
-/**
- * The `upgrade` listener: a WebSocket handshake done by `ws` on the socket Node hands over, or an
- * answer written to that socket with Node's response writer, then a close.
- */
+/** The `upgrade` listener: a handshake done by `ws`, or an answer written and a close. */
 function upgradeListener(
-  answers: Answerer,
+  answers: ReturnType<typeof answerer>,
   options: ServeOptions,
   onError: (error: unknown) => void,
 ): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
@@ -139,11 +123,10 @@ function upgradeListener(
     const ctx: RequestContext = { remoteAddress: remoteAddress(req), upgradeWebSocket };
     // The response that answers if there is no upgrade; its close aborts the request's signal.
     const res = new ServerResponse(req);
-    const response = await answers.call(toRequest(req, res), ctx);
+    const response = await answers.call(new TargetRequest(req, res), ctx);
     if (upgrade && response === upgrade.response) {
       handshake(req, socket, head, upgrade.socket);
-      // `ws` listens for the socket's errors from the handshake on (unless the socket was gone
-      // already): kept, ours would make every client's socket keep a list of two listeners.
+      // `ws` listens for the socket's errors from now on; ours kept would make a list of two.
       if (!socket.destroyed) socket.off("error", ignoreSocketError);
       return;
     }
@@ -182,7 +165,7 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
       remoteAddress: remoteAddress(req),
       upgradeWebSocket: notAnUpgrade,
     };
-    answers.call(toRequest(req, res), ctx)
+    answers.call(new TargetRequest(req, res), ctx)
       .then((response) => answers.write(req, res, response, false))
       .catch((error) => {
         onError(error);
@@ -191,12 +174,12 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
   });
   server.on("upgrade", upgradeListener(answers, options, onError));
 
-  let watchdog: AcceptWatchdog | undefined;
+  let stopWatchdog: (() => void) | undefined;
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> =>
     closed ??= new Promise<void>((resolve) => {
       closing = true;
-      watchdog?.stop();
+      stopWatchdog?.();
       server.close();
       server.closeIdleConnections();
       whenIdle = () => {
@@ -218,7 +201,7 @@ export function serve(handler: ServeHandler, options: ServeOptions = {}): Promis
       // Inside Deno, whose node:net stops accepting at the first EMFILE (node_accept_watchdog.ts).
       if (process.versions.deno) {
         const again = { ...listen, port: address.port };
-        watchdog = watchAccepts(server, again, address.address, address.port, onError);
+        stopWatchdog = watchAccepts(server, again, address.address, address.port, onError);
       }
       resolve({ ...describeAddress(address.address, address.port, !!options.tls), close });
     });

@@ -2,6 +2,14 @@
  * The `--apps` file: several key pairs in one server, each with its own channels, users and
  * presence.
  *
+ * @example
+ * ```ts
+ * keyPairProblem("shop", "s3cret"); // undefined
+ * keyPairProblem("shop", "sécret"); // 'the secret must be printable ASCII ...'
+ * webhookUrlProblem("example.com"); // "not an absolute http(s) URL: 'example.com'"
+ * parseAppsFile('[{"publicKey": "shop", "secret": "s3cret"}]'); // [{ publicKey: "shop", ... }]
+ * ```
+ *
  * @module
  */
 
@@ -9,19 +17,10 @@ import type { AppKeys } from "../server.ts";
 import { MAX_HISTORY_SIZE, MAX_HISTORY_TTL } from "../history/policies.ts";
 
 /**
- * What is wrong with a key pair, or undefined when nothing is. A public key must be one that both
- * CONNECT and the API's paths can name: not empty, without `:` (CONNECT's separator), not `.` or
- * `..` (URL parsers remove them from a path) and without a lone surrogate (a path is UTF-8). A
- * secret must be printable ASCII without a space at either end: HTTP reads header values as
- * Latin-1 bytes and trims them, so no other secret could ever match `X-Thunder-Secret-Key`. The
- * secret itself is never quoted in the message.
- *
- * @example
- * ```ts
- * import { keyPairProblem } from "./apps.ts";
- * keyPairProblem("shop", "s3cret"); // undefined
- * keyPairProblem("shop", "sécret"); // 'the secret must be printable ASCII ...'
- * ```
+ * What is wrong with a key pair, or undefined. A public key must be one CONNECT and API paths can
+ * name: not empty, no `:`, not `.` or `..`, no lone surrogate. A secret must be printable ASCII
+ * without a space at either end, or no `X-Thunder-Secret-Key` header (Latin-1, trimmed) could
+ * match it. The secret itself is never quoted in the message.
  */
 export function keyPairProblem(publicKey: string, secret: string): string | undefined {
   if (publicKey === "") return "the public key is empty";
@@ -42,17 +41,7 @@ export function keyPairProblem(publicKey: string, secret: string): string | unde
   return undefined;
 }
 
-/**
- * What is wrong with a webhook URL, or undefined when nothing is: it must be an absolute `http:`
- * or `https:` URL.
- *
- * @example
- * ```ts
- * import { webhookUrlProblem } from "./apps.ts";
- * webhookUrlProblem("https://example.com/hooks"); // undefined
- * webhookUrlProblem("example.com"); // "not an absolute http(s) URL: 'example.com'"
- * ```
- */
+/** What is wrong with a webhook URL (not an absolute `http:` or `https:` URL), or undefined. */
 export function webhookUrlProblem(url: string): string | undefined {
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   if (parsed?.protocol === "http:" || parsed?.protocol === "https:") return undefined;
@@ -61,19 +50,10 @@ export function webhookUrlProblem(url: string): string | undefined {
 
 /**
  * Parses an apps file: a JSON array of `{"publicKey": "...", "secret": "..."}` (or an object with
- * such an array under `apps`). Keys are strings `keyPairProblem` finds nothing wrong with, public
- * keys unique. An entry may set its own history: `"historySize"` (0 to 100,000) and
- * `"historyTtl"` (seconds, 1 to 30 days), over `--history-size` and `--history-ttl`.
- * `"requireToken": true` makes that application's CONNECT need a user token. An entry may name its
- * own `webhookUrl` (see `webhookUrlProblem`).
+ * it under `apps`), public keys unique. An entry may also set `historySize`, `historyTtl`
+ * (seconds), `requireToken` and `webhookUrl`, over the command line's.
  *
  * @throws {Error} with a message naming the first problem.
- *
- * @example
- * ```ts
- * import { parseAppsFile } from "./apps.ts";
- * parseAppsFile('[{"publicKey": "shop", "secret": "s3cret"}]'); // [{ publicKey: "shop", secret: "s3cret" }]
- * ```
  */
 export function parseAppsFile(text: string): AppKeys[] {
   let value: unknown;
@@ -88,61 +68,55 @@ export function parseAppsFile(text: string): AppKeys[] {
   }
   const seen = new Set<string>();
   return list.map((entry, i) => {
-    const { publicKey, secret, requireToken, webhookUrl } = (entry ?? {}) as Record<
-      string,
-      unknown
-    >;
-    for (const [name, key] of [["publicKey", publicKey], ["secret", secret]] as const) {
-      if (typeof key !== "string" || key === "") {
-        throw new Error(`entry ${i}: "${name}" must be a non-empty string`);
-      }
+    try {
+      return readEntry(entry ?? {}, seen);
+    } catch (error) {
+      throw new Error(`entry ${i}: ${(error as Error).message}`);
     }
-    const problem = keyPairProblem(publicKey as string, secret as string);
-    if (problem) throw new Error(`entry ${i}: ${problem}`);
-    if (seen.has(publicKey as string)) {
-      throw new Error(`entry ${i}: duplicate publicKey ${JSON.stringify(publicKey)}`);
-    }
-    seen.add(publicKey as string);
-    if (requireToken !== undefined && typeof requireToken !== "boolean") {
-      throw new Error(`entry ${i}: "requireToken" must be true or false`);
-    }
-    if (webhookUrl !== undefined) {
-      const hookProblem = typeof webhookUrl === "string"
-        ? webhookUrlProblem(webhookUrl)
-        : '"webhookUrl" must be a string';
-      if (hookProblem) throw new Error(`entry ${i}: webhookUrl: ${hookProblem}`);
-    }
-    const keys = { publicKey: publicKey as string, secret: secret as string };
-    const history = historySettings(entry as Record<string, unknown>, i);
-    return {
-      ...keys,
-      ...(history ? { history } : {}),
-      ...(requireToken ? { requireToken } : {}),
-      ...(webhookUrl !== undefined ? { webhookUrl: webhookUrl as string } : {}),
-    };
   });
 }
 
-/** An entry's own `historySize` and `historyTtl`, checked; undefined when it sets neither. */
-function historySettings(
-  entry: Record<string, unknown>,
-  i: number,
-): { size?: number; ttl?: number } | undefined {
-  const { historySize: size, historyTtl: ttl } = entry;
-  if (size === undefined && ttl === undefined) return undefined;
+/** One entry of the file, checked; `seen` holds the public keys of the entries before it. */
+function readEntry(entry: Record<string, unknown>, seen: Set<string>): AppKeys {
+  const { publicKey, secret, requireToken, webhookUrl } = entry;
+  if (typeof publicKey !== "string" || publicKey === "") {
+    throw new Error('"publicKey" must be a non-empty string');
+  }
+  if (typeof secret !== "string" || secret === "") {
+    throw new Error('"secret" must be a non-empty string');
+  }
+  const problem = keyPairProblem(publicKey, secret);
+  if (problem) throw new Error(problem);
+  if (seen.has(publicKey)) throw new Error(`duplicate publicKey ${JSON.stringify(publicKey)}`);
+  seen.add(publicKey);
+  if (requireToken !== undefined && typeof requireToken !== "boolean") {
+    throw new Error('"requireToken" must be true or false');
+  }
+  if (webhookUrl !== undefined) {
+    const hookProblem = typeof webhookUrl === "string"
+      ? webhookUrlProblem(webhookUrl)
+      : '"webhookUrl" must be a string';
+    if (hookProblem) throw new Error(`webhookUrl: ${hookProblem}`);
+  }
+  const history: { size?: number; ttl?: number } = {};
   for (
-    const [name, value, min, max] of [
-      ["historySize", size, 0, MAX_HISTORY_SIZE],
-      ["historyTtl", ttl, 1, MAX_HISTORY_TTL],
+    const [name, field, min, max] of [
+      ["historySize", "size", 0, MAX_HISTORY_SIZE],
+      ["historyTtl", "ttl", 1, MAX_HISTORY_TTL],
     ] as const
   ) {
+    const value = entry[name];
     if (value === undefined) continue;
-    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-      throw new Error(`entry ${i}: "${name}" must be an integer from ${min} to ${max}`);
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`"${name}" must be an integer from ${min} to ${max}`);
     }
+    history[field] = value;
   }
   return {
-    ...(size === undefined ? {} : { size: size as number }),
-    ...(ttl === undefined ? {} : { ttl: ttl as number }),
+    publicKey,
+    secret,
+    ...(Object.keys(history).length > 0 ? { history } : {}),
+    ...(requireToken ? { requireToken } : {}),
+    ...(typeof webhookUrl === "string" ? { webhookUrl } : {}),
   };
 }

@@ -11,9 +11,11 @@ import { parseArgs } from "node:util";
 import { keyPairProblem, webhookUrlProblem } from "./apps.ts";
 import {
   type CliOptions,
-  envName,
-  NUMBER_FLAGS,
+  type Flag,
+  NUMBER_FLAG_ENTRIES,
+  numberFlag,
   type NumericKey,
+  OTHER_FLAGS,
   SERVER_KINDS,
   type ServerKind,
   STRING_FLAGS,
@@ -27,27 +29,17 @@ export type CliCommand =
   | { readonly kind: "version" }
   | { readonly kind: "error"; readonly message: string };
 
-/** What `parseArgs` knows: the switches, and every flag of the table with a value. */
-const PARSE_OPTIONS = {
-  help: { type: "boolean", short: "h" },
-  host: { type: "string", short: "H" },
-  verbose: { type: "boolean", short: "v" },
-  debug: { type: "boolean", short: "d" },
-  "pid-path": { type: "string" },
-  version: { type: "boolean", short: "V" },
-  "log-format": { type: "string" },
-  "metrics-port": { type: "string" },
-  server: { type: "string" },
-  "require-token": { type: "boolean" },
-  "no-dashboard": { type: "boolean" },
-  ...Object.fromEntries(STRING_FLAGS.map((f) => [f.flag, { type: "string" as const }])),
-  ...Object.fromEntries(
-    NUMBER_FLAGS.map((f) => [
-      f.flag,
-      f.short ? { type: "string" as const, short: f.short } : { type: "string" as const },
-    ]),
-  ),
-} as const;
+/** Every flag of the tables by name, as `parseArgs` takes them. */
+const PARSE_OPTIONS = Object.fromEntries(
+  [
+    ...Object.entries(OTHER_FLAGS),
+    ...Object.entries(STRING_FLAGS),
+    ...NUMBER_FLAG_ENTRIES.map(([key, f]) => [numberFlag(key), f] as const),
+  ].map(([flag, { short, metavar }]: readonly [string, Flag]) => [
+    flag,
+    { type: metavar ? "string" as const : "boolean" as const, ...(short ? { short } : {}) },
+  ]),
+);
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Values = Record<string, string | boolean | undefined>;
@@ -59,8 +51,8 @@ type Problem = { readonly error: string };
  *
  * @example
  * ```ts
- * import { parseCli } from "./args.ts";
- * parseCli(["-p", "8000", "public", "secret"]); // { kind: "run", options: { port: 8000, ... } }
+ * const command: CliCommand = parseCli(["-p", "8000", "public", "secret"]);
+ * command.kind; // "run" (and `command.options.port` is 8000)
  * ```
  */
 export function parseCli(argv: readonly string[], env: Env = {}): CliCommand {
@@ -136,15 +128,16 @@ function flagOrEnv(values: Values, env: Env, flag: string): string | undefined {
 /** Every numeric flag, checked against its range, or the first one out of it. */
 function readNumbers(values: Values, env: Env): Record<NumericKey, number> | Problem {
   const numbers: Partial<Record<NumericKey, number>> = {};
-  for (const f of NUMBER_FLAGS) {
-    const fromFlag = values[f.flag] as string | undefined;
-    const raw = fromFlag ?? env[envName(f.flag)];
+  for (const [key, f] of NUMBER_FLAG_ENTRIES) {
+    const flag = numberFlag(key);
+    const fromFlag = values[flag] as string | undefined;
+    const raw = fromFlag ?? env[envName(flag)];
     const name = fromFlag !== undefined
-      ? `${f.short ? `-${f.short}/` : ""}--${f.flag}`
-      : envName(f.flag);
-    const value = raw === undefined ? f.fallback : integer(name, raw, f.min, f.max);
+      ? `${f.short ? `-${f.short}/` : ""}--${flag}`
+      : envName(flag);
+    const value = raw === undefined ? f.fallback : integer(name, raw, ...f.range);
     if (typeof value === "string") return { error: value };
-    numbers[f.key] = value;
+    numbers[key] = value;
   }
   return numbers as Record<NumericKey, number>;
 }
@@ -152,7 +145,7 @@ function readNumbers(values: Values, env: Env): Record<NumericKey, number> | Pro
 /** Every text flag, null where neither the flag nor its variable is set. */
 function readTexts(values: Values, env: Env): Record<StringFlag["key"], string | null> {
   return Object.fromEntries(
-    STRING_FLAGS.map((f) => [f.key, flagOrEnv(values, env, f.flag) ?? null]),
+    Object.entries(STRING_FLAGS).map(([flag, f]) => [f.key, flagOrEnv(values, env, flag) ?? null]),
   ) as Record<StringFlag["key"], string | null>;
 }
 
@@ -178,6 +171,11 @@ function integer(name: string, raw: string, min: number, max: number): number | 
     return `argument ${name}: invalid value: '${raw}' (expected an integer from ${min} to ${max})`;
   }
   return value;
+}
+
+/** A flag's environment variable: its `env`, else `THUNDERPUSH_` and the flag in capitals. */
+function envName(flag: string): string {
+  return STRING_FLAGS[flag]?.env ?? "THUNDERPUSH_" + flag.toUpperCase().replaceAll("-", "_");
 }
 
 /** Environment values that turn a switch on. */

@@ -5,8 +5,7 @@
  * @module
  */
 
-import { type CliPlatform, runCli } from "./run.ts";
-import { acquirePidFile } from "./pid_file_deno.ts";
+import { type CliPlatform, type PidFile, runCli } from "./run.ts";
 import { serve } from "../adapters/serve_deno.ts";
 
 const encoder = new TextEncoder();
@@ -16,6 +15,26 @@ const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
   let bytes = encoder.encode(text);
   while (bytes.length > 0) bytes = bytes.subarray(stream.writeSync(bytes));
+}
+
+/** Takes the PID file at `path`: locked first, then truncated and written; null when locked. */
+async function acquirePidFile(path: string): Promise<PidFile | null> {
+  const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o644 });
+  if (!(await file.tryLock(true))) {
+    file.close();
+    return null;
+  }
+  await file.truncate(0);
+  await file.write(encoder.encode(String(Deno.pid)));
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      await Deno.remove(path).catch(() => {});
+      file.close();
+    },
+  };
 }
 
 const platform: CliPlatform = {
@@ -46,10 +65,7 @@ const platform: CliPlatform = {
       });
     }),
   readTextFile: (path) => Deno.readTextFile(path),
-  memory: () => {
-    const { rss, heapUsed } = Deno.memoryUsage();
-    return { rss, heapUsed };
-  },
+  memory: () => Deno.memoryUsage(),
 };
 
 /**

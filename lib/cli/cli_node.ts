@@ -28,10 +28,7 @@ const platform: CliPlatform = {
       for (const s of SIGNALS) process.on(s, listener);
     }),
   readTextFile: (path) => readFile(path, "utf8"),
-  memory: () => {
-    const { rss, heapUsed } = process.memoryUsage();
-    return { rss, heapUsed };
-  },
+  memory: () => process.memoryUsage(),
 };
 
 /** Runs the command line and returns the exit status (see `runCli`). */

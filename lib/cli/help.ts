@@ -1,16 +1,16 @@
 /**
- * The text `thunderpush -h` prints, made from the flag table.
+ * The text `thunderpush -h` prints, made from the flag tables.
  *
  * @module
  */
 
-import { NUMBER_FLAGS, STRING_FLAGS } from "./flags.ts";
+import { type Flag, NUMBER_FLAG_ENTRIES, numberFlag, OTHER_FLAGS, STRING_FLAGS } from "./flags.ts";
 
+/** One entry of the help: `left` in a column of 24, `help` wrapped to 56 characters beside it. */
 function helpLine(left: string, help: string): string {
-  const words = help.split(" ");
   const lines: string[] = [];
   let line = "";
-  for (const word of words) {
+  for (const word of help.split(" ")) {
     if (line && line.length + word.length + 1 > 56) {
       lines.push(line);
       line = word;
@@ -22,6 +22,12 @@ function helpLine(left: string, help: string): string {
     ? `  ${left.padEnd(22)}${lines[0]}`
     : `  ${left}\n${pad}${lines[0]}`;
   return [first, ...lines.slice(1).map((l) => pad + l)].join("\n");
+}
+
+/** A flag's entry: `-p, --port PORT` and its help. */
+function flagLine(flag: string, { short, metavar, help }: Flag): string {
+  const left = `${short ? `-${short}, ` : ""}--${flag}${metavar ? ` ${metavar}` : ""}`;
+  return helpLine(left, help);
 }
 
 /** The usage line. */
@@ -42,56 +48,22 @@ export const HELP = [
   "positional arguments:",
   helpLine(
     "clientkey",
-    "client key: the public key browsers send in CONNECT (or " +
-      "THUNDERPUSH_PUBLIC_KEY)",
+    "client key: the public key browsers send in CONNECT (or THUNDERPUSH_PUBLIC_KEY)",
   ),
   helpLine(
     "apikey",
-    "server API key: the secret the HTTP API expects in the " +
-      "X-Thunder-Secret-Key header (or THUNDERPUSH_SECRET)",
+    "server API key: the secret the HTTP API expects in the X-Thunder-Secret-Key header (or " +
+      "THUNDERPUSH_SECRET)",
   ),
   "",
   "options (each also from the environment variable named after it, e.g. THUNDERPUSH_PORT;",
   "a flag on the command line wins):",
-  helpLine("-h, --help", "show this help message and exit"),
-  helpLine("-V, --version", "print the version and exit"),
-  helpLine("-H, --host HOST", "binds server to custom address (default: all interfaces)"),
-  helpLine("-v, --verbose", "verbose mode: one access line per API request, client commands"),
-  helpLine("-d, --debug", "debug mode: also log every SockJS frame in and out"),
-  helpLine(
-    "--pid-path PATH",
-    "PID file, locked while the server runs (default /tmp/thunderpush.pid)",
+  ...Object.entries(OTHER_FLAGS).map(([flag, f]) => flagLine(flag, f)),
+  ...Object.entries(STRING_FLAGS).map(([flag, f]) =>
+    flagLine(flag, { ...f, help: `${f.help}${f.env ? ` (or ${f.env})` : ""}` })
   ),
-  helpLine(
-    "--log-format FORMAT",
-    "text (default) or json: one JSON object per line with time, level, event and fields",
-  ),
-  helpLine(
-    "--server SERVER",
-    "deno: Deno.serve (the default on Deno); node: node:http and ws (the only one on Node), " +
-      "which enforce --header-timeout, refuse frames over --max-message-size at their header " +
-      "and hold less memory per WebSocket, at some CPU cost",
-  ),
-  helpLine(
-    "--require-token",
-    "every CONNECT must carry a user token, a JWT signed HS256 with the app's secret " +
-      "(CONNECT user:publickey:TOKEN), and private- channels need a grant in it; see " +
-      "'thunderpush token -h' and docs/tokens.md",
-  ),
-  helpLine(
-    "--no-dashboard",
-    "do not serve the live dashboard at /dashboard/ (the stats endpoint stays)",
-  ),
-  helpLine(
-    "--metrics-port PORT",
-    "serve /metrics, /healthz and /readyz on this port too, and /metrics only there " +
-      "(default: all on the main port)",
-  ),
-  ...STRING_FLAGS.map((f) =>
-    helpLine(`--${f.flag} ${f.metavar}`, `${f.help}${f.env ? ` (or ${f.env})` : ""}`)
-  ),
-  ...NUMBER_FLAGS.map((f) =>
-    helpLine(`${f.short ? `-${f.short}, ` : ""}--${f.flag} ${f.metavar}`, f.help)
+  ...NUMBER_FLAG_ENTRIES.map(([key, f]) =>
+    flagLine(numberFlag(key), { ...f, help: `${f.help} (default ${f.fallback})` })
   ),
   "",
 ].join("\n");

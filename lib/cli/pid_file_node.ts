@@ -7,7 +7,7 @@
 
 import { link, open, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import process from "node:process";
-import type { PidFile } from "./pid_file.ts";
+import type { PidFile } from "./run.ts";
 
 const TAKEOVER_STALE_MS = 10_000;
 

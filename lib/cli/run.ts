@@ -8,21 +8,28 @@
 
 import { parseCli } from "./args.ts";
 import { HELP, USAGE } from "./help.ts";
-import type { AcquirePidFile } from "./pid_file.ts";
 import type { RunningServer, ServeHandler, ServeOptions } from "../adapters/serve.ts";
 import type { CliOptions, ServerKind } from "./flags.ts";
 import { Logger } from "../log.ts";
 import { type AppKeys, Thunderpush } from "../server.ts";
 import { parseAppsFile } from "./apps.ts";
-import type { Hub } from "../hub/hub.ts";
-import type { HistoryPolicies } from "../history/history.ts";
 import { VERSION } from "../version.ts";
 import { runTokenCommand, type TokenPlatform } from "./token.ts";
 
+/** A held PID file. */
+export interface PidFile {
+  /** Removes the file (and lets it go). Safe to call twice. */
+  release(): Promise<void>;
+}
+
 /** What the command needs from the runtime. */
 export interface CliPlatform extends TokenPlatform {
-  /** Takes the PID file (null: another instance holds it). */
-  readonly acquirePidFile: AcquirePidFile;
+  /**
+   * Takes the PID file at a path, which holds the server's PID while it runs: null when another
+   * running instance holds it (then the file is left alone). Deno locks it with `flock`
+   * (`cli_deno.ts`), Node creates it with a hard link (`pid_file_node.ts`).
+   */
+  readonly acquirePidFile: (path: string) => Promise<PidFile | null>;
   /** The adapters by `--server` name, each loaded when chosen; the first is the default. */
   readonly servers: Readonly<Partial<Record<ServerKind, () => Promise<Serve>>>>;
   /** Listens for SIGINT and SIGTERM; resolves with the first one's name, and stops listening. */
@@ -89,22 +96,17 @@ async function run(
     return 1;
   };
   let serve: Serve;
+  let config: Config;
+  let pidFile: PidFile | null;
+  let step = `load the ${serverKind} server`;
   try {
     serve = await platform.servers[serverKind]!();
-  } catch (error) {
-    return fail(`Cannot load the ${serverKind} server: ${(error as Error).message}`);
-  }
-  let config;
-  try {
+    step = "read the configuration";
     config = await readConfig(options, platform);
-  } catch (error) {
-    return fail(`Cannot read the configuration: ${(error as Error).message}`);
-  }
-  let pidFile;
-  try {
+    step = `open the PID file ${options.pidPath}`;
     pidFile = await platform.acquirePidFile(options.pidPath);
   } catch (error) {
-    return fail(`Cannot open the PID file ${options.pidPath}: ${(error as Error).message}`);
+    return fail(`Cannot ${step}: ${(error as Error).message}`);
   }
   if (!pidFile) {
     platform.stderr(`Process already running (PID file: ${options.pidPath}).\n`);
@@ -128,11 +130,11 @@ async function run(
   return 0;
 }
 
+/** What the files named on the command line say. */
+type Config = { apps: AppKeys[]; tls: { cert: string; key: string } | undefined };
+
 /** The applications (the key pair, `--apps`, each given `--webhook-url`) and the TLS files. */
-async function readConfig(
-  options: CliOptions,
-  platform: CliPlatform,
-): Promise<{ apps: AppKeys[]; tls: { cert: string; key: string } | undefined }> {
+async function readConfig(options: CliOptions, platform: CliPlatform): Promise<Config> {
   const apps: AppKeys[] = [];
   if (options.clientKey !== null && options.apiKey !== null) {
     apps.push({ publicKey: options.clientKey, secret: options.apiKey });
@@ -196,10 +198,7 @@ async function createThunderpush(
         : {}),
     },
     ...(connection && RedisBroker
-      ? {
-        broker: (hub: Hub, history: HistoryPolicies) =>
-          new RedisBroker(hub, { ...connection, history }),
-      }
+      ? { broker: (hub, history) => new RedisBroker(hub, { ...connection, history }) }
       : {}),
   });
 }
@@ -214,30 +213,21 @@ async function listen(
 ): Promise<RunningServer[]> {
   const onError = (error: unknown) =>
     log.error(`Unhandled error: ${(error as Error)?.stack ?? error}`, { event: "error" });
+  const common = { hostname: options.host, onError, headerTimeout: options.headerTimeout };
+  const wanted: [ServeHandler, ServeOptions][] = [[thunder.handle, {
+    ...common,
+    port: options.port,
+    // Half-open WebSockets are found within twice the heartbeat delay.
+    idleTimeout: options.heartbeatDelay,
+    maxMessageSize: options.maxMessageSize,
+    ...(tls ? { tls } : {}),
+  }]];
+  if (options.metricsPort !== null) {
+    wanted.push([thunder.handleOps, { ...common, port: options.metricsPort }]);
+  }
   const servers: RunningServer[] = [];
   try {
-    servers.push(
-      await serve(thunder.handle, {
-        port: options.port,
-        hostname: options.host,
-        onError,
-        // Half-open WebSockets are found within twice the heartbeat delay.
-        idleTimeout: options.heartbeatDelay,
-        headerTimeout: options.headerTimeout,
-        maxMessageSize: options.maxMessageSize,
-        ...(tls ? { tls } : {}),
-      }),
-    );
-    if (options.metricsPort !== null) {
-      servers.push(
-        await serve(thunder.handleOps, {
-          port: options.metricsPort,
-          hostname: options.host,
-          onError,
-          headerTimeout: options.headerTimeout,
-        }),
-      );
-    }
+    for (const [handler, serveOptions] of wanted) servers.push(await serve(handler, serveOptions));
   } catch (error) {
     await Promise.all(servers.map((s) => s.close()));
     throw error;
