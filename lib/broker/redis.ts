@@ -41,7 +41,7 @@ import {
 } from "./redis_keys.ts";
 import { removeNodeEntries, writeSnapshot } from "./redis_presence.ts";
 import { Echoes, historyKeys } from "./redis_history.ts";
-import { type BrokerClient, createBrokerClient } from "./redis_client.ts";
+import { type BrokerClient, createRedisClient, SCRIPTS, within } from "./redis_client.ts";
 import {
   type HistoryPolicies,
   type HistoryPolicy,
@@ -117,7 +117,7 @@ export class RedisBroker implements Broker, AppObserver {
     this.nodeId = options.nodeId ?? crypto.randomUUID();
     this.#timeout = options.timeout ?? 3_000;
     this.#history = options.history;
-    this.#client = createBrokerClient(options.url, this.#timeout, QUEUE_LIMIT);
+    this.#client = createRedisClient(options.url, this.#timeout, SCRIPTS, QUEUE_LIMIT);
     this.#health = new RedisHealth({
       timeout: this.#timeout,
       where: redisAddress(options.url),
@@ -640,14 +640,4 @@ export class RedisBroker implements Broker, AppObserver {
       this.#lost("commands", error);
     }
   }
-}
-
-/** Runs `work` and waits for it at most `ms` milliseconds; its failure is ignored. */
-async function within(ms: number, work: () => Promise<unknown>): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    work().catch(() => {}),
-    new Promise((resolve) => timer = setTimeout(resolve, ms)),
-  ]);
-  clearTimeout(timer);
 }

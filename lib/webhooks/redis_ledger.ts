@@ -18,10 +18,10 @@
  * @module
  */
 
-import { createClient } from "npm:@redis/client@6.3.1";
 import type { App } from "../hub/hub.ts";
 import type { Logger } from "../log.ts";
 import { decodeKeyPart } from "../broker/redis_keys.ts";
+import { createRedisClient, type RedisConnection, within } from "../broker/redis_client.ts";
 import {
   type LedgerContext,
   presenceEvent,
@@ -48,15 +48,13 @@ export interface RedisLedgerOptions {
 const SWEEP_LIMIT = 500;
 
 type Touched = Map<string, { kind: PresenceKind; key: string }>;
-type None = Record<string, never>;
-type Client = ReturnType<typeof createClient<None, None, typeof WEBHOOK_SCRIPTS, 2>>;
 
 /** Presence events over every node of a cluster. */
 export class RedisLedger implements PresenceLedger {
   /** This node's id in the webhook presence. */
   readonly nodeId: string;
   #context: LedgerContext;
-  #client: Client;
+  #client: RedisConnection<typeof WEBHOOK_SCRIPTS>;
   #log: Logger | undefined;
   #ttl: number;
   #timeout: number;
@@ -76,16 +74,7 @@ export class RedisLedger implements PresenceLedger {
     this.#log = options.logger;
     this.#ttl = options.presenceTtl ?? 15_000;
     this.#timeout = options.timeout ?? 3_000;
-    this.#client = createClient({
-      url: options.url,
-      RESP: 2,
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: this.#timeout,
-        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 3_000),
-      },
-      scripts: WEBHOOK_SCRIPTS,
-    });
+    this.#client = createRedisClient(options.url, this.#timeout, WEBHOOK_SCRIPTS);
     this.#client.on("error", (error: Error) => this.#failed(error));
     this.#client.on("ready", () => {
       this.#needsReconcile = true;
@@ -228,14 +217,4 @@ export class RedisLedger implements PresenceLedger {
       { event: "webhook-redis-lost" },
     );
   }
-}
-
-/** Runs `work` and waits for it at most `ms` milliseconds; its failure is ignored. */
-async function within(ms: number, work: () => Promise<unknown>): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    work().catch(() => {}),
-    new Promise((resolve) => timer = setTimeout(resolve, ms)),
-  ]);
-  clearTimeout(timer);
 }
