@@ -33,11 +33,13 @@ import { type Broker, BrokerUnavailableError } from "./broker.ts";
 import {
   cleanupLockKey,
   decodeKeyPart,
+  hasNodeUserFields,
   keysFor,
   nodeKeysKey,
   NODES_KEY,
   nodeUserField,
   parseNodeUserField,
+  remoteEntries,
 } from "./redis_keys.ts";
 import { removeNodeEntries, writeSnapshot } from "./redis_presence.ts";
 import { Echoes, historyKeys } from "./redis_history.ts";
@@ -102,6 +104,7 @@ export class RedisBroker implements Broker, AppObserver {
   #syncing: Promise<void> | null = null;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #live = new Map<string, number>(); // node -> expiry (ms)
+  #isLive = (node: string): boolean => (this.#live.get(node) ?? 0) > Date.now();
   #topics = new Set<string>(); // pub/sub channels subscribed at Redis
   #subscribing = new Map<string, Promise<unknown>>(); // SUBSCRIBEs not yet confirmed
   #echoes = new Echoes(); // publishes with history waiting for their delivery here
@@ -135,8 +138,8 @@ export class RedisBroker implements Broker, AppObserver {
       ready: () => this.ready,
       client: this.#client,
       read: (send) => this.#call((call) => this.#command(() => send(this.#client), call)),
-      hash: (key) => this.#call((call) => this.#hash(key, true, call)),
-      isLive: (node) => this.#isLive(node),
+      hash: (key) => this.#call((call) => this.#hash(key, call)),
+      isLive: this.#isLive,
     });
     for (
       const [name, client] of [["commands", this.#client], ["pub/sub", this.#subscriber]] as const
@@ -222,9 +225,9 @@ export class RedisBroker implements Broker, AppObserver {
   /** Distinct users over all live nodes. */
   userCount(app: App): Promise<number> {
     return this.#call(async (call) => {
-      const remote = await this.#hash(keysFor(app.publicKey).users, true, call);
+      const remote = await this.#hash(keysFor(app.publicKey).users, call);
       const users = new Set(app.users());
-      for (const user of this.#remoteUsers(remote)) users.add(user);
+      for (const [user] of remoteEntries(remote, this.nodeId, this.#isLive)) users.add(user);
       return users.size;
     });
   }
@@ -232,7 +235,7 @@ export class RedisBroker implements Broker, AppObserver {
   /** Whether the user has a connection on any live node. */
   isOnline(app: App, userId: string): Promise<boolean> {
     return this.#call(async (call) => {
-      const remote = await this.#hash(keysFor(app.publicKey).userCounts(userId), false, call);
+      const remote = await this.#hash(keysFor(app.publicKey).userCounts(userId), call);
       return app.isOnline(userId) || this.#sumRemote(remote) > 0;
     });
   }
@@ -240,9 +243,9 @@ export class RedisBroker implements Broker, AppObserver {
   /** The channel's users on every live node: this node's first, in subscription order. */
   channelUsers(app: App, channel: string): Promise<string[]> {
     return this.#call(async (call) => {
-      const remote = await this.#hash(keysFor(app.publicKey).channelUsers(channel), true, call);
+      const remote = await this.#hash(keysFor(app.publicKey).channelUsers(channel), call);
       const users = new Set(app.channelUsers(channel));
-      for (const user of this.#remoteUsers(remote)) users.add(user);
+      for (const [user] of remoteEntries(remote, this.nodeId, this.#isLive)) users.add(user);
       return [...users];
     });
   }
@@ -348,8 +351,9 @@ export class RedisBroker implements Broker, AppObserver {
    * A presence hash. When it names a node this node does not know yet (it registered since the
    * last renewal), the list of live nodes is read again.
    */
-  async #hash(key: string, nodeUserFields: boolean, call: Call): Promise<Record<string, string>> {
+  async #hash(key: string, call: Call): Promise<Record<string, string>> {
     const hash = await this.#command(() => this.#client.hGetAll(key), call);
+    const nodeUserFields = hasNodeUserFields(key);
     for (const field of Object.keys(hash)) {
       if (!this.#live.has(nodeUserFields ? parseNodeUserField(field).node : field)) {
         await this.#readLive();
@@ -421,10 +425,6 @@ export class RedisBroker implements Broker, AppObserver {
     return published.remote + local;
   }
 
-  #isLive(node: string): boolean {
-    return (this.#live.get(node) ?? 0) > Date.now();
-  }
-
   /** Adds up the counts of the other live nodes in a `node -> count` hash. */
   #sumRemote(hash: Record<string, string>): number {
     let sum = 0;
@@ -432,16 +432,6 @@ export class RedisBroker implements Broker, AppObserver {
       if (node !== this.nodeId && this.#isLive(node)) sum += Number(count);
     }
     return sum;
-  }
-
-  /** The users of the other live nodes in a `node|user -> count` hash. */
-  *#remoteUsers(hash: Record<string, string>): Generator<string> {
-    for (const [field, count] of Object.entries(hash)) {
-      const { node, user } = parseNodeUserField(field);
-      if (user !== undefined && node !== this.nodeId && this.#isLive(node) && Number(count) > 0) {
-        yield user;
-      }
-    }
   }
 
   #add(key: string, field: string, delta: number): void {

@@ -15,7 +15,7 @@
 
 import type { App } from "../hub/hub.ts";
 import type { BrokerClient } from "./redis_client.ts";
-import { encodeKeyPart, keysFor, parseNodeUserField } from "./redis_keys.ts";
+import { encodeKeyPart, keysFor, remoteEntries } from "./redis_keys.ts";
 import type { ClusterStats, HistoryPoint, NodeFigures, NodeReport } from "./stats.ts";
 
 /** The nodes that reported, scored by when their reports expire. */
@@ -64,7 +64,7 @@ export class RedisStats implements ClusterStats {
   async onlineUsers(app: App): Promise<Set<string>> {
     const hash = await this.#o.hash(keysFor(app.publicKey).users);
     const users = new Set(app.users());
-    for (const [user] of this.#remote(hash)) users.add(user);
+    for (const [user] of remoteEntries(hash, this.nodeId, this.#o.isLive)) users.add(user);
     return users;
   }
 
@@ -73,21 +73,10 @@ export class RedisStats implements ClusterStats {
     const hash = await this.#o.hash(keysFor(app.publicKey).channels);
     const sizes = new Map<string, number>();
     for (const channel of app.channels()) sizes.set(channel, app.channelSize(channel));
-    for (const [channel, n] of this.#remote(hash)) {
+    for (const [channel, n] of remoteEntries(hash, this.nodeId, this.#o.isLive)) {
       sizes.set(channel, (sizes.get(channel) ?? 0) + n);
     }
     return sizes;
-  }
-
-  /** The `[name, count]` entries of the other live nodes in a `node|name -> count` hash. */
-  *#remote(hash: Record<string, string>): Generator<[string, number]> {
-    for (const [field, value] of Object.entries(hash)) {
-      const { node, user: name } = parseNodeUserField(field);
-      const count = Number(value);
-      if (name !== undefined && node !== this.nodeId && this.#o.isLive(node) && count > 0) {
-        yield [name, count];
-      }
-    }
   }
 
   /** Writes this node's report and newest history point (skipped while Redis is away). */
