@@ -380,7 +380,6 @@ export class RedisBroker implements Broker, AppObserver {
     const remote = await this.#command(() =>
       this.#client.countedPublish({
         counts,
-        nodes: NODES_KEY,
         deadline: this.#redisDeadline(call),
         nodeId: this.nodeId,
         topic,

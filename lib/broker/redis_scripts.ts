@@ -8,18 +8,24 @@
  */
 
 import { type CommandParser, defineScript } from "npm:@redis/client@6.3.1";
+import { NODES_KEY } from "./redis_keys.ts";
+
+/** Lua that sets `now` to Redis's clock (Unix ms): the nodes' clocks do not matter. */
+export const REDIS_NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
 
 /**
  * Lua that returns `reply` when Redis runs the script after `ARGV[arg]` (Unix ms in Redis's
  * clock): a publish the API gave up on must not go out when a hung Redis resumes.
  */
 export function lateReturns(arg: number, reply: string): string {
-  return `local t = redis.call('TIME')
-if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[${arg}]) then
-  return ${reply}
-end
+  return `${REDIS_NOW}if now > tonumber(ARGV[${arg}]) then return ${reply} end
 `;
 }
+
+/** A script's reply as a number. */
+export const toNumber = (reply: unknown): number => Number(reply);
 
 /**
  * Lua function `remote(hash, nodes, self, now)`: the sum of a `node -> count` hash over the nodes
@@ -43,8 +49,6 @@ end
 export interface CountedPublish {
   /** The `node -> count` hash of the channel or user. */
   readonly counts: string;
-  /** The sorted set of live nodes. */
-  readonly nodes: string;
   /** Unix ms in Redis's clock past which the publish is dropped (the API gave up on it). */
   readonly deadline: number;
   /** This node's id (its count comes from its hub). */
@@ -104,7 +108,7 @@ export const BROKER_SCRIPTS = {
     NUMBER_OF_KEYS: 2,
     parseCommand(parser: CommandParser, p: CountedPublish) {
       parser.pushKey(p.counts);
-      parser.pushKey(p.nodes);
+      parser.pushKey(NODES_KEY);
       parser.push(String(p.deadline), String(Date.now()), p.nodeId, p.topic, p.message);
     },
     transformReply(reply: unknown): number | null {
@@ -126,9 +130,7 @@ export const BROKER_SCRIPTS = {
       parser.pushKey(nodeKeys);
       parser.push(field, String(delta));
     },
-    transformReply(reply: unknown): number {
-      return Number(reply);
-    },
+    transformReply: toNumber,
   }),
   /** Writes a node's stats report and history point (see `redis_stats.ts`). */
   statsReport: defineScript({
@@ -148,8 +150,6 @@ export const BROKER_SCRIPTS = {
         String(r.now),
       );
     },
-    transformReply(reply: unknown): number {
-      return Number(reply);
-    },
+    transformReply: toNumber,
   }),
 };

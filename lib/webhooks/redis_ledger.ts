@@ -20,7 +20,6 @@
 
 import type { App } from "../hub/hub.ts";
 import type { Logger } from "../log.ts";
-import { decodeKeyPart } from "../broker/redis_keys.ts";
 import { createRedisClient, type RedisConnection, within } from "../broker/redis_client.ts";
 import {
   type LedgerContext,
@@ -28,7 +27,13 @@ import {
   type PresenceKind,
   type PresenceLedger,
 } from "./events.ts";
-import { memberOf, nodeSetKey, WEBHOOK_SCRIPTS, webhookKeys } from "./redis_scripts.ts";
+import {
+  memberOf,
+  nodeSetKey,
+  parseMember,
+  WEBHOOK_SCRIPTS,
+  webhookKeys,
+} from "./redis_scripts.ts";
 
 /** Settings of the Redis ledger. */
 export interface RedisLedgerOptions {
@@ -173,8 +178,8 @@ export class RedisLedger implements PresenceLedger {
       const keys = webhookKeys(app.publicKey);
       const members = await this.#client.sMembers(nodeSetKey(keys, this.nodeId));
       for (const member of members) {
-        const key = decodeKeyPart(member.slice(2));
-        if (key !== undefined) this.#touch(app, member[0] === "u" ? "user" : "channel", key);
+        const parsed = parseMember(member);
+        if (parsed) this.#touch(app, parsed.kind, parsed.key);
       }
       for (const user of app.users()) this.#touch(app, "user", user);
       for (const channel of app.channels()) this.#touch(app, "channel", channel);
@@ -190,10 +195,8 @@ export class RedisLedger implements PresenceLedger {
         const keys = webhookKeys(app.publicKey);
         const due = await this.#client.presenceSweep(keys, this.nodeId, SWEEP_LIMIT);
         for (const member of due) {
-          const key = decodeKeyPart(member.slice(2));
-          if (key === undefined) continue;
-          const kind = member[0] === "u" ? "user" : "channel";
-          this.#context.emit(app, presenceEvent(kind, key, false));
+          const parsed = parseMember(member);
+          if (parsed) this.#context.emit(app, presenceEvent(parsed.kind, parsed.key, false));
         }
       }
     })());
