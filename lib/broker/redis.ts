@@ -1,27 +1,7 @@
 /**
- * The Redis broker: many server processes, one set of channels, users and presence.
- *
- * Each node keeps its own connections in its hub and mirrors their counts into Redis hashes
- * (see `redis_keys.ts`), under its node id. A publish on any node goes out on a Redis pub/sub
- * channel; a node subscribes only to the channels and users it has connections for, and builds
- * each frame once. A publish is one script call (`redis_scripts.ts`), which also adds up the other
- * live nodes' connections for the API's count. Presence answers add up the entries of the live
- * nodes: a node registers itself in `tp:nodes` with an expiry it renews every `ttl / 5`, so a node
- * that dies (even `kill -9`) drops out within `ttl` and the survivors remove its entries.
- *
- * When Redis goes away, local sessions stay; publishes and presence answers fail with
- * `BrokerUnavailableError` (503) before anything is sent; the clients reconnect with backoff,
- * and once back the node writes its whole presence again.
- *
- * When Redis hangs (the process stopped, a blocking command, a network that drops packets), an
- * API call waits at most `timeout` ms, then answers 503, and the broker counts Redis as away until
- * a probe (`redis_health.ts`) is answered, then writes its presence again (others may have taken
- * this node for dead meanwhile). A publish carries its deadline in Redis's clock and Redis drops
- * it when it runs it too late, so a publish answered 503 because Redis hung is not delivered when
- * Redis resumes. What cannot be promised: a publish Redis ran just before it hung, whose answer
- * came too late, is delivered and still answered 503 (the answer cannot tell which happened).
- * Commands waiting for Redis are bounded (`QUEUE_LIMIT`); API calls are refused at once while
- * Redis is away, so a hung Redis does not pile them up.
+ * The Redis broker: many server processes share channels, users and presence through Redis. Each
+ * node mirrors its connection counts into hashes under its node id (`redis_keys.ts`), publishes
+ * on pub/sub, and answers 503 when Redis is away or hangs; docs/scaling.md tells the design.
  *
  * @module
  */
@@ -64,10 +44,7 @@ export interface RedisBrokerOptions {
   readonly logger?: Logger;
   /** This node's id (default: a random UUID). */
   readonly nodeId?: string;
-  /**
-   * Milliseconds Redis may take to answer (3,000): an API call answers 503 past it, a probe
-   * unanswered that long makes the broker unavailable, and it bounds connecting.
-   */
+  /** Milliseconds Redis may take to answer (3,000): past it an API call answers 503. */
   readonly timeout?: number;
   /** The applications that keep history, and how much (see `redis_history.ts`). */
   readonly history?: HistoryPolicies;
@@ -206,8 +183,7 @@ export class RedisBroker implements Broker, AppObserver {
     if (!policy) return undefined;
     const topic = keysFor(app.publicKey).channelTopic(channel);
     return this.#call(async (call) => {
-      await this.#subscribing.get(topic);
-      if (call.expired) throw new BrokerUnavailableError();
+      await this.#subscribed(topic, call);
       return await this.#client.historyRead(historyKeys(app.publicKey, channel), query, policy);
     });
   }
@@ -364,6 +340,12 @@ export class RedisBroker implements Broker, AppObserver {
     return hash;
   }
 
+  /** Waits until this node's subscription to `topic`, if it has one, is in place at Redis. */
+  async #subscribed(topic: string, call: Call): Promise<void> {
+    await this.#subscribing.get(topic);
+    if (call.expired) throw new BrokerUnavailableError();
+  }
+
   /**
    * The call's deadline in Redis's clock, less a round trip (the answer's way back and the clock
    * estimate's error): Redis drops a publish it runs later.
@@ -405,8 +387,7 @@ export class RedisBroker implements Broker, AppObserver {
   ): Promise<number> {
     const keys = keysFor(app.publicKey);
     const topic = keys.channelTopic(channel);
-    await this.#subscribing.get(topic);
-    if (call.expired) throw new BrokerUnavailableError();
+    await this.#subscribed(topic, call);
     const published = await this.#client.historyPublish({
       keys: historyKeys(app.publicKey, channel),
       topic,
@@ -468,11 +449,8 @@ export class RedisBroker implements Broker, AppObserver {
       return;
     }
     if (on && !this.#topics.has(topic)) {
-      this.#topics.add(topic);
-      const subscribed = this.#subscriber.subscribe(
-        topic,
-        (message: string) => this.#receive(topic, message),
-      ).catch((error: unknown) => this.#lost("pub/sub", error))
+      const subscribed = this.#subscribe(topic)
+        .catch((error: unknown) => this.#lost("pub/sub", error))
         .finally(() => {
           if (this.#subscribing.get(topic) === subscribed) this.#subscribing.delete(topic);
         });
@@ -481,6 +459,11 @@ export class RedisBroker implements Broker, AppObserver {
       this.#echoes.release(topic);
       this.#subscriber.unsubscribe(topic).catch((error: unknown) => this.#lost("pub/sub", error));
     }
+  }
+
+  #subscribe(topic: string): Promise<void> {
+    this.#topics.add(topic);
+    return this.#subscriber.subscribe(topic, (message: string) => this.#receive(topic, message));
   }
 
   #receive(topic: string, text: string): void {
@@ -566,21 +549,13 @@ export class RedisBroker implements Broker, AppObserver {
         }
       }
       for (const topic of wanted) {
-        if (this.#topics.has(topic)) continue;
-        this.#topics.add(topic);
-        await this.#subscriber.subscribe(topic, (message: string) => this.#receive(topic, message));
+        if (!this.#topics.has(topic)) await this.#subscribe(topic);
       }
       // Changes made while the snapshot was written were not mirrored: write it again.
     } while (this.#dirty);
     this.#synced = true;
     clearInterval(this.#heartbeat);
     this.#heartbeat = setInterval(() => this.#beat(), Math.max(50, Math.floor(this.#ttl / 5)));
-  }
-
-  /** Whether this node has a connection, hence entries in Redis. */
-  #hasPresence(): boolean {
-    for (const app of this.#hub.apps()) if (app.userCount > 0) return true;
-    return false;
   }
 
   /** Renews this node's registration and reads who else is alive. */
@@ -606,7 +581,8 @@ export class RedisBroker implements Broker, AppObserver {
       await this.#renew();
       // Another node took this one for dead (Redis hung longer than the TTL) and removed its
       // entries, the last of them its list of keys: write them again.
-      if (this.#hasPresence() && await this.#client.exists(nodeKeysKey(this.nodeId)) === 0) {
+      const present = [...this.#hub.apps()].some((app) => app.userCount > 0);
+      if (present && await this.#client.exists(nodeKeysKey(this.nodeId)) === 0) {
         this.#log?.warn("This node's presence was removed by another node; writing it again.");
         this.#unsync();
         this.#resync();
