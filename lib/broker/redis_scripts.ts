@@ -1,5 +1,5 @@
 /**
- * The Redis broker's scripts (presence counters, publishes, stats reports), defined once for
+ * The Redis broker's scripts (presence counters and publishes), defined once for
  * `createClient({ scripts })`: the client runs them with `EVALSHA`, and `EVAL` once Redis does not
  * know one. A publish is one script call: it drops a publish run past the caller's deadline, adds
  * up the other live nodes' connections and publishes, so the API's count costs no round trip.
@@ -73,33 +73,6 @@ if v <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
 redis.call('SADD', KEYS[2], KEYS[1])
 return v`;
 
-// Writes a report and a history point, renews the node's entry, and drops expired entries.
-const REPORT = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-redis.call('RPUSH', KEYS[2], ARGV[2])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[6]), -1)
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[7])
-return 1`;
-
-/** A node's stats report, as `statsReport` writes it. */
-export interface StatsReport {
-  /** The report's key, the history's key, and the sorted set of reporting nodes. */
-  readonly keys: { report: string; history: string; nodes: string };
-  /** The report (JSON). */
-  readonly report: string;
-  /** The newest history point (JSON). */
-  readonly point: string;
-  /** This node's id. */
-  readonly nodeId: string;
-  /** Now (ms). */
-  readonly now: number;
-  /** How long the report lives (ms). */
-  readonly ttl: number;
-  /** History points kept. */
-  readonly length: number;
-}
-
 /** The broker's scripts, for `createClient({ scripts })`. */
 export const BROKER_SCRIPTS = {
   /** Publishes unless past the deadline; answers the other live nodes' count, null if late. */
@@ -129,26 +102,6 @@ export const BROKER_SCRIPTS = {
       parser.pushKey(key);
       parser.pushKey(nodeKeys);
       parser.push(field, String(delta));
-    },
-    transformReply: toNumber,
-  }),
-  /** Writes a node's stats report and history point (see `redis_stats.ts`). */
-  statsReport: defineScript({
-    SCRIPT: REPORT,
-    NUMBER_OF_KEYS: 3,
-    parseCommand(parser: CommandParser, r: StatsReport) {
-      parser.pushKey(r.keys.report);
-      parser.pushKey(r.keys.history);
-      parser.pushKey(r.keys.nodes);
-      parser.push(
-        r.report,
-        r.point,
-        String(r.ttl),
-        r.nodeId,
-        String(r.now + r.ttl),
-        String(r.length),
-        String(r.now),
-      );
     },
     transformReply: toNumber,
   }),

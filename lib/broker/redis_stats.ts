@@ -84,15 +84,16 @@ export class RedisStats implements ClusterStats {
     if (!this.#o.ready()) return;
     const keys = statsKeys(app.publicKey, this.nodeId);
     this.#written.add(keys.report).add(keys.history);
-    await this.#o.client.statsReport({
-      keys: { ...keys, nodes: STATS_NODES_KEY },
-      report: JSON.stringify(report),
-      point: JSON.stringify(point),
-      nodeId: this.nodeId,
-      now: Date.now(),
-      ttl: REPORT_TTL_MS,
-      length: HISTORY_LENGTH,
-    });
+    const now = Date.now();
+    const expiration = { type: "PX", value: REPORT_TTL_MS } as const;
+    await this.#o.client.multi() // one round trip, applied at once
+      .set(keys.report, JSON.stringify(report), { expiration })
+      .rPush(keys.history, JSON.stringify(point))
+      .lTrim(keys.history, -HISTORY_LENGTH, -1)
+      .pExpire(keys.history, REPORT_TTL_MS)
+      .zAdd(STATS_NODES_KEY, { score: now + REPORT_TTL_MS, value: this.nodeId })
+      .zRemRangeByScore(STATS_NODES_KEY, "-inf", `(${now}`) // expired nodes
+      .exec();
   }
 
   /** The other nodes' reports and histories for an application, those not expired. */
