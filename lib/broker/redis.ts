@@ -31,7 +31,7 @@ import {
   type HistoryRead,
   policyOf,
 } from "../history/history.ts";
-import { describeError, redisAddress, RedisHealth } from "./redis_health.ts";
+import { RedisHealth } from "./redis_health.ts";
 import { RedisStats } from "./redis_stats.ts";
 
 /** Settings of the Redis broker. */
@@ -42,8 +42,6 @@ export interface RedisBrokerOptions {
   readonly presenceTtl?: number;
   /** Where to log connection changes. */
   readonly logger?: Logger;
-  /** This node's id (default: a random UUID). */
-  readonly nodeId?: string;
   /** Milliseconds Redis may take to answer (3,000): past it an API call answers 503. */
   readonly timeout?: number;
   /** The applications that keep history, and how much (see `redis_history.ts`). */
@@ -94,16 +92,15 @@ export class RedisBroker implements Broker, AppObserver {
     this.#hub = hub;
     this.#ttl = options.presenceTtl ?? 15_000;
     this.#log = options.logger;
-    this.nodeId = options.nodeId ?? crypto.randomUUID();
+    this.nodeId = crypto.randomUUID();
     this.#timeout = options.timeout ?? 3_000;
     this.#history = options.history;
     this.#client = createRedisClient(options.url, this.#timeout, SCRIPTS, QUEUE_LIMIT);
     this.#health = new RedisHealth({
       timeout: this.#timeout,
-      where: redisAddress(options.url),
+      url: options.url,
       logger: this.#log,
-      connected: () => this.#client.isReady,
-      time: () => this.#client.time(),
+      client: this.#client,
       onDown: () => this.#unsync(),
       onAnswer: () => {
         if (!this.#synced) this.#resync();
@@ -308,7 +305,7 @@ export class RedisBroker implements Broker, AppObserver {
       // The work's own late failure is handled by the race (which has settled by then).
       return await Promise.race([work(call), late]);
     } catch (error) {
-      if (call.expired) this.#health.failed(describeError(error));
+      if (call.expired) this.#health.failed(error);
       throw error instanceof BrokerUnavailableError ? error : new BrokerUnavailableError(error);
     } finally {
       clearTimeout(timer);
@@ -504,7 +501,7 @@ export class RedisBroker implements Broker, AppObserver {
   /** A command or a connection failed: out of service until a resync (logged once). */
   #lost(name: string, error: unknown): void {
     if (this.#closed) return;
-    this.#health.failed(`${name} connection: ${describeError(error)}`);
+    this.#health.failed(error, `${name} connection: `);
     this.#unsync();
   }
 

@@ -1,19 +1,8 @@
 /**
- * The presence ledger of a cluster: presence for webhooks is kept in Redis by node (see
- * `redis_scripts.ts` for the keys and the scripts), so that events follow cluster-wide presence
- * and each is sent once, by one node:
- *
- * - a local change is written with `presenceChange`; the node whose write makes a user's or a
- *   channel's first node sends the addition, unless a removal was pending (then it is dropped);
- * - the node whose write removes the last node schedules the removal in `due`, at Redis's time
- *   plus the grace;
- * - every node sweeps now and then (`presenceSweep`): it takes the entries of nodes that stopped
- *   renewing (killed), which may make removals due, and claims the removals that fell due; the
- *   claiming node sends them.
- *
- * Writes are idempotent and state-based: a change marks the user or channel, and what is written
- * is the hub's state when the write goes out. After Redis was away, or when this node's entry had
- * expired (others may have swept it), the node writes everything again (`#reconcile`).
+ * The presence ledger of a cluster: presence for webhooks is kept in Redis by node, so that events
+ * follow cluster-wide presence and each is sent once, by one node (`redis_scripts.ts` has the keys
+ * and the scripts, docs/webhooks.md the design). A change marks a user or channel, and what is
+ * written is the hub's state when the write goes out; after an outage the node writes all again.
  *
  * @module
  */
@@ -45,8 +34,6 @@ export interface RedisLedgerOptions {
   readonly timeout?: number;
   /** Where to log losing and finding Redis. */
   readonly logger?: Logger;
-  /** This node's id (default: a random UUID). */
-  readonly nodeId?: string;
 }
 
 /** Most entries one sweep takes, and most removals it claims. */
@@ -56,8 +43,7 @@ type Touched = Map<string, { kind: PresenceKind; key: string }>;
 
 /** Presence events over every node of a cluster. */
 export class RedisLedger implements PresenceLedger {
-  /** This node's id in the webhook presence. */
-  readonly nodeId: string;
+  #nodeId = crypto.randomUUID();
   #context: LedgerContext;
   #client: RedisConnection<typeof WEBHOOK_SCRIPTS>;
   #log: Logger | undefined;
@@ -75,7 +61,6 @@ export class RedisLedger implements PresenceLedger {
   /** Creates the ledger and starts connecting in the background. */
   constructor(context: LedgerContext, options: RedisLedgerOptions) {
     this.#context = context;
-    this.nodeId = options.nodeId ?? crypto.randomUUID();
     this.#log = options.logger;
     this.#ttl = options.presenceTtl ?? 15_000;
     this.#timeout = options.timeout ?? 3_000;
@@ -92,9 +77,15 @@ export class RedisLedger implements PresenceLedger {
   }
 
   /** Marks a user or channel to be written (with the hub's state when the write goes out). */
-  change(app: App, kind: PresenceKind, key: string, _present: boolean): void {
+  change(app: App, kind: PresenceKind, key: string): void {
     if (this.#closed) return;
-    this.#touch(app, kind, key);
+    let touched = this.#touched.get(app);
+    if (!touched) this.#touched.set(app, touched = new Map());
+    touched.set(memberOf(kind, key), { kind, key });
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(() => this.#flush());
+    }
   }
 
   /**
@@ -112,21 +103,11 @@ export class RedisLedger implements PresenceLedger {
       await Promise.all(this.#busy);
       if (!this.#client.isReady) return;
       for (const app of this.#context.apps) {
-        await this.#client.presenceLeave(webhookKeys(app.publicKey), this.nodeId);
+        await this.#client.presenceLeave(webhookKeys(app.publicKey), this.#nodeId);
       }
     });
     await within(this.#timeout, () => this.#client.close());
     this.#client.destroy();
-  }
-
-  #touch(app: App, kind: PresenceKind, key: string): void {
-    let touched = this.#touched.get(app);
-    if (!touched) this.#touched.set(app, touched = new Map());
-    touched.set(memberOf(kind, key), { kind, key });
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(() => this.#flush());
-    }
   }
 
   /** Writes every marked user and channel as the hub has it now. */
@@ -145,9 +126,11 @@ export class RedisLedger implements PresenceLedger {
         const present = kind === "user" ? app.connectionCountOf(key) > 0 : app.channelSize(key) > 0;
         const { graceMs } = this.#context;
         this.#track(
-          this.#client.presenceChange(keys, this.nodeId, member, present, graceMs).then((reply) => {
-            if (reply === 1) this.#context.emit(app, presenceEvent(kind, key, true));
-          }),
+          this.#client.presenceChange(keys, this.#nodeId, member, present, graceMs).then(
+            (reply) => {
+              if (reply === 1) this.#context.emit(app, presenceEvent(kind, key, true));
+            },
+          ),
         );
       }
     }
@@ -159,7 +142,7 @@ export class RedisLedger implements PresenceLedger {
     this.#track((async () => {
       for (const app of this.#context.apps) {
         const keys = webhookKeys(app.publicKey);
-        if (await this.#client.presenceBeat(keys, this.nodeId, this.#ttl) === 1) {
+        if (await this.#client.presenceBeat(keys, this.#nodeId, this.#ttl) === 1) {
           this.#needsReconcile = true;
         }
       }
@@ -176,13 +159,13 @@ export class RedisLedger implements PresenceLedger {
     this.#needsReconcile = false;
     for (const app of this.#context.apps) {
       const keys = webhookKeys(app.publicKey);
-      const members = await this.#client.sMembers(nodeSetKey(keys, this.nodeId));
+      const members = await this.#client.sMembers(nodeSetKey(keys, this.#nodeId));
       for (const member of members) {
         const parsed = parseMember(member);
-        if (parsed) this.#touch(app, parsed.kind, parsed.key);
+        if (parsed) this.change(app, parsed.kind, parsed.key);
       }
-      for (const user of app.users()) this.#touch(app, "user", user);
-      for (const channel of app.channels()) this.#touch(app, "channel", channel);
+      for (const user of app.users()) this.change(app, "user", user);
+      for (const channel of app.channels()) this.change(app, "channel", channel);
     }
     this.#flush();
   }
@@ -193,7 +176,7 @@ export class RedisLedger implements PresenceLedger {
     this.#track((async () => {
       for (const app of this.#context.apps) {
         const keys = webhookKeys(app.publicKey);
-        const due = await this.#client.presenceSweep(keys, this.nodeId, SWEEP_LIMIT);
+        const due = await this.#client.presenceSweep(keys, this.#nodeId, SWEEP_LIMIT);
         for (const member of due) {
           const parsed = parseMember(member);
           if (parsed) this.#context.emit(app, presenceEvent(parsed.kind, parsed.key, false));

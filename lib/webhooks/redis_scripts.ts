@@ -1,10 +1,8 @@
 /**
- * Where a cluster keeps presence for webhooks, and the Lua scripts that change it. A script runs
- * atomically in Redis, so each transition (a user's first node, its last node gone, a pending
- * removal falling due) is seen by exactly one caller: that node sends the event. Times are
- * Redis's own clock (`TIME`), so the nodes' clocks do not matter. They are defined once for
- * `createClient({ scripts: WEBHOOK_SCRIPTS })` (the client runs `EVALSHA`, `EVAL` when Redis does
- * not know one).
+ * Where a cluster keeps presence for webhooks, and the Lua scripts that change it (see
+ * docs/webhooks.md). A script runs atomically, so each transition (a user's first node, its last
+ * node gone, a pending removal falling due) is seen by exactly one caller: that node sends the
+ * event. Times are Redis's own clock.
  *
  * Per application, under `tp:{app}:wh:` (`{app}` percent-encoded, see `encodeKeyPart`):
  *
