@@ -195,14 +195,9 @@ export class RedisBroker implements Broker, AppObserver {
     });
   }
 
-  /** Distinct users over all live nodes. */
-  userCount(app: App): Promise<number> {
-    return this.#call(async (call) => {
-      const remote = await this.#hash(keysFor(app.publicKey).users, call);
-      const users = new Set(app.users());
-      for (const [user] of remoteEntries(remote, this.nodeId, this.#isLive)) users.add(user);
-      return users.size;
-    });
+  /** Distinct users over all live nodes (those the stats count). */
+  async userCount(app: App): Promise<number> {
+    return (await this.cluster.onlineUsers(app)).size;
   }
 
   /** Whether the user has a connection on any live node. */

@@ -45,16 +45,20 @@ export const REMOTE_COUNT = `local function remote(hash, nodes, self, now)
 end
 `;
 
-/** What a publish (without history) sends to Redis. */
-export interface CountedPublish {
-  /** The `node -> count` hash of the channel or user. */
-  readonly counts: string;
-  /** Unix ms in Redis's clock past which the publish is dropped (the API gave up on it). */
-  readonly deadline: number;
-  /** This node's id (its count comes from its hub). */
-  readonly nodeId: string;
+/** What a publish sends to Redis. */
+export interface Publish {
   /** The pub/sub channel. */
   readonly topic: string;
+  /** The channel's or user's `node -> count` hash, for the other live nodes' connections. */
+  readonly counts: string;
+  /** The publishing node's id (its own connections are counted from its hub). */
+  readonly nodeId: string;
+  /** Unix ms in Redis's clock past which the publish is dropped (the API gave up on it). */
+  readonly deadline: number;
+}
+
+/** A publish without history. */
+export interface CountedPublish extends Publish {
   /** The envelope, as JSON. */
   readonly message: string;
 }
