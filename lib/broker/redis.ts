@@ -12,7 +12,6 @@ import type { Logger } from "../log.ts";
 import { type Broker, BrokerUnavailableError } from "./broker.ts";
 import {
   cleanupLockKey,
-  decodeKeyPart,
   hasNodeUserFields,
   keysFor,
   nodeKeysKey,
@@ -21,7 +20,7 @@ import {
   parseNodeUserField,
   remoteEntries,
 } from "./redis_keys.ts";
-import { removeNodeEntries, writeSnapshot } from "./redis_presence.ts";
+import { removeNodeEntries, type Target, writeSnapshot } from "./redis_presence.ts";
 import { Echoes, historyKeys } from "./redis_history.ts";
 import { type BrokerClient, createRedisClient, SCRIPTS, within } from "./redis_client.ts";
 import {
@@ -250,7 +249,9 @@ export class RedisBroker implements Broker, AppObserver {
     const keys = keysFor(app.publicKey);
     this.#add(keys.userCounts(userId), this.nodeId, 1);
     this.#add(keys.users, nodeUserField(this.nodeId, userId), 1);
-    if (app.connectionCountOf(userId) === 1) this.#listen(keys.userTopic(userId), true);
+    if (app.connectionCountOf(userId) === 1) {
+      this.#listen(keys.userTopic(userId), { app, user: userId });
+    }
   }
 
   /** A local connection of `userId` left. */
@@ -258,7 +259,7 @@ export class RedisBroker implements Broker, AppObserver {
     const keys = keysFor(app.publicKey);
     this.#add(keys.userCounts(userId), this.nodeId, -1);
     this.#add(keys.users, nodeUserField(this.nodeId, userId), -1);
-    if (!app.isOnline(userId)) this.#listen(keys.userTopic(userId), false);
+    if (!app.isOnline(userId)) this.#listen(keys.userTopic(userId), null);
   }
 
   /** A local connection joined a channel. */
@@ -267,7 +268,7 @@ export class RedisBroker implements Broker, AppObserver {
     this.#add(keys.channelCounts(channel), this.nodeId, 1);
     this.#add(keys.channelUsers(channel), nodeUserField(this.nodeId, userId), 1);
     this.#add(keys.channels, nodeUserField(this.nodeId, channel), 1);
-    if (app.channelSize(channel) === 1) this.#listen(keys.channelTopic(channel), true);
+    if (app.channelSize(channel) === 1) this.#listen(keys.channelTopic(channel), { app, channel });
   }
 
   /** A local connection left a channel. */
@@ -276,7 +277,7 @@ export class RedisBroker implements Broker, AppObserver {
     this.#add(keys.channelCounts(channel), this.nodeId, -1);
     this.#add(keys.channelUsers(channel), nodeUserField(this.nodeId, userId), -1);
     this.#add(keys.channels, nodeUserField(this.nodeId, channel), -1);
-    if (app.channelSize(channel) === 0) this.#listen(keys.channelTopic(channel), false);
+    if (app.channelSize(channel) === 0) this.#listen(keys.channelTopic(channel), null);
   }
 
   // --- Internals -------------------------------------------------------------------------------
@@ -434,31 +435,31 @@ export class RedisBroker implements Broker, AppObserver {
     }
   }
 
-  /** Subscribes to (or leaves) a pub/sub channel, when connected; a resync catches up. */
-  #listen(topic: string, on: boolean): void {
+  /** Subscribes to a pub/sub channel for `target` (null: leaves it); a resync catches up. */
+  #listen(topic: string, target: Target | null): void {
     if (!this.#synced || !this.#subscriber.isReady) {
       this.#dirty = true;
       return;
     }
-    if (on && !this.#topics.has(topic)) {
-      const subscribed = this.#subscribe(topic)
+    if (target && !this.#topics.has(topic)) {
+      const subscribed = this.#subscribe(topic, target)
         .catch((error: unknown) => this.#lost("pub/sub", error))
         .finally(() => {
           if (this.#subscribing.get(topic) === subscribed) this.#subscribing.delete(topic);
         });
       this.#subscribing.set(topic, subscribed);
-    } else if (!on && this.#topics.delete(topic)) {
+    } else if (!target && this.#topics.delete(topic)) {
       this.#echoes.release(topic);
       this.#subscriber.unsubscribe(topic).catch((error: unknown) => this.#lost("pub/sub", error));
     }
   }
 
-  #subscribe(topic: string): Promise<void> {
+  #subscribe(topic: string, target: Target): Promise<void> {
     this.#topics.add(topic);
-    return this.#subscriber.subscribe(topic, (message: string) => this.#receive(topic, message));
+    return this.#subscriber.subscribe(topic, (text: string) => this.#receive(topic, target, text));
   }
 
-  #receive(topic: string, text: string): void {
+  #receive(topic: string, target: Target, text: string): void {
     let envelope: Envelope;
     try {
       envelope = JSON.parse(text);
@@ -467,29 +468,17 @@ export class RedisBroker implements Broker, AppObserver {
     }
     // This node's own pushes are delivered when published, but those with history as they come.
     if (envelope.o === this.nodeId && envelope.n === undefined) return;
-    for (const app of this.#hub.apps()) {
-      const keys = keysFor(app.publicKey);
-      const prefix = keys.channelTopic("");
-      if (topic.startsWith(prefix)) {
-        const channel = decodeKeyPart(topic.slice(prefix.length));
-        if (channel !== undefined && envelope.p !== undefined) {
-          const { n: offset, e: epoch } = envelope;
-          const position = typeof offset === "number" && typeof epoch === "string"
-            ? { offset, epoch }
-            : undefined;
-          app.deliverToChannel(channel, Message.forChannel(envelope.p, channel, position));
-          if (position) this.#echoes.arrived(topic, position.offset);
-        }
-        return;
-      }
-      const userPrefix = keys.userTopic("");
-      if (topic.startsWith(userPrefix)) {
-        const user = decodeKeyPart(topic.slice(userPrefix.length));
-        if (user === undefined) return;
-        if (envelope.l) app.logout(user);
-        else if (envelope.p !== undefined) app.deliverToUser(user, Message.forUser(envelope.p));
-        return;
-      }
+    const { app } = target;
+    const { p: payload, n: offset, e: epoch } = envelope;
+    if ("user" in target) {
+      if (envelope.l) app.logout(target.user);
+      else if (payload !== undefined) app.deliverToUser(target.user, Message.forUser(payload));
+    } else if (payload !== undefined) {
+      const position = typeof offset === "number" && typeof epoch === "string"
+        ? { offset, epoch }
+        : undefined;
+      app.deliverToChannel(target.channel, Message.forChannel(payload, target.channel, position));
+      if (position) this.#echoes.arrived(topic, position.offset);
     }
   }
 
@@ -540,8 +529,8 @@ export class RedisBroker implements Broker, AppObserver {
           await this.#subscriber.unsubscribe(topic);
         }
       }
-      for (const topic of wanted) {
-        if (!this.#topics.has(topic)) await this.#subscribe(topic);
+      for (const [topic, target] of wanted) {
+        if (!this.#topics.has(topic)) await this.#subscribe(topic, target);
       }
       // Changes made while the snapshot was written were not mirrored: write it again.
     } while (this.#dirty);
