@@ -123,7 +123,6 @@ export class RedisBroker implements Broker, AppObserver {
     for (const app of hub.apps()) app.observe(this);
     this.#client.connect().catch(() => {});
     this.#subscriber.connect().catch(() => {});
-    this.#health.start();
   }
 
   /** Whether both connections are up, Redis answers, and this node's presence is written. */
@@ -340,14 +339,6 @@ export class RedisBroker implements Broker, AppObserver {
   }
 
   /**
-   * The call's deadline in Redis's clock, less a round trip (the answer's way back and the clock
-   * estimate's error): Redis drops a publish it runs later.
-   */
-  #redisDeadline(call: Call): number {
-    return Math.floor(this.#health.redisTime(call.deadline) - Math.max(1, this.#health.roundTrip));
-  }
-
-  /**
    * Publishes `envelope` on `topic` in one script call, which also answers the other live nodes'
    * count in `counts` (a `node -> count` hash).
    */
@@ -355,7 +346,7 @@ export class RedisBroker implements Broker, AppObserver {
     const remote = await this.#command(() =>
       this.#client.countedPublish({
         counts,
-        deadline: this.#redisDeadline(call),
+        deadline: this.#health.redisDeadline(call.deadline),
         nodeId: this.nodeId,
         topic,
         message: JSON.stringify(envelope),
@@ -388,7 +379,7 @@ export class RedisBroker implements Broker, AppObserver {
       nodeId: this.nodeId,
       payload,
       policy,
-      deadline: this.#redisDeadline(call),
+      deadline: this.#health.redisDeadline(call.deadline),
     });
     if (published === null || call.expired) throw new BrokerUnavailableError();
     const local = app.channelSize(channel);

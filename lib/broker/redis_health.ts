@@ -32,7 +32,7 @@ const REMINDER_MS = 60_000;
 export class RedisHealth {
   #options: RedisHealthOptions;
   #where: string;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #timer: ReturnType<typeof setInterval>;
   #started = Date.now();
   #everUp = false;
   #downSince: number | null = null;
@@ -42,10 +42,11 @@ export class RedisHealth {
   #offset = 0;
   #roundTrip = 0;
 
-  /** Creates the watcher; `start()` begins probing. */
+  /** Creates the watcher, which probes every `min(timeout, 1 s)` until `stop()`. */
   constructor(options: RedisHealthOptions) {
     this.#options = options;
     this.#where = redisAddress(options.url);
+    this.#timer = setInterval(() => this.#tick(), Math.min(options.timeout, 1_000));
   }
 
   /** Whether Redis is known not to answer (since the last `down()`, until `up()`). */
@@ -53,26 +54,17 @@ export class RedisHealth {
     return this.#downSince !== null;
   }
 
-  /** Milliseconds the last probe took: the uncertainty of `redisTime()`. */
-  get roundTrip(): number {
-    return this.#roundTrip;
-  }
-
-  /** Redis's clock (Unix milliseconds) at this node's `Date.now()` value `local`. */
-  redisTime(local: number): number {
-    return local + this.#offset;
-  }
-
-  /** Probes every `min(timeout, 1 s)`. */
-  start(): void {
-    const every = Math.min(this.#options.timeout, 1_000);
-    this.#timer ??= setInterval(() => this.#tick(), every);
+  /**
+   * This node's `Date.now()` value `local` in Redis's clock, less the last probe's round trip (the
+   * answer's way back and the clock estimate's error): Redis drops a publish it runs later.
+   */
+  redisDeadline(local: number): number {
+    return Math.floor(local + this.#offset - Math.max(1, this.#roundTrip));
   }
 
   /** Stops probing. */
   stop(): void {
     clearInterval(this.#timer);
-    this.#timer = undefined;
   }
 
   /** Redis does not answer, or a connection to it failed (`what` failed). Logs once per outage. */

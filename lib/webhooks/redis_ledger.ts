@@ -43,7 +43,7 @@ type Touched = Map<string, { kind: PresenceKind; key: string }>;
 
 /** Presence events over every node of a cluster. */
 export class RedisLedger implements PresenceLedger {
-  #nodeId = crypto.randomUUID();
+  #node = crypto.randomUUID();
   #context: LedgerContext;
   #client: RedisConnection<typeof WEBHOOK_SCRIPTS>;
   #log: Logger | undefined;
@@ -103,7 +103,7 @@ export class RedisLedger implements PresenceLedger {
       await Promise.all(this.#busy);
       if (!this.#client.isReady) return;
       for (const app of this.#context.apps) {
-        await this.#client.presenceLeave(webhookKeys(app.publicKey), this.#nodeId);
+        await this.#client.presenceLeave(webhookKeys(app.publicKey), this.#node);
       }
     });
     await within(this.#timeout, () => this.#client.close());
@@ -120,29 +120,26 @@ export class RedisLedger implements PresenceLedger {
       if (all.size > 0) this.#needsReconcile = true; // written in full once Redis is back
       return;
     }
+    const { graceMs } = this.#context;
+    const node = this.#node;
     for (const [app, touched] of all) {
       const keys = webhookKeys(app.publicKey);
       for (const [member, { kind, key }] of touched) {
         const present = kind === "user" ? app.connectionCountOf(key) > 0 : app.channelSize(key) > 0;
-        const { graceMs } = this.#context;
-        this.#track(
-          this.#client.presenceChange(keys, this.#nodeId, member, present, graceMs).then(
-            (reply) => {
-              if (reply === 1) this.#context.emit(app, presenceEvent(kind, key, true));
-            },
-          ),
-        );
+        this.#run(async () => {
+          const reply = await this.#client.presenceChange(keys, node, member, present, graceMs);
+          if (reply === 1) this.#context.emit(app, presenceEvent(kind, key, true));
+        });
       }
     }
   }
 
   /** Renews this node; writes everything again when it had expired or Redis was away. */
   #beat(): void {
-    if (this.#closed || !this.#client.isReady) return;
-    this.#track((async () => {
+    this.#run(async () => {
       for (const app of this.#context.apps) {
         const keys = webhookKeys(app.publicKey);
-        if (await this.#client.presenceBeat(keys, this.#nodeId, this.#ttl) === 1) {
+        if (await this.#client.presenceBeat(keys, this.#node, this.#ttl) === 1) {
           this.#needsReconcile = true;
         }
       }
@@ -151,7 +148,7 @@ export class RedisLedger implements PresenceLedger {
         this.#lost = false;
         this.#log?.info("Webhook presence is written to Redis again.", { event: "webhook-redis" });
       }
-    })());
+    });
   }
 
   /** Marks every user and channel this node holds in Redis or in its hub, and writes them. */
@@ -159,7 +156,7 @@ export class RedisLedger implements PresenceLedger {
     this.#needsReconcile = false;
     for (const app of this.#context.apps) {
       const keys = webhookKeys(app.publicKey);
-      const members = await this.#client.sMembers(nodeSetKey(keys, this.#nodeId));
+      const members = await this.#client.sMembers(nodeSetKey(keys, this.#node));
       for (const member of members) {
         const parsed = parseMember(member);
         if (parsed) this.change(app, parsed.kind, parsed.key);
@@ -172,22 +169,22 @@ export class RedisLedger implements PresenceLedger {
 
   /** Takes dead nodes' entries and claims the removals that fell due; sends what it claimed. */
   #sweep(): void {
-    if (this.#closed || !this.#client.isReady) return;
-    this.#track((async () => {
+    this.#run(async () => {
       for (const app of this.#context.apps) {
         const keys = webhookKeys(app.publicKey);
-        const due = await this.#client.presenceSweep(keys, this.#nodeId, SWEEP_LIMIT);
+        const due = await this.#client.presenceSweep(keys, this.#node, SWEEP_LIMIT);
         for (const member of due) {
           const parsed = parseMember(member);
           if (parsed) this.#context.emit(app, presenceEvent(parsed.kind, parsed.key, false));
         }
       }
-    })());
+    });
   }
 
-  /** Keeps a write until it is done (for `close`); a failure means writing everything again. */
-  #track(work: Promise<unknown>): void {
-    const tracked = work.catch((error) => this.#failed(error)).finally(() =>
+  /** Runs writes while connected, kept until done (for `close`); a failure: write all again. */
+  #run(work: () => Promise<unknown>): void {
+    if (this.#closed || !this.#client.isReady) return;
+    const tracked = work().catch((error) => this.#failed(error)).finally(() =>
       this.#busy.delete(tracked)
     );
     this.#busy.add(tracked);
