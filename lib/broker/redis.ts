@@ -18,7 +18,6 @@ import {
   NODES_KEY,
   nodeUserField,
   parseNodeUserField,
-  remoteEntries,
 } from "./redis_keys.ts";
 import { removeNodeEntries, type Target, writeSnapshot } from "./redis_presence.ts";
 import { Echoes, historyKeys } from "./redis_history.ts";
@@ -78,7 +77,6 @@ export class RedisBroker implements Broker, AppObserver {
   #syncing: Promise<void> | null = null;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #live = new Map<string, number>(); // node -> expiry (ms)
-  #isLive = (node: string): boolean => (this.#live.get(node) ?? 0) > Date.now();
   #topics = new Set<string>(); // pub/sub channels subscribed at Redis
   #subscribing = new Map<string, Promise<unknown>>(); // SUBSCRIBEs not yet confirmed
   #echoes = new Echoes(); // publishes with history waiting for their delivery here
@@ -111,8 +109,7 @@ export class RedisBroker implements Broker, AppObserver {
       ready: () => this.ready,
       client: this.#client,
       read: (send) => this.#call((call) => this.#command(() => send(this.#client), call)),
-      hash: (key) => this.#call((call) => this.#hash(key, call)),
-      isLive: this.#isLive,
+      remote: (key) => this.#call((call) => this.#remote(key, call)),
     });
     for (
       const [name, client] of [["commands", this.#client], ["pub/sub", this.#subscriber]] as const
@@ -209,9 +206,9 @@ export class RedisBroker implements Broker, AppObserver {
   /** The channel's users on every live node: this node's first, in subscription order. */
   channelUsers(app: App, channel: string): Promise<string[]> {
     return this.#call(async (call) => {
-      const remote = await this.#hash(keysFor(app.publicKey).channelUsers(channel), call);
+      const remote = await this.#remote(keysFor(app.publicKey).channelUsers(channel), call);
       const users = new Set(app.channelUsers(channel));
-      for (const [user] of remoteEntries(remote, this.nodeId, this.#isLive)) users.add(user);
+      for (const [user] of remote) users.add(user);
       return [...users];
     });
   }
@@ -332,6 +329,19 @@ export class RedisBroker implements Broker, AppObserver {
     return hash;
   }
 
+  /** The other live nodes' `[name, count]` entries (count above 0) in the `node|name` hash `key`. */
+  async #remote(key: string, call: Call): Promise<[string, number][]> {
+    const entries: [string, number][] = [];
+    for (const [field, value] of Object.entries(await this.#hash(key, call))) {
+      const { node, user: name } = parseNodeUserField(field);
+      const count = Number(value);
+      if (name !== undefined && node !== this.nodeId && this.#isLive(node) && count > 0) {
+        entries.push([name, count]);
+      }
+    }
+    return entries;
+  }
+
   /** Waits until this node's subscription to `topic`, if it has one, is in place at Redis. */
   async #subscribed(topic: string, call: Call): Promise<void> {
     await this.#subscribing.get(topic);
@@ -387,6 +397,10 @@ export class RedisBroker implements Broker, AppObserver {
       await this.#echoes.wait(topic, published.position.offset);
     }
     return published.remote + local;
+  }
+
+  #isLive(node: string): boolean {
+    return (this.#live.get(node) ?? 0) > Date.now();
   }
 
   /** Adds up the counts of the other live nodes in a `node -> count` hash. */

@@ -131,22 +131,6 @@ export function parseNodeUserField(field: string): { node: string; user: string 
   return { node: field.slice(0, bar), user: decodeKeyPart(field.slice(bar + 1)) };
 }
 
-/**
- * The `[name, count]` entries of a `node|name -> count` hash with a count above 0, from the live
- * nodes other than `self` (fields `nodeUserField` did not write are skipped).
- */
-export function* remoteEntries(
-  hash: Record<string, string>,
-  self: string,
-  isLive: (node: string) => boolean,
-): Generator<[string, number]> {
-  for (const [field, value] of Object.entries(hash)) {
-    const { node, user: name } = parseNodeUserField(field);
-    const count = Number(value);
-    if (name !== undefined && node !== self && isLive(node) && count > 0) yield [name, count];
-  }
-}
-
 /** Whether a hash key holds `node|user` (or `node|channel`) fields (else its fields are node ids). */
 export function hasNodeUserFields(key: string): boolean {
   return key.endsWith(":users") || key.endsWith(":channels") || key.includes(":cu:");

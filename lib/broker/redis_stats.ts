@@ -15,7 +15,7 @@
 
 import type { App } from "../hub/hub.ts";
 import type { BrokerClient } from "./redis_client.ts";
-import { encodeKeyPart, keysFor, remoteEntries } from "./redis_keys.ts";
+import { encodeKeyPart, keysFor } from "./redis_keys.ts";
 import type { ClusterStats, HistoryPoint, NodeFigures, NodeReport } from "./stats.ts";
 
 /** The nodes that reported, scored by when their reports expire. */
@@ -41,10 +41,8 @@ export interface RedisStatsOptions {
   readonly client: BrokerClient;
   /** Runs the commands of a read: 503 while Redis is away, or past the timeout. */
   readonly read: <T>(send: (client: BrokerClient) => Promise<T>) => Promise<T>;
-  /** Reads a presence hash of `node|...` fields, live nodes known (503 likewise). */
-  readonly hash: (key: string) => Promise<Record<string, string>>;
-  /** Whether a node is live (its presence has not expired). */
-  readonly isLive: (node: string) => boolean;
+  /** The other live nodes' `[name, count]` entries in a `node|name` presence hash (503 likewise). */
+  readonly remote: (key: string) => Promise<Iterable<[string, number]>>;
 }
 
 /** Cluster-wide figures through Redis. */
@@ -62,18 +60,17 @@ export class RedisStats implements ClusterStats {
 
   /** Every user online on a live node (this one's from its hub), each once. */
   async onlineUsers(app: App): Promise<Set<string>> {
-    const hash = await this.#o.hash(keysFor(app.publicKey).users);
     const users = new Set(app.users());
-    for (const [user] of remoteEntries(hash, this.nodeId, this.#o.isLive)) users.add(user);
+    for (const [user] of await this.#o.remote(keysFor(app.publicKey).users)) users.add(user);
     return users;
   }
 
   /** The connections in each channel over the live nodes (this one's from its hub). */
   async channelSizes(app: App): Promise<Map<string, number>> {
-    const hash = await this.#o.hash(keysFor(app.publicKey).channels);
+    const remote = await this.#o.remote(keysFor(app.publicKey).channels);
     const sizes = new Map<string, number>();
     for (const channel of app.channels()) sizes.set(channel, app.channelSize(channel));
-    for (const [channel, n] of remoteEntries(hash, this.nodeId, this.#o.isLive)) {
+    for (const [channel, n] of remote) {
       sizes.set(channel, (sizes.get(channel) ?? 0) + n);
     }
     return sizes;
