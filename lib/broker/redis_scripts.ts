@@ -1,8 +1,7 @@
 /**
- * The Redis broker's scripts (presence counters and publishes), defined once for
- * `createClient({ scripts })`: the client runs them with `EVALSHA`, and `EVAL` once Redis does not
- * know one. A publish is one script call: it drops a publish run past the caller's deadline, adds
- * up the other live nodes' connections and publishes, so the API's count costs no round trip.
+ * The Redis broker's scripts (presence counters and publishes), for `createClient({ scripts })`,
+ * which runs them with `EVALSHA` (`EVAL` once Redis does not know one). A publish is one call: it
+ * drops a publish run past the deadline, adds up the other live nodes' connections and publishes.
  *
  * @module
  */
@@ -29,8 +28,7 @@ export const toNumber = (reply: unknown): number => Number(reply);
 
 /**
  * Lua function `remote(hash, nodes, self, now)`: the sum of a `node -> count` hash over the nodes
- * other than `self` whose expiry in `nodes` (the caller's clock, as the nodes write it) is after
- * `now`.
+ * but `self` whose expiry in `nodes` (the caller's clock, as the nodes write it) is after `now`.
  */
 export const REMOTE_COUNT = `local function remote(hash, nodes, self, now)
   local flat = redis.call('HGETALL', hash)

@@ -1,8 +1,7 @@
 /**
- * The Redis side of the stats endpoint: cluster-wide users and channels from the presence hashes
- * (distinct over the live nodes, not sums of node figures), and each node's own figures, which
- * every node reports on each sample (every 2 s) with an expiry, so that a node that stops (even
- * killed) drops out of the list within `REPORT_TTL_MS`.
+ * The Redis side of the stats endpoint: cluster-wide users and channels from the presence hashes,
+ * and each node's own figures, which it reports on each sample with an expiry (a node that stops,
+ * even killed, drops out within `REPORT_TTL_MS`).
  *
  * | Key                    | Type | Holds                                                     |
  * | ---------------------- | ---- | --------------------------------------------------------- |
