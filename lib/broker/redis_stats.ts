@@ -59,8 +59,9 @@ export class RedisStats implements ClusterStats {
 
   /** Every user online on a live node (this one's from its hub), each once. */
   async onlineUsers(app: App): Promise<Set<string>> {
+    const remote = await this.#o.remote(keysFor(app.publicKey).users);
     const users = new Set(app.users());
-    for (const [user] of await this.#o.remote(keysFor(app.publicKey).users)) users.add(user);
+    for (const [user] of remote) users.add(user);
     return users;
   }
 
