@@ -47,7 +47,7 @@ export interface RedisBrokerOptions {
 }
 
 /** The most commands one connection keeps waiting for Redis; more are refused (503). */
-export const QUEUE_LIMIT = 100_000;
+const QUEUE_LIMIT = 100_000;
 
 /** The state of one API call: its deadline, and whether it was given up on. */
 interface Call {

@@ -10,7 +10,7 @@ import type { BrokerClient } from "./redis_client.ts";
 import { hasNodeUserFields, keysFor, nodeKeysKey, nodeUserField } from "./redis_keys.ts";
 
 /** Commands sent at once by `writeSnapshot`: far below the client's queue limit. */
-export const SNAPSHOT_BATCH = 1_000;
+const SNAPSHOT_BATCH = 1_000;
 
 /** Where a pub/sub channel's messages go: a channel or a user of an application. */
 export type Target =

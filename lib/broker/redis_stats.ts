@@ -18,14 +18,14 @@ import { encodeKeyPart, keysFor } from "./redis_keys.ts";
 import type { ClusterStats, HistoryPoint, NodeFigures, NodeReport } from "./stats.ts";
 
 /** The nodes that reported, scored by when their reports expire. */
-export const STATS_NODES_KEY = "tp:stats:nodes";
+const STATS_NODES_KEY = "tp:stats:nodes";
 /** A node's report lives this long: three missed reports (at 2 s) and it is gone. */
 export const REPORT_TTL_MS = 6_000;
 /** History points kept per node and application: five minutes at 2 s. */
-export const HISTORY_LENGTH = 150;
+const HISTORY_LENGTH = 150;
 
 /** The report and history keys of a node for an application. */
-export function statsKeys(publicKey: string, node: string): { report: string; history: string } {
+function statsKeys(publicKey: string, node: string): { report: string; history: string } {
   const app = `tp:${encodeKeyPart(publicKey)}`;
   return { report: `${app}:stats:${node}`, history: `${app}:hist:${node}` };
 }
