@@ -95,7 +95,8 @@ async function commandsOf(
   await work();
   await redis.command("ECHO", mark);
   return (await monitor.between(mark))
-    .filter((c) => c !== '"TIME"' && !c.includes('"tp:stats:')) // health probe, stats report
+    // Health probes, and stats reports (a MULTI of commands on `...:stats:...` and `...:hist:...`).
+    .filter((c) => !/^"(TIME|MULTI|EXEC)"$/.test(c) && !/:(stats|hist):/.test(c))
     .map((c) => c.split(" ")[0]);
 }
 

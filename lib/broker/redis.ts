@@ -1,27 +1,7 @@
 /**
- * The Redis broker: many server processes, one set of channels, users and presence.
- *
- * Each node keeps its own connections in its hub and mirrors their counts into Redis hashes
- * (see `redis_keys.ts`), under its node id. A publish on any node goes out on a Redis pub/sub
- * channel; a node subscribes only to the channels and users it has connections for, and builds
- * each frame once. A publish is one script call (`redis_scripts.ts`), which also adds up the other
- * live nodes' connections for the API's count. Presence answers add up the entries of the live
- * nodes: a node registers itself in `tp:nodes` with an expiry it renews every `ttl / 5`, so a node
- * that dies (even `kill -9`) drops out within `ttl` and the survivors remove its entries.
- *
- * When Redis goes away, local sessions stay; publishes and presence answers fail with
- * `BrokerUnavailableError` (503) before anything is sent; the clients reconnect with backoff,
- * and once back the node writes its whole presence again.
- *
- * When Redis hangs (the process stopped, a blocking command, a network that drops packets), an
- * API call waits at most `timeout` ms, then answers 503, and the broker counts Redis as away until
- * a probe (`redis_health.ts`) is answered, then writes its presence again (others may have taken
- * this node for dead meanwhile). A publish carries its deadline in Redis's clock and Redis drops
- * it when it runs it too late, so a publish answered 503 because Redis hung is not delivered when
- * Redis resumes. What cannot be promised: a publish Redis ran just before it hung, whose answer
- * came too late, is delivered and still answered 503 (the answer cannot tell which happened).
- * Commands waiting for Redis are bounded (`QUEUE_LIMIT`); API calls are refused at once while
- * Redis is away, so a hung Redis does not pile them up.
+ * The Redis broker: many server processes share channels, users and presence through Redis. Each
+ * node mirrors its connection counts into hashes under its node id (`redis_keys.ts`), publishes
+ * on pub/sub, and answers 503 when Redis is away or hangs; docs/scaling.md tells the design.
  *
  * @module
  */
@@ -32,16 +12,16 @@ import type { Logger } from "../log.ts";
 import { type Broker, BrokerUnavailableError } from "./broker.ts";
 import {
   cleanupLockKey,
-  decodeKeyPart,
+  hasNodeUserFields,
   keysFor,
   nodeKeysKey,
   NODES_KEY,
   nodeUserField,
   parseNodeUserField,
 } from "./redis_keys.ts";
-import { removeNodeEntries, writeSnapshot } from "./redis_presence.ts";
+import { removeNodeEntries, type Target, writeSnapshot } from "./redis_presence.ts";
 import { Echoes, historyKeys } from "./redis_history.ts";
-import { type BrokerClient, createBrokerClient } from "./redis_client.ts";
+import { type BrokerClient, createRedisClient, SCRIPTS, within } from "./redis_client.ts";
 import {
   type HistoryPolicies,
   type HistoryPolicy,
@@ -49,7 +29,7 @@ import {
   type HistoryRead,
   policyOf,
 } from "../history/history.ts";
-import { describeError, redisAddress, RedisHealth } from "./redis_health.ts";
+import { RedisHealth } from "./redis_health.ts";
 import { RedisStats } from "./redis_stats.ts";
 
 /** Settings of the Redis broker. */
@@ -60,19 +40,14 @@ export interface RedisBrokerOptions {
   readonly presenceTtl?: number;
   /** Where to log connection changes. */
   readonly logger?: Logger;
-  /** This node's id (default: a random UUID). */
-  readonly nodeId?: string;
-  /**
-   * Milliseconds Redis may take to answer (3,000): an API call answers 503 past it, a probe
-   * unanswered that long makes the broker unavailable, and it bounds connecting.
-   */
+  /** Milliseconds Redis may take to answer (3,000): past it an API call answers 503. */
   readonly timeout?: number;
   /** The applications that keep history, and how much (see `redis_history.ts`). */
   readonly history?: HistoryPolicies;
 }
 
 /** The most commands one connection keeps waiting for Redis; more are refused (503). */
-export const QUEUE_LIMIT = 100_000;
+const QUEUE_LIMIT = 100_000;
 
 /** The state of one API call: its deadline, and whether it was given up on. */
 interface Call {
@@ -114,16 +89,15 @@ export class RedisBroker implements Broker, AppObserver {
     this.#hub = hub;
     this.#ttl = options.presenceTtl ?? 15_000;
     this.#log = options.logger;
-    this.nodeId = options.nodeId ?? crypto.randomUUID();
+    this.nodeId = crypto.randomUUID();
     this.#timeout = options.timeout ?? 3_000;
     this.#history = options.history;
-    this.#client = createBrokerClient(options.url, this.#timeout, QUEUE_LIMIT);
+    this.#client = createRedisClient(options.url, this.#timeout, SCRIPTS, QUEUE_LIMIT);
     this.#health = new RedisHealth({
       timeout: this.#timeout,
-      where: redisAddress(options.url),
+      url: options.url,
       logger: this.#log,
-      connected: () => this.#client.isReady,
-      time: () => this.#client.time(),
+      client: this.#client,
       onDown: () => this.#unsync(),
       onAnswer: () => {
         if (!this.#synced) this.#resync();
@@ -135,8 +109,7 @@ export class RedisBroker implements Broker, AppObserver {
       ready: () => this.ready,
       client: this.#client,
       read: (send) => this.#call((call) => this.#command(() => send(this.#client), call)),
-      hash: (key) => this.#call((call) => this.#hash(key, true, call)),
-      isLive: (node) => this.#isLive(node),
+      remote: (key) => this.#call((call) => this.#remote(key, call)),
     });
     for (
       const [name, client] of [["commands", this.#client], ["pub/sub", this.#subscriber]] as const
@@ -147,7 +120,6 @@ export class RedisBroker implements Broker, AppObserver {
     for (const app of hub.apps()) app.observe(this);
     this.#client.connect().catch(() => {});
     this.#subscriber.connect().catch(() => {});
-    this.#health.start();
   }
 
   /** Whether both connections are up, Redis answers, and this node's presence is written. */
@@ -203,8 +175,7 @@ export class RedisBroker implements Broker, AppObserver {
     if (!policy) return undefined;
     const topic = keysFor(app.publicKey).channelTopic(channel);
     return this.#call(async (call) => {
-      await this.#subscribing.get(topic);
-      if (call.expired) throw new BrokerUnavailableError();
+      await this.#subscribed(topic, call);
       return await this.#client.historyRead(historyKeys(app.publicKey, channel), query, policy);
     });
   }
@@ -219,20 +190,15 @@ export class RedisBroker implements Broker, AppObserver {
     });
   }
 
-  /** Distinct users over all live nodes. */
-  userCount(app: App): Promise<number> {
-    return this.#call(async (call) => {
-      const remote = await this.#hash(keysFor(app.publicKey).users, true, call);
-      const users = new Set(app.users());
-      for (const user of this.#remoteUsers(remote)) users.add(user);
-      return users.size;
-    });
+  /** Distinct users over all live nodes (those the stats count). */
+  async userCount(app: App): Promise<number> {
+    return (await this.cluster.onlineUsers(app)).size;
   }
 
   /** Whether the user has a connection on any live node. */
   isOnline(app: App, userId: string): Promise<boolean> {
     return this.#call(async (call) => {
-      const remote = await this.#hash(keysFor(app.publicKey).userCounts(userId), false, call);
+      const remote = await this.#hash(keysFor(app.publicKey).userCounts(userId), call);
       return app.isOnline(userId) || this.#sumRemote(remote) > 0;
     });
   }
@@ -240,9 +206,9 @@ export class RedisBroker implements Broker, AppObserver {
   /** The channel's users on every live node: this node's first, in subscription order. */
   channelUsers(app: App, channel: string): Promise<string[]> {
     return this.#call(async (call) => {
-      const remote = await this.#hash(keysFor(app.publicKey).channelUsers(channel), true, call);
+      const remote = await this.#remote(keysFor(app.publicKey).channelUsers(channel), call);
       const users = new Set(app.channelUsers(channel));
-      for (const user of this.#remoteUsers(remote)) users.add(user);
+      for (const [user] of remote) users.add(user);
       return [...users];
     });
   }
@@ -279,7 +245,9 @@ export class RedisBroker implements Broker, AppObserver {
     const keys = keysFor(app.publicKey);
     this.#add(keys.userCounts(userId), this.nodeId, 1);
     this.#add(keys.users, nodeUserField(this.nodeId, userId), 1);
-    if (app.connectionCountOf(userId) === 1) this.#listen(keys.userTopic(userId), true);
+    if (app.connectionCountOf(userId) === 1) {
+      this.#listen(keys.userTopic(userId), { app, user: userId });
+    }
   }
 
   /** A local connection of `userId` left. */
@@ -287,7 +255,7 @@ export class RedisBroker implements Broker, AppObserver {
     const keys = keysFor(app.publicKey);
     this.#add(keys.userCounts(userId), this.nodeId, -1);
     this.#add(keys.users, nodeUserField(this.nodeId, userId), -1);
-    if (!app.isOnline(userId)) this.#listen(keys.userTopic(userId), false);
+    if (!app.isOnline(userId)) this.#listen(keys.userTopic(userId), null);
   }
 
   /** A local connection joined a channel. */
@@ -296,7 +264,7 @@ export class RedisBroker implements Broker, AppObserver {
     this.#add(keys.channelCounts(channel), this.nodeId, 1);
     this.#add(keys.channelUsers(channel), nodeUserField(this.nodeId, userId), 1);
     this.#add(keys.channels, nodeUserField(this.nodeId, channel), 1);
-    if (app.channelSize(channel) === 1) this.#listen(keys.channelTopic(channel), true);
+    if (app.channelSize(channel) === 1) this.#listen(keys.channelTopic(channel), { app, channel });
   }
 
   /** A local connection left a channel. */
@@ -305,7 +273,7 @@ export class RedisBroker implements Broker, AppObserver {
     this.#add(keys.channelCounts(channel), this.nodeId, -1);
     this.#add(keys.channelUsers(channel), nodeUserField(this.nodeId, userId), -1);
     this.#add(keys.channels, nodeUserField(this.nodeId, channel), -1);
-    if (app.channelSize(channel) === 0) this.#listen(keys.channelTopic(channel), false);
+    if (app.channelSize(channel) === 0) this.#listen(keys.channelTopic(channel), null);
   }
 
   // --- Internals -------------------------------------------------------------------------------
@@ -329,7 +297,7 @@ export class RedisBroker implements Broker, AppObserver {
       // The work's own late failure is handled by the race (which has settled by then).
       return await Promise.race([work(call), late]);
     } catch (error) {
-      if (call.expired) this.#health.failed(describeError(error));
+      if (call.expired) this.#health.failed(error);
       throw error instanceof BrokerUnavailableError ? error : new BrokerUnavailableError(error);
     } finally {
       clearTimeout(timer);
@@ -348,8 +316,9 @@ export class RedisBroker implements Broker, AppObserver {
    * A presence hash. When it names a node this node does not know yet (it registered since the
    * last renewal), the list of live nodes is read again.
    */
-  async #hash(key: string, nodeUserFields: boolean, call: Call): Promise<Record<string, string>> {
+  async #hash(key: string, call: Call): Promise<Record<string, string>> {
     const hash = await this.#command(() => this.#client.hGetAll(key), call);
+    const nodeUserFields = hasNodeUserFields(key);
     for (const field of Object.keys(hash)) {
       if (!this.#live.has(nodeUserFields ? parseNodeUserField(field).node : field)) {
         await this.#readLive();
@@ -360,12 +329,23 @@ export class RedisBroker implements Broker, AppObserver {
     return hash;
   }
 
-  /**
-   * The call's deadline in Redis's clock, less a round trip (the answer's way back and the clock
-   * estimate's error): Redis drops a publish it runs later.
-   */
-  #redisDeadline(call: Call): number {
-    return Math.floor(this.#health.redisTime(call.deadline) - Math.max(1, this.#health.roundTrip));
+  /** The other live nodes' `[name, count]` entries (count above 0) in the `node|name` hash `key`. */
+  async #remote(key: string, call: Call): Promise<[string, number][]> {
+    const entries: [string, number][] = [];
+    for (const [field, value] of Object.entries(await this.#hash(key, call))) {
+      const { node, user: name } = parseNodeUserField(field);
+      const count = Number(value);
+      if (name !== undefined && node !== this.nodeId && this.#isLive(node) && count > 0) {
+        entries.push([name, count]);
+      }
+    }
+    return entries;
+  }
+
+  /** Waits until this node's subscription to `topic`, if it has one, is in place at Redis. */
+  async #subscribed(topic: string, call: Call): Promise<void> {
+    await this.#subscribing.get(topic);
+    if (call.expired) throw new BrokerUnavailableError();
   }
 
   /**
@@ -376,8 +356,7 @@ export class RedisBroker implements Broker, AppObserver {
     const remote = await this.#command(() =>
       this.#client.countedPublish({
         counts,
-        nodes: NODES_KEY,
-        deadline: this.#redisDeadline(call),
+        deadline: this.#health.redisDeadline(call.deadline),
         nodeId: this.nodeId,
         topic,
         message: JSON.stringify(envelope),
@@ -402,8 +381,7 @@ export class RedisBroker implements Broker, AppObserver {
   ): Promise<number> {
     const keys = keysFor(app.publicKey);
     const topic = keys.channelTopic(channel);
-    await this.#subscribing.get(topic);
-    if (call.expired) throw new BrokerUnavailableError();
+    await this.#subscribed(topic, call);
     const published = await this.#client.historyPublish({
       keys: historyKeys(app.publicKey, channel),
       topic,
@@ -411,7 +389,7 @@ export class RedisBroker implements Broker, AppObserver {
       nodeId: this.nodeId,
       payload,
       policy,
-      deadline: this.#redisDeadline(call),
+      deadline: this.#health.redisDeadline(call.deadline),
     });
     if (published === null || call.expired) throw new BrokerUnavailableError();
     const local = app.channelSize(channel);
@@ -432,16 +410,6 @@ export class RedisBroker implements Broker, AppObserver {
       if (node !== this.nodeId && this.#isLive(node)) sum += Number(count);
     }
     return sum;
-  }
-
-  /** The users of the other live nodes in a `node|user -> count` hash. */
-  *#remoteUsers(hash: Record<string, string>): Generator<string> {
-    for (const [field, count] of Object.entries(hash)) {
-      const { node, user } = parseNodeUserField(field);
-      if (user !== undefined && node !== this.nodeId && this.#isLive(node) && Number(count) > 0) {
-        yield user;
-      }
-    }
   }
 
   #add(key: string, field: string, delta: number): void {
@@ -472,29 +440,31 @@ export class RedisBroker implements Broker, AppObserver {
     }
   }
 
-  /** Subscribes to (or leaves) a pub/sub channel, when connected; a resync catches up. */
-  #listen(topic: string, on: boolean): void {
+  /** Subscribes to a pub/sub channel for `target` (null: leaves it); a resync catches up. */
+  #listen(topic: string, target: Target | null): void {
     if (!this.#synced || !this.#subscriber.isReady) {
       this.#dirty = true;
       return;
     }
-    if (on && !this.#topics.has(topic)) {
-      this.#topics.add(topic);
-      const subscribed = this.#subscriber.subscribe(
-        topic,
-        (message: string) => this.#receive(topic, message),
-      ).catch((error: unknown) => this.#lost("pub/sub", error))
+    if (target && !this.#topics.has(topic)) {
+      const subscribed = this.#subscribe(topic, target)
+        .catch((error: unknown) => this.#lost("pub/sub", error))
         .finally(() => {
           if (this.#subscribing.get(topic) === subscribed) this.#subscribing.delete(topic);
         });
       this.#subscribing.set(topic, subscribed);
-    } else if (!on && this.#topics.delete(topic)) {
+    } else if (!target && this.#topics.delete(topic)) {
       this.#echoes.release(topic);
       this.#subscriber.unsubscribe(topic).catch((error: unknown) => this.#lost("pub/sub", error));
     }
   }
 
-  #receive(topic: string, text: string): void {
+  #subscribe(topic: string, target: Target): Promise<void> {
+    this.#topics.add(topic);
+    return this.#subscriber.subscribe(topic, (text: string) => this.#receive(topic, target, text));
+  }
+
+  #receive(topic: string, target: Target, text: string): void {
     let envelope: Envelope;
     try {
       envelope = JSON.parse(text);
@@ -503,36 +473,24 @@ export class RedisBroker implements Broker, AppObserver {
     }
     // This node's own pushes are delivered when published, but those with history as they come.
     if (envelope.o === this.nodeId && envelope.n === undefined) return;
-    for (const app of this.#hub.apps()) {
-      const keys = keysFor(app.publicKey);
-      const prefix = keys.channelTopic("");
-      if (topic.startsWith(prefix)) {
-        const channel = decodeKeyPart(topic.slice(prefix.length));
-        if (channel !== undefined && envelope.p !== undefined) {
-          const { n: offset, e: epoch } = envelope;
-          const position = typeof offset === "number" && typeof epoch === "string"
-            ? { offset, epoch }
-            : undefined;
-          app.deliverToChannel(channel, Message.forChannel(envelope.p, channel, position));
-          if (position) this.#echoes.arrived(topic, position.offset);
-        }
-        return;
-      }
-      const userPrefix = keys.userTopic("");
-      if (topic.startsWith(userPrefix)) {
-        const user = decodeKeyPart(topic.slice(userPrefix.length));
-        if (user === undefined) return;
-        if (envelope.l) app.logout(user);
-        else if (envelope.p !== undefined) app.deliverToUser(user, Message.forUser(envelope.p));
-        return;
-      }
+    const { app } = target;
+    const { p: payload, n: offset, e: epoch } = envelope;
+    if ("user" in target) {
+      if (envelope.l) app.logout(target.user);
+      else if (payload !== undefined) app.deliverToUser(target.user, Message.forUser(payload));
+    } else if (payload !== undefined) {
+      const position = typeof offset === "number" && typeof epoch === "string"
+        ? { offset, epoch }
+        : undefined;
+      app.deliverToChannel(target.channel, Message.forChannel(payload, target.channel, position));
+      if (position) this.#echoes.arrived(topic, position.offset);
     }
   }
 
   /** A command or a connection failed: out of service until a resync (logged once). */
   #lost(name: string, error: unknown): void {
     if (this.#closed) return;
-    this.#health.failed(`${name} connection: ${describeError(error)}`);
+    this.#health.failed(error, `${name} connection: `);
     this.#unsync();
   }
 
@@ -576,22 +534,14 @@ export class RedisBroker implements Broker, AppObserver {
           await this.#subscriber.unsubscribe(topic);
         }
       }
-      for (const topic of wanted) {
-        if (this.#topics.has(topic)) continue;
-        this.#topics.add(topic);
-        await this.#subscriber.subscribe(topic, (message: string) => this.#receive(topic, message));
+      for (const [topic, target] of wanted) {
+        if (!this.#topics.has(topic)) await this.#subscribe(topic, target);
       }
       // Changes made while the snapshot was written were not mirrored: write it again.
     } while (this.#dirty);
     this.#synced = true;
     clearInterval(this.#heartbeat);
     this.#heartbeat = setInterval(() => this.#beat(), Math.max(50, Math.floor(this.#ttl / 5)));
-  }
-
-  /** Whether this node has a connection, hence entries in Redis. */
-  #hasPresence(): boolean {
-    for (const app of this.#hub.apps()) if (app.userCount > 0) return true;
-    return false;
   }
 
   /** Renews this node's registration and reads who else is alive. */
@@ -617,7 +567,8 @@ export class RedisBroker implements Broker, AppObserver {
       await this.#renew();
       // Another node took this one for dead (Redis hung longer than the TTL) and removed its
       // entries, the last of them its list of keys: write them again.
-      if (this.#hasPresence() && await this.#client.exists(nodeKeysKey(this.nodeId)) === 0) {
+      const present = [...this.#hub.apps()].some((app) => app.userCount > 0);
+      if (present && await this.#client.exists(nodeKeysKey(this.nodeId)) === 0) {
         this.#log?.warn("This node's presence was removed by another node; writing it again.");
         this.#unsync();
         this.#resync();
@@ -640,14 +591,4 @@ export class RedisBroker implements Broker, AppObserver {
       this.#lost("commands", error);
     }
   }
-}
-
-/** Runs `work` and waits for it at most `ms` milliseconds; its failure is ignored. */
-async function within(ms: number, work: () => Promise<unknown>): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    work().catch(() => {}),
-    new Promise((resolve) => timer = setTimeout(resolve, ms)),
-  ]);
-  clearTimeout(timer);
 }

@@ -1,24 +1,32 @@
 /**
- * The Redis broker's connection: `@redis/client` with RESP2, no offline queue, and the broker's
- * and history's scripts defined on it.
+ * Connections to Redis, for the broker and the webhook ledger: `@redis/client` with RESP2, no
+ * offline queue, and the caller's scripts defined on them.
  *
  * @module
  */
 
-import { createClient } from "npm:@redis/client@6.3.1";
+import { createClient, type RedisClientType, type RedisScripts } from "npm:@redis/client@6.3.1";
 import { HISTORY_SCRIPTS } from "./redis_history.ts";
 import { BROKER_SCRIPTS } from "./redis_scripts.ts";
+
+type None = Record<string, never>;
+
+/** A connection with the typed commands and the scripts `S`. */
+export type RedisConnection<S extends RedisScripts> = RedisClientType<None, None, S, 2>;
 
 /** Every script the broker's connections run. */
 export const SCRIPTS = { ...BROKER_SCRIPTS, ...HISTORY_SCRIPTS };
 
-type None = Record<string, never>;
+/** A broker connection. */
+export type BrokerClient = RedisConnection<typeof SCRIPTS>;
 
-/** A broker connection, with the typed commands and `SCRIPTS`. */
-export type BrokerClient = ReturnType<typeof createClient<None, None, typeof SCRIPTS, 2>>;
-
-/** Creates (does not connect) a broker connection. */
-export function createBrokerClient(url: string, timeout: number, queueLimit: number): BrokerClient {
+/** Creates (does not connect) a connection; `queueLimit` bounds the commands waiting for Redis. */
+export function createRedisClient<S extends RedisScripts>(
+  url: string,
+  timeout: number,
+  scripts: S,
+  queueLimit?: number,
+): RedisConnection<S> {
   return createClient({
     url,
     RESP: 2, // flat array replies, the same from every command
@@ -28,6 +36,16 @@ export function createBrokerClient(url: string, timeout: number, queueLimit: num
       connectTimeout: timeout,
       reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 3_000),
     },
-    scripts: SCRIPTS,
+    scripts,
   });
+}
+
+/** Runs `work` and waits for it at most `ms` milliseconds (a hung Redis must not hold a stop). */
+export async function within(ms: number, work: () => Promise<unknown>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    work().catch(() => {}), // its failure is ignored
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
 }

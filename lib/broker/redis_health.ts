@@ -1,24 +1,22 @@
 /**
  * Whether Redis answers, for the Redis broker: a periodic `TIME` with a timeout (which also tells
- * Redis's clock as seen from this node), and the log lines of an outage, rate-limited: one when
- * Redis stops answering, a reminder a minute while it lasts, one when it answers again, never one
- * per retry.
+ * Redis's clock as seen from this node), and the log lines of an outage: one when Redis stops
+ * answering, a reminder a minute while it lasts, one when it answers again, never one per retry.
  *
  * @module
  */
 
 import type { Logger } from "../log.ts";
+import type { BrokerClient } from "./redis_client.ts";
 
 /** Settings of a {@linkcode RedisHealth}. */
 export interface RedisHealthOptions {
   /** Milliseconds an answer may take before Redis counts as not answering. */
   readonly timeout: number;
-  /** Where Redis is, for log lines (`host:port`, never the password). */
-  readonly where: string;
-  /** Whether the commands connection is up (a probe is sent only then). */
-  readonly connected: () => boolean;
-  /** Sends `TIME` on the commands connection. */
-  readonly time: () => Promise<unknown>;
+  /** Redis's URL (log lines tell its `host:port`, never the password). */
+  readonly url: string;
+  /** The commands connection, which probes go on (only while it is up). */
+  readonly client: BrokerClient;
   /** Called when Redis stops answering (once per outage). */
   readonly onDown: () => void;
   /** Called when a probe is answered while the broker is not in service. */
@@ -28,12 +26,13 @@ export interface RedisHealthOptions {
 }
 
 /** Milliseconds between two reminders while Redis stays unavailable. */
-export const REMINDER_MS = 60_000;
+const REMINDER_MS = 60_000;
 
 /** Watches Redis: probes it, keeps its clock offset, logs outages. */
 export class RedisHealth {
   #options: RedisHealthOptions;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #where: string;
+  #timer: ReturnType<typeof setInterval>;
   #started = Date.now();
   #everUp = false;
   #downSince: number | null = null;
@@ -43,9 +42,11 @@ export class RedisHealth {
   #offset = 0;
   #roundTrip = 0;
 
-  /** Creates the watcher; `start()` begins probing. */
+  /** Creates the watcher, which probes every `min(timeout, 1 s)` until `stop()`. */
   constructor(options: RedisHealthOptions) {
     this.#options = options;
+    this.#where = redisAddress(options.url);
+    this.#timer = setInterval(() => this.#tick(), Math.min(options.timeout, 1_000));
   }
 
   /** Whether Redis is known not to answer (since the last `down()`, until `up()`). */
@@ -53,37 +54,29 @@ export class RedisHealth {
     return this.#downSince !== null;
   }
 
-  /** Milliseconds the last probe took: the uncertainty of `redisTime()`. */
-  get roundTrip(): number {
-    return this.#roundTrip;
-  }
-
-  /** Redis's clock (Unix milliseconds) at this node's `Date.now()` value `local`. */
-  redisTime(local: number): number {
-    return local + this.#offset;
-  }
-
-  /** Probes every `min(timeout, 1 s)`. */
-  start(): void {
-    const every = Math.min(this.#options.timeout, 1_000);
-    this.#timer ??= setInterval(() => this.#tick(), every);
+  /**
+   * This node's `Date.now()` value `local` in Redis's clock, less the last probe's round trip (the
+   * answer's way back and the clock estimate's error): Redis drops a publish it runs later.
+   */
+  redisDeadline(local: number): number {
+    return Math.floor(local + this.#offset - Math.max(1, this.#roundTrip));
   }
 
   /** Stops probing. */
   stop(): void {
     clearInterval(this.#timer);
-    this.#timer = undefined;
   }
 
-  /** Redis does not answer, or a connection to it failed, for `reason`. Logs once per outage. */
-  failed(reason: string): void {
+  /** Redis does not answer, or a connection to it failed (`what` failed). Logs once per outage. */
+  failed(error: unknown, what = ""): void {
+    const reason = what + describeError(error);
     this.#reason = reason;
     if (this.#downSince !== null) return;
     this.#downSince = this.#reminded = Date.now();
     this.#options.logger?.error(
-      `Redis at ${this.#options.where} is unavailable: ${reason} ` +
+      `Redis at ${this.#where} is unavailable: ${reason} ` +
         "(retrying; API calls that need it answer 503 and /readyz says not ready until it answers)",
-      { event: "redis-unavailable", redis: this.#options.where, reason },
+      { event: "redis-unavailable", redis: this.#where, reason },
     );
     this.#options.onDown();
   }
@@ -95,26 +88,27 @@ export class RedisHealth {
     const seconds = (Date.now() - this.#downSince) / 1000;
     this.#downSince = null;
     this.#options.logger?.info(
-      `Redis at ${this.#options.where} answers again (unavailable for ${seconds.toFixed(1)} s).`,
-      { event: "redis-available", redis: this.#options.where, seconds },
+      `Redis at ${this.#where} answers again (unavailable for ${seconds.toFixed(1)} s).`,
+      { event: "redis-available", redis: this.#where, seconds },
     );
   }
 
   /** Sends a probe unless one is waiting; resolves when it is answered or fails. */
   async probe(): Promise<void> {
-    if (this.#probing || !this.#options.connected()) return;
+    const client = this.#options.client;
+    if (this.#probing || !client.isReady) return;
     this.#probing = true;
     const timeout = this.#options.timeout;
     const timer = setTimeout(() => this.failed(`no answer within ${timeout} ms`), timeout);
     const sent = Date.now();
     try {
-      const [seconds, micros] = await this.#options.time() as [string, string];
+      const [seconds, micros] = await client.time();
       const now = Date.now();
       this.#roundTrip = now - sent;
       this.#offset = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (sent + now) / 2;
       this.#options.onAnswer();
     } catch (error) {
-      this.failed(describeError(error));
+      this.failed(error);
     } finally {
       clearTimeout(timer);
       this.#probing = false;
@@ -127,11 +121,11 @@ export class RedisHealth {
       this.#reminded = now;
       const seconds = Math.round((now - this.#downSince) / 1000);
       this.#options.logger?.error(
-        `Redis at ${this.#options.where} is still unavailable after ${seconds} s: ${this.#reason}`,
-        { event: "redis-unavailable", redis: this.#options.where, reason: this.#reason, seconds },
+        `Redis at ${this.#where} is still unavailable after ${seconds} s: ${this.#reason}`,
+        { event: "redis-unavailable", redis: this.#where, reason: this.#reason, seconds },
       );
     }
-    if (this.#options.connected()) {
+    if (this.#options.client.isReady) {
       this.probe();
     } else if (!this.#everUp && now - this.#started > this.#options.timeout) {
       // Connected, but the handshake is not answered (a hung Redis at start): no error comes.
@@ -141,7 +135,7 @@ export class RedisHealth {
 }
 
 /** A one-line description of a connection error (Node's AggregateError has no message). */
-export function describeError(error: unknown): string {
+function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   if (error.message) return error.message;
   const code = (error as { code?: unknown }).code;
@@ -153,7 +147,7 @@ export function describeError(error: unknown): string {
 }
 
 /** `host:port` of a Redis URL, without user or password. */
-export function redisAddress(url: string): string {
+function redisAddress(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname || "localhost"}:${parsed.port || "6379"}`;

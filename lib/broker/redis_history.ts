@@ -1,19 +1,14 @@
 /**
- * History in Redis, shared by every node: per channel a stream of its last pushes (entry id =
- * offset, field `d` = the payload as a JSON string) and a hash with its position (`e` = epoch,
- * `s` = last offset). A publish is one script: it takes the next offset, adds the push to the
- * stream (capped with `MAXLEN`), renews both keys' expiry and publishes the push with its offset
- * and epoch, so an offset is given once in the cluster and history and live pushes come in the
- * same order (Centrifugo's layout); it also answers the other live nodes' subscribers (the
- * count). Run through the client's script API (`EVALSHA`, `EVAL` once Redis does not know the
- * script).
+ * History in Redis, shared by every node (docs/history.md): per channel a stream of its last
+ * pushes and a hash with its position. A publish is one script, so an offset is given once in the
+ * cluster and history and live pushes come in the same order (Centrifugo's layout).
  *
  * @module
  */
 
 import { type CommandParser, defineScript } from "npm:@redis/client@6.3.1";
 import { encodeKeyPart, NODES_KEY } from "./redis_keys.ts";
-import { lateReturns, REMOTE_COUNT } from "./redis_scripts.ts";
+import { lateReturns, type Publish, REMOTE_COUNT } from "./redis_scripts.ts";
 import {
   type HistoryEntry,
   type HistoryPolicy,
@@ -39,42 +34,31 @@ export function historyKeys(publicKey: string, channel: string): HistoryKeys {
   return { stream: `${base}hs:${ch}`, meta: `${base}hm:${ch}` };
 }
 
-// A position lost (the hash expired or was evicted) starts a new epoch, and the stream of the old
-// one goes: its ids would be above the new offsets.
-const START_EPOCH = `local epoch = redis.call('HGET', KEYS[2], 'e')
-if not epoch then
-  epoch = ARGV[1]
-  redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[2], 'e', epoch)
-end
-`;
-
 /** What a publish with history sends to Redis. */
-export interface HistoryPublish {
+export interface HistoryPublish extends Publish {
   /** The channel's keys. */
   readonly keys: HistoryKeys;
-  /** The pub/sub channel. */
-  readonly topic: string;
-  /** The channel's `node -> count` hash, for the other live nodes' subscribers. */
-  readonly counts: string;
-  /** The publishing node's id (the envelope's `o`). */
-  readonly nodeId: string;
   /** The payload. */
   readonly payload: string;
   /** How much is kept. */
   readonly policy: HistoryPolicy;
-  /** Unix ms in Redis's clock past which the publish is dropped (the API gave up on it). */
-  readonly deadline: number;
 }
 
 // KEYS: stream, meta, counts, nodes. ARGV: 1 new epoch, 2 deadline, 3 size, 4 ttl, 5 position
 // ttl, 6 topic, 7 node id as a JSON string, 8 payload as a JSON string, 9 node id, 10 now (ms,
 // this node's clock). Answers {offset, epoch, the other live nodes' subscribers}, or {-1, '', 0}
 // past the deadline. The envelope published is the broker's `{"o":...,"p":...}` with the offset
-// (`n`) and epoch (`e`).
+// (`n`) and epoch (`e`). A position lost (the hash expired or was evicted) starts a new epoch, and
+// the stream of the old one goes: its ids would be above the new offsets.
 const PUBLISH = `${
   lateReturns(2, "{-1, '', 0}")
-}${REMOTE_COUNT}${START_EPOCH}local offset = redis.call('HINCRBY', KEYS[2], 's', 1)
+}${REMOTE_COUNT}local epoch = redis.call('HGET', KEYS[2], 'e')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[2], 'e', epoch)
+end
+local offset = redis.call('HINCRBY', KEYS[2], 's', 1)
 redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[3], string.format('%d', offset), 'd', ARGV[8])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[5])

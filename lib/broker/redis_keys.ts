@@ -17,47 +17,23 @@
  */
 
 /**
- * Percent-encodes a key part, for every string: what `encodeURIComponent` gives for a well-formed
- * one (so keys stay those earlier versions wrote), and a lone surrogate, which that function
- * refuses with a `URIError`, as the three bytes WTF-8 gives it (U+D800 is `%ED%A0%80`), bytes that
- * UTF-8 never holds. Never throws, and `decodeKeyPart` inverts it, so no two strings share a key.
- *
- * @example
- * ```ts
- * import { encodeKeyPart } from "./redis_keys.ts";
- * encodeKeyPart("a:b|c"); // "a%3Ab%7Cc"
- * encodeKeyPart("q\ud800"); // "q%ED%A0%80"
- * ```
+ * Percent-encodes a key part, for every string: as `encodeURIComponent` for a well-formed one
+ * (`a:b|c` is `a%3Ab%7Cc`, as earlier versions wrote it), and a lone surrogate, which that
+ * function refuses, as its WTF-8 bytes (`q\ud800` is `q%ED%A0%80`), which UTF-8 never holds.
  */
 export function encodeKeyPart(text: string): string {
   try {
     return encodeURIComponent(text);
   } catch {
-    return encodeIllFormed(text);
-  }
-}
-
-// The slow way, for a string with at least one lone surrogate: the runs between lone surrogates
-// are well-formed (a pair is skipped whole), so `encodeURIComponent` takes them.
-function encodeIllFormed(text: string): string {
-  let out = "";
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit < 0xd800 || unit > 0xdfff) continue;
-    if (unit < 0xdc00 && isLowSurrogate(text.charCodeAt(i + 1))) {
-      i++;
-      continue;
+    let out = ""; // the slow way: a string with a lone surrogate
+    for (const char of text) { // a pair comes whole, a lone surrogate alone
+      const unit = char.charCodeAt(0);
+      out += char.length === 1 && unit >= 0xd800 && unit <= 0xdfff
+        ? `%ED${hexByte(0x80 | ((unit >> 6) & 0x3f))}${hexByte(0x80 | (unit & 0x3f))}`
+        : encodeURIComponent(char);
     }
-    out += encodeURIComponent(text.slice(start, i)) + "%ED" + hexByte(0x80 | ((unit >> 6) & 0x3f)) +
-      hexByte(0x80 | (unit & 0x3f));
-    start = i + 1;
+    return out;
   }
-  return out + encodeURIComponent(text.slice(start));
-}
-
-function isLowSurrogate(unit: number): boolean {
-  return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
 function hexByte(byte: number): string {
@@ -68,15 +44,8 @@ function hexByte(byte: number): string {
 const LONE_SURROGATE = /(%ED%[AB][0-9A-F]%[89AB][0-9A-F])/;
 
 /**
- * The string `encodeKeyPart` made `encoded` from; undefined when `encoded` is neither percent-encoded
- * UTF-8 nor the WTF-8 of a string with lone surrogates (something else wrote it). Never throws.
- *
- * @example
- * ```ts
- * import { decodeKeyPart } from "./redis_keys.ts";
- * decodeKeyPart("q%ED%A0%80"); // "q\ud800"
- * decodeKeyPart("%E0"); // undefined
- * ```
+ * The string `encodeKeyPart` made `encoded` from; undefined when something else wrote it (`%E0`).
+ * Never throws: no two strings share a key.
  */
 export function decodeKeyPart(encoded: string): string | undefined {
   try {
@@ -128,19 +97,12 @@ export interface AppKeyNames {
 export function keysFor(publicKey: string): AppKeyNames {
   const app = `tp:${enc(publicKey)}`;
   return {
-    /** Per-node connection counts of a channel. */
     channelCounts: (channel: string) => `${app}:cc:${enc(channel)}`,
-    /** Per-node-and-user connection counts of a channel. */
     channelUsers: (channel: string) => `${app}:cu:${enc(channel)}`,
-    /** Per-node connection counts of a user. */
     userCounts: (user: string) => `${app}:uc:${enc(user)}`,
-    /** Per-node-and-user connection counts of every user. */
     users: `${app}:users`,
-    /** Per-node-and-channel connection counts of every channel. */
     channels: `${app}:channels`,
-    /** The pub/sub channel of a channel's pushes. */
     channelTopic: (channel: string) => `${app}:mc:${enc(channel)}`,
-    /** The pub/sub channel of a user's pushes and logouts. */
     userTopic: (user: string) => `${app}:mu:${enc(user)}`,
   };
 }

@@ -5,24 +5,29 @@
  * @module
  */
 
-import type { Hub } from "../hub/hub.ts";
+import type { App, Hub } from "../hub/hub.ts";
 import type { BrokerClient } from "./redis_client.ts";
 import { hasNodeUserFields, keysFor, nodeKeysKey, nodeUserField } from "./redis_keys.ts";
 
 /** Commands sent at once by `writeSnapshot`: far below the client's queue limit. */
-export const SNAPSHOT_BATCH = 1_000;
+const SNAPSHOT_BATCH = 1_000;
+
+/** Where a pub/sub channel's messages go: a channel or a user of an application. */
+export type Target =
+  & { readonly app: App }
+  & ({ readonly channel: string } | { readonly user: string });
 
 /**
  * Writes the whole presence of `node` from its hub: per user and per channel, the counts of its
- * connections. Returns the pub/sub channels the node must listen to.
+ * connections. Returns the pub/sub channels the node must listen to, and their targets.
  */
 export async function writeSnapshot(
   client: BrokerClient,
   hub: Hub,
   node: string,
-): Promise<Set<string>> {
+): Promise<Map<string, Target>> {
   const nodeKeys = nodeKeysKey(node);
-  const topics = new Set<string>();
+  const topics = new Map<string, Target>();
   const writes: (() => Promise<unknown>)[] = [];
   const hSet = (key: string, field: string, count: number) =>
     writes.push(() => client.hSet(key, field, count));
@@ -33,7 +38,7 @@ export async function writeSnapshot(
       hSet(keys.userCounts(user), node, count);
       hSet(keys.users, nodeUserField(node, user), count);
       writes.push(() => client.sAdd(nodeKeys, [keys.userCounts(user), keys.users]));
-      topics.add(keys.userTopic(user));
+      topics.set(keys.userTopic(user), { app, user });
     }
     for (const channel of app.channels()) {
       const perUser = new Map<string, number>();
@@ -48,7 +53,7 @@ export async function writeSnapshot(
       hSet(keys.channels, nodeUserField(node, channel), size);
       const written = [keys.channelCounts(channel), keys.channelUsers(channel), keys.channels];
       writes.push(() => client.sAdd(nodeKeys, written));
-      topics.add(keys.channelTopic(channel));
+      topics.set(keys.channelTopic(channel), { app, channel });
     }
   }
   // In batches: a node with many users must not fill the queue of commands waiting for Redis.

@@ -1,30 +1,34 @@
 /**
- * The Redis broker's scripts (presence counters, publishes, stats reports), defined once for
- * `createClient({ scripts })`: the client runs them with `EVALSHA`, and `EVAL` once Redis does not
- * know one. A publish is one script call: it drops a publish run past the caller's deadline, adds
- * up the other live nodes' connections and publishes, so the API's count costs no round trip.
+ * The Redis broker's scripts (presence counters and publishes), for `createClient({ scripts })`,
+ * which runs them with `EVALSHA` (`EVAL` once Redis does not know one). A publish is one call: it
+ * drops a publish run past the deadline, adds up the other live nodes' connections and publishes.
  *
  * @module
  */
 
 import { type CommandParser, defineScript } from "npm:@redis/client@6.3.1";
+import { NODES_KEY } from "./redis_keys.ts";
+
+/** Lua that sets `now` to Redis's clock (Unix ms): the nodes' clocks do not matter. */
+export const REDIS_NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
 
 /**
  * Lua that returns `reply` when Redis runs the script after `ARGV[arg]` (Unix ms in Redis's
  * clock): a publish the API gave up on must not go out when a hung Redis resumes.
  */
 export function lateReturns(arg: number, reply: string): string {
-  return `local t = redis.call('TIME')
-if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[${arg}]) then
-  return ${reply}
-end
+  return `${REDIS_NOW}if now > tonumber(ARGV[${arg}]) then return ${reply} end
 `;
 }
 
+/** A script's reply as a number. */
+export const toNumber = (reply: unknown): number => Number(reply);
+
 /**
  * Lua function `remote(hash, nodes, self, now)`: the sum of a `node -> count` hash over the nodes
- * other than `self` whose expiry in `nodes` (the caller's clock, as the nodes write it) is after
- * `now`.
+ * but `self` whose expiry in `nodes` (the caller's clock, as the nodes write it) is after `now`.
  */
 export const REMOTE_COUNT = `local function remote(hash, nodes, self, now)
   local flat = redis.call('HGETALL', hash)
@@ -39,18 +43,20 @@ export const REMOTE_COUNT = `local function remote(hash, nodes, self, now)
 end
 `;
 
-/** What a publish (without history) sends to Redis. */
-export interface CountedPublish {
-  /** The `node -> count` hash of the channel or user. */
-  readonly counts: string;
-  /** The sorted set of live nodes. */
-  readonly nodes: string;
-  /** Unix ms in Redis's clock past which the publish is dropped (the API gave up on it). */
-  readonly deadline: number;
-  /** This node's id (its count comes from its hub). */
-  readonly nodeId: string;
+/** What a publish sends to Redis. */
+export interface Publish {
   /** The pub/sub channel. */
   readonly topic: string;
+  /** The channel's or user's `node -> count` hash, for the other live nodes' connections. */
+  readonly counts: string;
+  /** The publishing node's id (its own connections are counted from its hub). */
+  readonly nodeId: string;
+  /** Unix ms in Redis's clock past which the publish is dropped (the API gave up on it). */
+  readonly deadline: number;
+}
+
+/** A publish without history. */
+export interface CountedPublish extends Publish {
   /** The envelope, as JSON. */
   readonly message: string;
 }
@@ -69,33 +75,6 @@ if v <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
 redis.call('SADD', KEYS[2], KEYS[1])
 return v`;
 
-// Writes a report and a history point, renews the node's entry, and drops expired entries.
-const REPORT = `redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
-redis.call('RPUSH', KEYS[2], ARGV[2])
-redis.call('LTRIM', KEYS[2], -tonumber(ARGV[6]), -1)
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[7])
-return 1`;
-
-/** A node's stats report, as `statsReport` writes it. */
-export interface StatsReport {
-  /** The report's key, the history's key, and the sorted set of reporting nodes. */
-  readonly keys: { report: string; history: string; nodes: string };
-  /** The report (JSON). */
-  readonly report: string;
-  /** The newest history point (JSON). */
-  readonly point: string;
-  /** This node's id. */
-  readonly nodeId: string;
-  /** Now (ms). */
-  readonly now: number;
-  /** How long the report lives (ms). */
-  readonly ttl: number;
-  /** History points kept. */
-  readonly length: number;
-}
-
 /** The broker's scripts, for `createClient({ scripts })`. */
 export const BROKER_SCRIPTS = {
   /** Publishes unless past the deadline; answers the other live nodes' count, null if late. */
@@ -104,7 +83,7 @@ export const BROKER_SCRIPTS = {
     NUMBER_OF_KEYS: 2,
     parseCommand(parser: CommandParser, p: CountedPublish) {
       parser.pushKey(p.counts);
-      parser.pushKey(p.nodes);
+      parser.pushKey(NODES_KEY);
       parser.push(String(p.deadline), String(Date.now()), p.nodeId, p.topic, p.message);
     },
     transformReply(reply: unknown): number | null {
@@ -126,30 +105,6 @@ export const BROKER_SCRIPTS = {
       parser.pushKey(nodeKeys);
       parser.push(field, String(delta));
     },
-    transformReply(reply: unknown): number {
-      return Number(reply);
-    },
-  }),
-  /** Writes a node's stats report and history point (see `redis_stats.ts`). */
-  statsReport: defineScript({
-    SCRIPT: REPORT,
-    NUMBER_OF_KEYS: 3,
-    parseCommand(parser: CommandParser, r: StatsReport) {
-      parser.pushKey(r.keys.report);
-      parser.pushKey(r.keys.history);
-      parser.pushKey(r.keys.nodes);
-      parser.push(
-        r.report,
-        r.point,
-        String(r.ttl),
-        r.nodeId,
-        String(r.now + r.ttl),
-        String(r.length),
-        String(r.now),
-      );
-    },
-    transformReply(reply: unknown): number {
-      return Number(reply);
-    },
+    transformReply: toNumber,
   }),
 };

@@ -1,8 +1,7 @@
 /**
- * The Redis side of the stats endpoint: cluster-wide users and channels from the presence hashes
- * (distinct over the live nodes, not sums of node figures), and each node's own figures, which
- * every node reports on each sample (every 2 s) with an expiry, so that a node that stops (even
- * killed) drops out of the list within `REPORT_TTL_MS`.
+ * The Redis side of the stats endpoint: cluster-wide users and channels from the presence hashes,
+ * and each node's own figures, which it reports on each sample with an expiry (a node that stops,
+ * even killed, drops out within `REPORT_TTL_MS`).
  *
  * | Key                    | Type | Holds                                                     |
  * | ---------------------- | ---- | --------------------------------------------------------- |
@@ -15,18 +14,18 @@
 
 import type { App } from "../hub/hub.ts";
 import type { BrokerClient } from "./redis_client.ts";
-import { encodeKeyPart, keysFor, parseNodeUserField } from "./redis_keys.ts";
+import { encodeKeyPart, keysFor } from "./redis_keys.ts";
 import type { ClusterStats, HistoryPoint, NodeFigures, NodeReport } from "./stats.ts";
 
 /** The nodes that reported, scored by when their reports expire. */
-export const STATS_NODES_KEY = "tp:stats:nodes";
+const STATS_NODES_KEY = "tp:stats:nodes";
 /** A node's report lives this long: three missed reports (at 2 s) and it is gone. */
 export const REPORT_TTL_MS = 6_000;
 /** History points kept per node and application: five minutes at 2 s. */
-export const HISTORY_LENGTH = 150;
+const HISTORY_LENGTH = 150;
 
 /** The report and history keys of a node for an application. */
-export function statsKeys(publicKey: string, node: string): { report: string; history: string } {
+function statsKeys(publicKey: string, node: string): { report: string; history: string } {
   const app = `tp:${encodeKeyPart(publicKey)}`;
   return { report: `${app}:stats:${node}`, history: `${app}:hist:${node}` };
 }
@@ -41,10 +40,8 @@ export interface RedisStatsOptions {
   readonly client: BrokerClient;
   /** Runs the commands of a read: 503 while Redis is away, or past the timeout. */
   readonly read: <T>(send: (client: BrokerClient) => Promise<T>) => Promise<T>;
-  /** Reads a presence hash of `node|...` fields, live nodes known (503 likewise). */
-  readonly hash: (key: string) => Promise<Record<string, string>>;
-  /** Whether a node is live (its presence has not expired). */
-  readonly isLive: (node: string) => boolean;
+  /** The other live nodes' `[name, count]` entries in a `node|name` presence hash (503 likewise). */
+  readonly remote: (key: string) => Promise<Iterable<[string, number]>>;
 }
 
 /** Cluster-wide figures through Redis. */
@@ -62,32 +59,21 @@ export class RedisStats implements ClusterStats {
 
   /** Every user online on a live node (this one's from its hub), each once. */
   async onlineUsers(app: App): Promise<Set<string>> {
-    const hash = await this.#o.hash(keysFor(app.publicKey).users);
+    const remote = await this.#o.remote(keysFor(app.publicKey).users);
     const users = new Set(app.users());
-    for (const [user] of this.#remote(hash)) users.add(user);
+    for (const [user] of remote) users.add(user);
     return users;
   }
 
   /** The connections in each channel over the live nodes (this one's from its hub). */
   async channelSizes(app: App): Promise<Map<string, number>> {
-    const hash = await this.#o.hash(keysFor(app.publicKey).channels);
+    const remote = await this.#o.remote(keysFor(app.publicKey).channels);
     const sizes = new Map<string, number>();
     for (const channel of app.channels()) sizes.set(channel, app.channelSize(channel));
-    for (const [channel, n] of this.#remote(hash)) {
+    for (const [channel, n] of remote) {
       sizes.set(channel, (sizes.get(channel) ?? 0) + n);
     }
     return sizes;
-  }
-
-  /** The `[name, count]` entries of the other live nodes in a `node|name -> count` hash. */
-  *#remote(hash: Record<string, string>): Generator<[string, number]> {
-    for (const [field, value] of Object.entries(hash)) {
-      const { node, user: name } = parseNodeUserField(field);
-      const count = Number(value);
-      if (name !== undefined && node !== this.nodeId && this.#o.isLive(node) && count > 0) {
-        yield [name, count];
-      }
-    }
   }
 
   /** Writes this node's report and newest history point (skipped while Redis is away). */
@@ -95,15 +81,16 @@ export class RedisStats implements ClusterStats {
     if (!this.#o.ready()) return;
     const keys = statsKeys(app.publicKey, this.nodeId);
     this.#written.add(keys.report).add(keys.history);
-    await this.#o.client.statsReport({
-      keys: { ...keys, nodes: STATS_NODES_KEY },
-      report: JSON.stringify(report),
-      point: JSON.stringify(point),
-      nodeId: this.nodeId,
-      now: Date.now(),
-      ttl: REPORT_TTL_MS,
-      length: HISTORY_LENGTH,
-    });
+    const now = Date.now();
+    const expiration = { type: "PX", value: REPORT_TTL_MS } as const;
+    await this.#o.client.multi() // one round trip, applied at once
+      .set(keys.report, JSON.stringify(report), { expiration })
+      .rPush(keys.history, JSON.stringify(point))
+      .lTrim(keys.history, -HISTORY_LENGTH, -1)
+      .pExpire(keys.history, REPORT_TTL_MS)
+      .zAdd(STATS_NODES_KEY, { score: now + REPORT_TTL_MS, value: this.nodeId })
+      .zRemRangeByScore(STATS_NODES_KEY, "-inf", `(${now}`) // expired nodes
+      .exec();
   }
 
   /** The other nodes' reports and histories for an application, those not expired. */

@@ -1,34 +1,28 @@
 /**
- * The presence ledger of a cluster: presence for webhooks is kept in Redis by node (see
- * `redis_scripts.ts` for the keys and the scripts), so that events follow cluster-wide presence
- * and each is sent once, by one node:
- *
- * - a local change is written with `presenceChange`; the node whose write makes a user's or a
- *   channel's first node sends the addition, unless a removal was pending (then it is dropped);
- * - the node whose write removes the last node schedules the removal in `due`, at Redis's time
- *   plus the grace;
- * - every node sweeps now and then (`presenceSweep`): it takes the entries of nodes that stopped
- *   renewing (killed), which may make removals due, and claims the removals that fell due; the
- *   claiming node sends them.
- *
- * Writes are idempotent and state-based: a change marks the user or channel, and what is written
- * is the hub's state when the write goes out. After Redis was away, or when this node's entry had
- * expired (others may have swept it), the node writes everything again (`#reconcile`).
+ * The presence ledger of a cluster: presence for webhooks is kept in Redis by node, so that events
+ * follow cluster-wide presence and each is sent once, by one node (`redis_scripts.ts` has the keys
+ * and the scripts, docs/webhooks.md the design). A change marks a user or channel, and what is
+ * written is the hub's state when the write goes out; after an outage the node writes all again.
  *
  * @module
  */
 
-import { createClient } from "npm:@redis/client@6.3.1";
 import type { App } from "../hub/hub.ts";
 import type { Logger } from "../log.ts";
-import { decodeKeyPart } from "../broker/redis_keys.ts";
+import { createRedisClient, type RedisConnection, within } from "../broker/redis_client.ts";
 import {
   type LedgerContext,
   presenceEvent,
   type PresenceKind,
   type PresenceLedger,
 } from "./events.ts";
-import { memberOf, nodeSetKey, WEBHOOK_SCRIPTS, webhookKeys } from "./redis_scripts.ts";
+import {
+  memberOf,
+  nodeSetKey,
+  parseMember,
+  WEBHOOK_SCRIPTS,
+  webhookKeys,
+} from "./redis_scripts.ts";
 
 /** Settings of the Redis ledger. */
 export interface RedisLedgerOptions {
@@ -40,23 +34,18 @@ export interface RedisLedgerOptions {
   readonly timeout?: number;
   /** Where to log losing and finding Redis. */
   readonly logger?: Logger;
-  /** This node's id (default: a random UUID). */
-  readonly nodeId?: string;
 }
 
 /** Most entries one sweep takes, and most removals it claims. */
 const SWEEP_LIMIT = 500;
 
 type Touched = Map<string, { kind: PresenceKind; key: string }>;
-type None = Record<string, never>;
-type Client = ReturnType<typeof createClient<None, None, typeof WEBHOOK_SCRIPTS, 2>>;
 
 /** Presence events over every node of a cluster. */
 export class RedisLedger implements PresenceLedger {
-  /** This node's id in the webhook presence. */
-  readonly nodeId: string;
+  #node = crypto.randomUUID();
   #context: LedgerContext;
-  #client: Client;
+  #client: RedisConnection<typeof WEBHOOK_SCRIPTS>;
   #log: Logger | undefined;
   #ttl: number;
   #timeout: number;
@@ -72,20 +61,10 @@ export class RedisLedger implements PresenceLedger {
   /** Creates the ledger and starts connecting in the background. */
   constructor(context: LedgerContext, options: RedisLedgerOptions) {
     this.#context = context;
-    this.nodeId = options.nodeId ?? crypto.randomUUID();
     this.#log = options.logger;
     this.#ttl = options.presenceTtl ?? 15_000;
     this.#timeout = options.timeout ?? 3_000;
-    this.#client = createClient({
-      url: options.url,
-      RESP: 2,
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: this.#timeout,
-        reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 3_000),
-      },
-      scripts: WEBHOOK_SCRIPTS,
-    });
+    this.#client = createRedisClient(options.url, this.#timeout, WEBHOOK_SCRIPTS);
     this.#client.on("error", (error: Error) => this.#failed(error));
     this.#client.on("ready", () => {
       this.#needsReconcile = true;
@@ -98,9 +77,15 @@ export class RedisLedger implements PresenceLedger {
   }
 
   /** Marks a user or channel to be written (with the hub's state when the write goes out). */
-  change(app: App, kind: PresenceKind, key: string, _present: boolean): void {
+  change(app: App, kind: PresenceKind, key: string): void {
     if (this.#closed) return;
-    this.#touch(app, kind, key);
+    let touched = this.#touched.get(app);
+    if (!touched) this.#touched.set(app, touched = new Map());
+    touched.set(memberOf(kind, key), { kind, key });
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(() => this.#flush());
+    }
   }
 
   /**
@@ -118,21 +103,11 @@ export class RedisLedger implements PresenceLedger {
       await Promise.all(this.#busy);
       if (!this.#client.isReady) return;
       for (const app of this.#context.apps) {
-        await this.#client.presenceLeave(webhookKeys(app.publicKey), this.nodeId);
+        await this.#client.presenceLeave(webhookKeys(app.publicKey), this.#node);
       }
     });
     await within(this.#timeout, () => this.#client.close());
     this.#client.destroy();
-  }
-
-  #touch(app: App, kind: PresenceKind, key: string): void {
-    let touched = this.#touched.get(app);
-    if (!touched) this.#touched.set(app, touched = new Map());
-    touched.set(memberOf(kind, key), { kind, key });
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(() => this.#flush());
-    }
   }
 
   /** Writes every marked user and channel as the hub has it now. */
@@ -145,27 +120,26 @@ export class RedisLedger implements PresenceLedger {
       if (all.size > 0) this.#needsReconcile = true; // written in full once Redis is back
       return;
     }
+    const { graceMs } = this.#context;
+    const node = this.#node;
     for (const [app, touched] of all) {
       const keys = webhookKeys(app.publicKey);
       for (const [member, { kind, key }] of touched) {
         const present = kind === "user" ? app.connectionCountOf(key) > 0 : app.channelSize(key) > 0;
-        const { graceMs } = this.#context;
-        this.#track(
-          this.#client.presenceChange(keys, this.nodeId, member, present, graceMs).then((reply) => {
-            if (reply === 1) this.#context.emit(app, presenceEvent(kind, key, true));
-          }),
-        );
+        this.#run(async () => {
+          const reply = await this.#client.presenceChange(keys, node, member, present, graceMs);
+          if (reply === 1) this.#context.emit(app, presenceEvent(kind, key, true));
+        });
       }
     }
   }
 
   /** Renews this node; writes everything again when it had expired or Redis was away. */
   #beat(): void {
-    if (this.#closed || !this.#client.isReady) return;
-    this.#track((async () => {
+    this.#run(async () => {
       for (const app of this.#context.apps) {
         const keys = webhookKeys(app.publicKey);
-        if (await this.#client.presenceBeat(keys, this.nodeId, this.#ttl) === 1) {
+        if (await this.#client.presenceBeat(keys, this.#node, this.#ttl) === 1) {
           this.#needsReconcile = true;
         }
       }
@@ -174,7 +148,7 @@ export class RedisLedger implements PresenceLedger {
         this.#lost = false;
         this.#log?.info("Webhook presence is written to Redis again.", { event: "webhook-redis" });
       }
-    })());
+    });
   }
 
   /** Marks every user and channel this node holds in Redis or in its hub, and writes them. */
@@ -182,37 +156,35 @@ export class RedisLedger implements PresenceLedger {
     this.#needsReconcile = false;
     for (const app of this.#context.apps) {
       const keys = webhookKeys(app.publicKey);
-      const members = await this.#client.sMembers(nodeSetKey(keys, this.nodeId));
+      const members = await this.#client.sMembers(nodeSetKey(keys, this.#node));
       for (const member of members) {
-        const key = decodeKeyPart(member.slice(2));
-        if (key !== undefined) this.#touch(app, member[0] === "u" ? "user" : "channel", key);
+        const parsed = parseMember(member);
+        if (parsed) this.change(app, parsed.kind, parsed.key);
       }
-      for (const user of app.users()) this.#touch(app, "user", user);
-      for (const channel of app.channels()) this.#touch(app, "channel", channel);
+      for (const user of app.users()) this.change(app, "user", user);
+      for (const channel of app.channels()) this.change(app, "channel", channel);
     }
     this.#flush();
   }
 
   /** Takes dead nodes' entries and claims the removals that fell due; sends what it claimed. */
   #sweep(): void {
-    if (this.#closed || !this.#client.isReady) return;
-    this.#track((async () => {
+    this.#run(async () => {
       for (const app of this.#context.apps) {
         const keys = webhookKeys(app.publicKey);
-        const due = await this.#client.presenceSweep(keys, this.nodeId, SWEEP_LIMIT);
+        const due = await this.#client.presenceSweep(keys, this.#node, SWEEP_LIMIT);
         for (const member of due) {
-          const key = decodeKeyPart(member.slice(2));
-          if (key === undefined) continue;
-          const kind = member[0] === "u" ? "user" : "channel";
-          this.#context.emit(app, presenceEvent(kind, key, false));
+          const parsed = parseMember(member);
+          if (parsed) this.#context.emit(app, presenceEvent(parsed.kind, parsed.key, false));
         }
       }
-    })());
+    });
   }
 
-  /** Keeps a write until it is done (for `close`); a failure means writing everything again. */
-  #track(work: Promise<unknown>): void {
-    const tracked = work.catch((error) => this.#failed(error)).finally(() =>
+  /** Runs writes while connected, kept until done (for `close`); a failure: write all again. */
+  #run(work: () => Promise<unknown>): void {
+    if (this.#closed || !this.#client.isReady) return;
+    const tracked = work().catch((error) => this.#failed(error)).finally(() =>
       this.#busy.delete(tracked)
     );
     this.#busy.add(tracked);
@@ -228,14 +200,4 @@ export class RedisLedger implements PresenceLedger {
       { event: "webhook-redis-lost" },
     );
   }
-}
-
-/** Runs `work` and waits for it at most `ms` milliseconds; its failure is ignored. */
-async function within(ms: number, work: () => Promise<unknown>): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    work().catch(() => {}),
-    new Promise((resolve) => timer = setTimeout(resolve, ms)),
-  ]);
-  clearTimeout(timer);
 }

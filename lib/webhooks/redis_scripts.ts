@@ -1,10 +1,8 @@
 /**
- * Where a cluster keeps presence for webhooks, and the Lua scripts that change it. A script runs
- * atomically in Redis, so each transition (a user's first node, its last node gone, a pending
- * removal falling due) is seen by exactly one caller: that node sends the event. Times are
- * Redis's own clock (`TIME`), so the nodes' clocks do not matter. They are defined once for
- * `createClient({ scripts: WEBHOOK_SCRIPTS })` (the client runs `EVALSHA`, `EVAL` when Redis does
- * not know one).
+ * Where a cluster keeps presence for webhooks, and the Lua scripts that change it (see
+ * docs/webhooks.md). A script runs atomically, so each transition (a user's first node, its last
+ * node gone, a pending removal falling due) is seen by exactly one caller: that node sends the
+ * event. Times are Redis's own clock.
  *
  * Per application, under `tp:{app}:wh:` (`{app}` percent-encoded, see `encodeKeyPart`):
  *
@@ -22,21 +20,20 @@
  */
 
 import { type CommandParser, defineScript } from "npm:@redis/client@6.3.1";
-import { encodeKeyPart } from "../broker/redis_keys.ts";
+import { decodeKeyPart, encodeKeyPart } from "../broker/redis_keys.ts";
+import { REDIS_NOW, toNumber } from "../broker/redis_scripts.ts";
 import type { PresenceKind } from "./events.ts";
-
-/** The key prefix of an application's webhook presence. */
-export function webhookPrefix(publicKey: string): string {
-  return `tp:${encodeKeyPart(publicKey)}:wh:`;
-}
 
 /** The member naming a user or a channel (`u:...`, `c:...`). */
 export function memberOf(kind: PresenceKind, key: string): string {
   return `${kind === "user" ? "u" : "c"}:${encodeKeyPart(key)}`;
 }
 
-const NOW = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+/** The user or channel a member names; undefined when something else wrote it. */
+export function parseMember(member: string): { kind: PresenceKind; key: string } | undefined {
+  const key = decodeKeyPart(member.slice(2));
+  return key === undefined ? undefined : { kind: member[0] === "u" ? "user" : "channel", key };
+}
 
 /**
  * A node's user or channel appeared (ARGV[3] = "1") or is gone ("0"). KEYS: the member's set,
@@ -54,16 +51,14 @@ end
 if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('SREM', KEYS[2], ARGV[2])
 if redis.call('SCARD', KEYS[1]) > 0 then return 0 end
-${NOW}
-redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[2])
+${REDIS_NOW}redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[2])
 return -1`;
 
 /**
  * Renews a node (KEYS[1] = `nodes`; ARGV: node, ttl ms). Returns 1 when it was not registered or
  * had expired (others may have swept its entries: it must write them again), else 0.
  */
-const BEAT_SCRIPT = `${NOW}
-local old = redis.call('ZSCORE', KEYS[1], ARGV[1])
+const BEAT_SCRIPT = `${REDIS_NOW}local old = redis.call('ZSCORE', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 if (not old) or tonumber(old) < now then return 1 end
 return 0`;
@@ -74,8 +69,7 @@ return 0`;
  * grace), then claims up to `limit` removals that fell due and returns them. Each entry is
  * popped, and each due removal claimed, by one caller only.
  */
-const SWEEP_SCRIPT = `${NOW}
-local budget = tonumber(ARGV[3])
+const SWEEP_SCRIPT = `${REDIS_NOW}local budget = tonumber(ARGV[3])
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 10)
 for _, node in ipairs(dead) do
   if node ~= ARGV[2] and budget > 0 then
@@ -114,7 +108,7 @@ export interface WebhookKeys {
 
 /** The keys of an application's webhook presence. */
 export function webhookKeys(publicKey: string): WebhookKeys {
-  const prefix = webhookPrefix(publicKey);
+  const prefix = `tp:${encodeKeyPart(publicKey)}:wh:`;
   return { nodes: `${prefix}nodes`, due: `${prefix}due`, prefix };
 }
 
@@ -122,8 +116,6 @@ export function webhookKeys(publicKey: string): WebhookKeys {
 export function nodeSetKey(keys: WebhookKeys, node: string): string {
   return `${keys.prefix}n:${node}`;
 }
-
-const toNumber = (reply: unknown): number => Number(reply);
 
 /** The scripts, for `createClient({ scripts: WEBHOOK_SCRIPTS })`. */
 export const WEBHOOK_SCRIPTS = {
