@@ -1,6 +1,6 @@
 /**
- * The SockJS server: a route table over the transports, and the registry of named sessions.
- * `handle` leaves paths outside the prefix alone, so SockJS shares a port with an application.
+ * The SockJS server: a route table over the transports (in `transports/`) and the registry of named
+ * sessions. `handle` leaves paths outside the prefix alone, so SockJS can share a port.
  *
  * @example
  * ```ts
@@ -22,12 +22,46 @@ import {
   type SockjsConnection,
 } from "./session.ts";
 import { Heartbeats } from "./heartbeats.ts";
-import { ROUTES } from "./routes.ts";
 import type { ResolvedSockjsOptions, SockjsServerOptions } from "./options.ts";
-import type { TransportRequest, TransportServer } from "./transport.ts";
+import type { TransportHandler, TransportRequest, TransportServer } from "./transport.ts";
+import { greeting, info, infoPreflight } from "./transports/info.ts";
+import { websocket } from "./transports/websocket.ts";
+import { rawWebsocket } from "./transports/raw_websocket.ts";
+import { xhrPolling, xhrPreflight, xhrStreaming } from "./transports/xhr.ts";
+import { jsonpSend, xhrSend } from "./transports/send.ts";
+import { eventsource } from "./transports/eventsource.ts";
+import { htmlfile } from "./transports/htmlfile.ts";
+import { jsonp } from "./transports/jsonp.ts";
+import { iframe } from "./transports/iframe.ts";
 import { notFound, textResponse } from "./http.ts";
 import { requestUrl } from "../http/request_url.ts";
 import { HttpError } from "../http/errors.ts";
+
+/** One row of the route table. */
+interface Route {
+  /** Matched against the path after the prefix. */
+  readonly pattern: RegExp;
+  /** The handler per HTTP method; other methods get 405. */
+  readonly methods: Readonly<Record<string, TransportHandler>>;
+}
+
+const session = (transport: string) => new RegExp(`^/[^/.]+/(?<session>[^/.]+)/${transport}$`);
+
+/** The routes, in the order they are tried. */
+const ROUTES: readonly Route[] = [
+  { pattern: /^\/?$/, methods: { GET: greeting } },
+  { pattern: /^\/info$/, methods: { GET: info, OPTIONS: infoPreflight } },
+  { pattern: /^\/websocket$/, methods: { GET: rawWebsocket } },
+  { pattern: /^\/iframe[0-9a-zA-Z_.-]*\.html$/, methods: { GET: iframe } },
+  { pattern: session("websocket"), methods: { GET: websocket } },
+  { pattern: session("xhr"), methods: { POST: xhrPolling, OPTIONS: xhrPreflight } },
+  { pattern: session("xhr_send"), methods: { POST: xhrSend, OPTIONS: xhrPreflight } },
+  { pattern: session("xhr_streaming"), methods: { POST: xhrStreaming, OPTIONS: xhrPreflight } },
+  { pattern: session("eventsource"), methods: { GET: eventsource } },
+  { pattern: session("htmlfile"), methods: { GET: htmlfile } },
+  { pattern: session("jsonp"), methods: { GET: jsonp } },
+  { pattern: session("jsonp_send"), methods: { POST: jsonpSend } },
+];
 
 /** Serves the SockJS protocol under one prefix. */
 export class SockjsServer implements TransportServer {
@@ -64,7 +98,7 @@ export class SockjsServer implements TransportServer {
       disconnectDelay,
       maxQueuedMessages,
       trace,
-      onOpen: (session) => this.#opened(session),
+      onOpen: (session) => this.opened(session),
       onEnd: (session) => this.#live.delete(session),
       onError,
     };
@@ -157,11 +191,6 @@ export class SockjsServer implements TransportServer {
     return session;
   }
 
-  /** Tells the listeners about a connection that just opened (used by the raw WebSocket). */
-  opened(conn: SockjsConnection): void {
-    this.#opened(conn);
-  }
-
   /** Forgets a connection that ended (used by the raw WebSocket). */
   ended(conn: SockjsConnection): void {
     this.#live.delete(conn);
@@ -188,7 +217,8 @@ export class SockjsServer implements TransportServer {
     return n;
   }
 
-  #opened(conn: SockjsConnection): void {
+  /** Tells the listeners about a connection that just opened, or closes it when refused. */
+  opened(conn: SockjsConnection): void {
     if (this.#refusal || this.#live.size >= this.options.maxConnections) {
       conn.close(this.#refusal ?? SERVER_FULL);
       return;

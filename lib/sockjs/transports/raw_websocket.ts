@@ -7,18 +7,12 @@
 
 import { requestInfo } from "../request_info.ts";
 import type { TransportRequest } from "../transport.ts";
-import type {
-  SessionEvents,
-  SessionHandler,
-  SessionRequestInfo,
-  SockjsConnection,
-} from "../session.ts";
-import { SessionState, tellClosed } from "../session.ts";
+import type { SessionRequestInfo, SockjsConnection } from "../session.ts";
+import { Listened, SessionState } from "../session.ts";
 import type { WebSocketLike } from "../../http/context.ts";
 import {
   type CloseReason,
   GO_AWAY,
-  INTERNAL_ERROR,
   INTERRUPTED,
   MESSAGE_TOO_BIG,
   SEND_BUFFER_FULL,
@@ -39,14 +33,11 @@ function rawCloseCode(code: number): number {
 }
 
 /** A raw WebSocket seen as a SockJS connection. */
-class RawConnection implements SockjsConnection {
+class RawConnection extends Listened implements SockjsConnection {
   readonly id: string = randomId();
   readonly info: SessionRequestInfo;
   #socket: WebSocketLike;
   #state: SessionState = SessionState.CONNECTING;
-  #listeners: { [K in keyof SessionEvents]: SessionEvents[K][] } = { data: [], close: [] };
-  #handler: SessionHandler | null = null;
-
   #maxBuffered: number;
   #onError: (conn: SockjsConnection, error: unknown) => void;
 
@@ -56,6 +47,7 @@ class RawConnection implements SockjsConnection {
     maxBuffered: number,
     onError: (conn: SockjsConnection, error: unknown) => void,
   ) {
+    super();
     this.#socket = socket;
     this.info = info;
     this.#maxBuffered = maxBuffered;
@@ -64,14 +56,6 @@ class RawConnection implements SockjsConnection {
 
   get readyState(): SessionState {
     return this.#state;
-  }
-
-  on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): void {
-    this.#listeners[event].push(listener);
-  }
-
-  listen(handler: SessionHandler): void {
-    if (this.#state < SessionState.CLOSING) this.#handler = handler;
   }
 
   write(message: string): boolean {
@@ -98,34 +82,18 @@ class RawConnection implements SockjsConnection {
     this.#state = SessionState.OPEN;
   }
 
-  // As a Session does: what a listener throws closes this connection only (see `onError`).
   receive(message: string): void {
-    if (this.#state !== SessionState.OPEN) return;
-    try {
-      this.#handler?.handle(message);
-      for (const listener of this.#listeners.data) listener(message);
-    } catch (error) {
-      this.#failed(error);
-      this.close(INTERNAL_ERROR);
-    }
+    if (this.#state === SessionState.OPEN) this.tellData(message);
   }
 
   ended(reason: CloseReason): void {
     if (this.#state >= SessionState.CLOSING) return;
     this.#state = SessionState.CLOSED;
-    const handler = this.#handler;
-    const listeners = this.#listeners.close;
-    this.#listeners = { data: [], close: [] };
-    this.#handler = null;
-    tellClosed(handler, listeners, reason, (error) => this.#failed(error));
+    this.tellClose(reason);
   }
 
-  #failed(error: unknown): void {
-    try {
-      this.#onError(this, error);
-    } catch {
-      // A reporter that throws has nothing left to tell.
-    }
+  protected report(error: unknown): void {
+    this.#onError(this, error);
   }
 
   #send(text: string): boolean {

@@ -9,19 +9,21 @@ import type { TransportRequest } from "../transport.ts";
 import { notFound, textResponse } from "../http.ts";
 import { readBody } from "../../http/body.ts";
 import { HttpError } from "../../http/errors.ts";
-import { findSession, parseSendBody, transportHeaders } from "./http_receiver.ts";
+import { findSession, transportHeaders } from "./http_receiver.ts";
 
 const decoder = new TextDecoder();
 
 /**
- * Reads a send request's body (bounded by `maxMessageSize`) and hands its messages to the
- * session. Returns null when done, or the error response: a broken body before an unknown
- * session, as the reference server does.
+ * Reads a send request's body (bounded by `maxMessageSize`), hands its messages to the session and
+ * answers `status` with `answer`; or the error response: a broken body before an unknown session,
+ * as the reference server does.
  */
 async function deliver(
   t: TransportRequest,
   extract: (body: string) => string,
-): Promise<Response | null> {
+  status: number,
+  answer: string,
+): Promise<Response> {
   const headers = transportHeaders(t, "text/plain; charset=UTF-8");
   let body: string;
   try {
@@ -32,27 +34,29 @@ async function deliver(
     }
     throw error;
   }
-  const messages = parseSendBody(extract(body));
-  if (messages instanceof Response) {
-    for (const [name, value] of Object.entries(headers)) messages.headers.set(name, value);
-    return messages;
+  const text = extract(body);
+  let messages: unknown;
+  try {
+    messages = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    return textResponse(500, "Broken JSON encoding.", headers);
   }
+  if (!Array.isArray(messages)) return textResponse(500, "Payload expected.", headers);
   const session = findSession(t, false);
   if (!session) return notFound(headers);
-  for (const message of messages) session.receive(message);
-  return null;
+  for (const message of messages) if (typeof message === "string") session.receive(message);
+  return textResponse(status, answer, headers);
 }
 
 /** `POST /{server}/{session}/xhr_send`: 204 once the messages are handed over. */
-export async function xhrSend(t: TransportRequest): Promise<Response> {
-  const error = await deliver(t, (body) => body);
-  return error ?? textResponse(204, "", transportHeaders(t, "text/plain; charset=UTF-8"));
+export function xhrSend(t: TransportRequest): Promise<Response> {
+  return deliver(t, (body) => body, 204, "");
 }
 
 /** `POST /{server}/{session}/jsonp_send`: a form field `d` or a raw body; answers `ok`. */
-export async function jsonpSend(t: TransportRequest): Promise<Response> {
+export function jsonpSend(t: TransportRequest): Promise<Response> {
   const form = (t.req.headers.get("Content-Type") ?? "").toLowerCase()
     .startsWith("application/x-www-form-urlencoded");
-  const error = await deliver(t, (body) => form ? new URLSearchParams(body).get("d") ?? "" : body);
-  return error ?? textResponse(200, "ok", transportHeaders(t, "text/plain; charset=UTF-8"));
+  const extract = (body: string) => form ? new URLSearchParams(body).get("d") ?? "" : body;
+  return deliver(t, extract, 200, "ok");
 }
