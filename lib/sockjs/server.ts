@@ -27,11 +27,15 @@ import type { TransportHandler, TransportRequest, TransportServer } from "./tran
 import { greeting, info, infoPreflight } from "./transports/info.ts";
 import { websocket } from "./transports/websocket.ts";
 import { rawWebsocket } from "./transports/raw_websocket.ts";
-import { xhrPolling, xhrPreflight, xhrStreaming } from "./transports/xhr.ts";
+import {
+  eventsource,
+  htmlfile,
+  jsonp,
+  xhrPolling,
+  xhrPreflight,
+  xhrStreaming,
+} from "./transports/receiving.ts";
 import { jsonpSend, xhrSend } from "./transports/send.ts";
-import { eventsource } from "./transports/eventsource.ts";
-import { htmlfile } from "./transports/htmlfile.ts";
-import { jsonp } from "./transports/jsonp.ts";
 import { iframe } from "./transports/iframe.ts";
 import { notFound, textResponse } from "./http.ts";
 import { requestUrl } from "../http/request_url.ts";

@@ -5,11 +5,11 @@
  * @module
  */
 
-import { requestInfo } from "../request_info.ts";
 import type { TransportRequest } from "../transport.ts";
 import type { SessionRequestInfo, SockjsConnection } from "../session.ts";
 import { Listened, SessionState } from "../session.ts";
 import type { WebSocketLike } from "../../http/context.ts";
+import type { ResolvedSockjsOptions } from "../options.ts";
 import {
   type CloseReason,
   GO_AWAY,
@@ -38,20 +38,13 @@ class RawConnection extends Listened implements SockjsConnection {
   readonly info: SessionRequestInfo;
   #socket: WebSocketLike;
   #state: SessionState = SessionState.CONNECTING;
-  #maxBuffered: number;
-  #onError: (conn: SockjsConnection, error: unknown) => void;
+  #options: ResolvedSockjsOptions;
 
-  constructor(
-    socket: WebSocketLike,
-    info: SessionRequestInfo,
-    maxBuffered: number,
-    onError: (conn: SockjsConnection, error: unknown) => void,
-  ) {
+  constructor(socket: WebSocketLike, info: SessionRequestInfo, options: ResolvedSockjsOptions) {
     super();
     this.#socket = socket;
     this.info = info;
-    this.#maxBuffered = maxBuffered;
-    this.#onError = onError;
+    this.#options = options;
   }
 
   get readyState(): SessionState {
@@ -93,40 +86,32 @@ class RawConnection extends Listened implements SockjsConnection {
   }
 
   protected report(error: unknown): void {
-    this.#onError(this, error);
+    this.#options.onError(this, error);
   }
 
   #send(text: string): boolean {
     if (this.#state !== SessionState.OPEN || this.#socket.readyState !== 1) return false;
     this.#socket.send(text);
-    if (this.#socket.bufferedAmount > this.#maxBuffered) this.close(SEND_BUFFER_FULL);
+    if (this.#socket.bufferedAmount > this.#options.maxBufferedBytes) this.close(SEND_BUFFER_FULL);
     return true;
   }
 }
 
 /** Handles `GET /prefix/websocket`. */
 export function rawWebsocket(t: TransportRequest): Response {
-  // Read before the upgrade: once the request is upgraded, its headers can no longer be read.
-  const info = requestInfo(t, "websocket-raw");
-  const upgraded = upgrade(t);
+  const upgraded = upgrade(t, "websocket-raw");
   if (upgraded instanceof Response) return upgraded;
-  const { socket, response } = upgraded;
+  const { socket, response, info } = upgraded;
   const { server } = t;
-  const conn = new RawConnection(
-    socket,
-    info,
-    server.options.maxBufferedBytes,
-    server.options.onError,
-  );
-  const maxSize = server.options.maxMessageSize;
-  const trace = server.options.trace;
+  const conn = new RawConnection(socket, info, server.options);
+  const { maxMessageSize, trace } = server.options;
   socket.onopen = () => {
     conn.opened();
     server.opened(conn);
   };
   socket.onmessage = (event) => {
     if (typeof event.data !== "string") return;
-    if (exceedsBytes(event.data, maxSize)) return conn.close(MESSAGE_TOO_BIG);
+    if (exceedsBytes(event.data, maxMessageSize)) return conn.close(MESSAGE_TOO_BIG);
     trace?.("<", conn.id, event.data);
     conn.receive(event.data);
   };

@@ -6,7 +6,7 @@
 
 import { requestInfo } from "../request_info.ts";
 import type { TransportRequest } from "../transport.ts";
-import type { Receiver, Session } from "../session.ts";
+import type { Receiver, Session, SessionRequestInfo } from "../session.ts";
 import type { WebSocketLike } from "../../http/context.ts";
 import type { ResolvedSockjsOptions } from "../options.ts";
 import { BROKEN_FRAMING, INTERRUPTED, MESSAGE_TOO_BIG, SEND_BUFFER_FULL } from "../close_codes.ts";
@@ -14,11 +14,12 @@ import { cacheForAYear, notFound, textResponse } from "../http.ts";
 
 /**
  * Checks that a request is a WebSocket handshake this server can take. Returns the error
- * response to send when it is not, or the upgraded socket and its response.
+ * response to send when it is not, or the upgraded socket, its response and the session's info.
  */
 export function upgrade(
   t: TransportRequest,
-): { socket: WebSocketLike; response: Response } | Response {
+  protocol: string,
+): { socket: WebSocketLike; response: Response; info: SessionRequestInfo } | Response {
   if (!t.server.options.websocket) return notFound(cacheForAYear());
   const upgradeHeader = (t.req.headers.get("Upgrade") ?? "").toLowerCase();
   const connection = (t.req.headers.get("Connection") ?? "").toLowerCase();
@@ -29,8 +30,10 @@ export function upgrade(
     return textResponse(400, "Not a valid websocket request");
   }
   if (!t.ctx.upgradeWebSocket) return textResponse(400, "WebSocket upgrade is not available.");
+  // Read before the upgrade: once the request is upgraded, its headers can no longer be read.
+  const info = requestInfo(t, protocol);
   try {
-    return t.ctx.upgradeWebSocket(t.req);
+    return { ...t.ctx.upgradeWebSocket(t.req), info };
   } catch (error) {
     return textResponse(400, `WebSocket handshake failed: ${(error as Error).message}`);
   }
@@ -147,11 +150,9 @@ function onClose(this: ReceivingSocket): void {
 
 /** Handles `GET /prefix/{server}/{session}/websocket`. */
 export function websocket(t: TransportRequest): Response {
-  // Read before the upgrade: once the request is upgraded, its headers can no longer be read.
-  const info = requestInfo(t, "websocket");
-  const upgraded = upgrade(t);
+  const upgraded = upgrade(t, "websocket");
   if (upgraded instanceof Response) return upgraded;
-  const { socket, response } = upgraded;
+  const { socket, response, info } = upgraded;
   const { server } = t;
   // Not kept by id: its id is random, made only if something reads it (logging, tracing).
   const session = server.createSession(null, info);
