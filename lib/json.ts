@@ -1,7 +1,15 @@
 /**
- * The JSON dialects of the server: ASCII-only JSON (SockJS frames and pushes), response bodies in
- * Python's default style, and request bodies validated the way Python's JSON decoder accepts them,
- * as the original Thunderpush spoke them. Imports nothing, so every layer may use it.
+ * The JSON dialects of the original Thunderpush: ASCII-only JSON (SockJS frames and pushes),
+ * Python-style response bodies, and request bodies checked as Python's decoder accepts them.
+ *
+ * @example
+ * ```ts
+ * asciiJson({ payload: "é" }); // '{"payload":"\u00e9"}'
+ * escapeNonAscii('"é"') === '"' + escapeUnit("é") + '"'; // true
+ * const body: PyJsonValue = { users: ["alice", "bob"] };
+ * pyJson(body); // '{"users": ["alice", "bob"]}'
+ * isJsonText('{"a": [1, NaN]}') && !scanJsonText('{"a":1}{"b":2}'); // true
+ * ```
  *
  * @module
  */
@@ -14,16 +22,7 @@ export function escapeUnit(ch: string): string {
   return "\\u" + ch.charCodeAt(0).toString(16).padStart(4, "0");
 }
 
-/**
- * Serializes a value as compact JSON with every non-ASCII code unit escaped as `\uXXXX` (Python's
- * `ensure_ascii`, as the original Thunderpush; a superset of what SockJS requires).
- *
- * @example
- * ```ts
- * import { asciiJson } from "./json.ts";
- * asciiJson({ payload: "é" }); // '{"payload":"\\u00e9"}'
- * ```
- */
+/** Compact JSON with every non-ASCII code unit as `\uXXXX` (Python's `ensure_ascii`). */
 export function asciiJson(value: unknown): string {
   const text = JSON.stringify(value);
   if (text === undefined) throw new TypeError("Cannot encode value as JSON");
@@ -45,16 +44,7 @@ export type PyJsonValue =
   | readonly PyJsonValue[]
   | { readonly [key: string]: PyJsonValue };
 
-/**
- * Encodes a value like Python's `json.dumps` with default settings: `", "` and `": "` separators,
- * every non-ASCII character escaped.
- *
- * @example
- * ```ts
- * import { pyJson } from "./json.ts";
- * pyJson({ users: ["alice", "bob"] }); // '{"users": ["alice", "bob"]}'
- * ```
- */
+/** A value as Python's `json.dumps` writes it: `", "` and `": "` separators, ASCII only. */
 export function pyJson(value: PyJsonValue): string {
   if (value === null || typeof value !== "object") return asciiJson(value);
   if (Array.isArray(value)) return "[" + value.map(pyJson).join(", ") + "]";
@@ -63,18 +53,8 @@ export function pyJson(value: PyJsonValue): string {
 }
 
 /**
- * Whether a text is exactly one JSON value, surrounded by optional whitespace, in the language
- * Python's `json.loads` accepts by default: RFC 8259 JSON (any top-level value; whitespace is
- * space, tab, LF and CR; no raw control characters in strings), plus the bare values `NaN`,
- * `Infinity` and `-Infinity`. Linear in the text's length whatever the text, and iterative, so
- * deeply nested input cannot exhaust the stack.
- *
- * @example
- * ```ts
- * import { isJsonText } from "./json.ts";
- * isJsonText('{"a": [1, NaN]}'); // true
- * isJsonText('{"a":1}{"b":2}'); // false
- * ```
+ * Whether a text is one JSON value as Python's `json.loads` accepts it: RFC 8259 JSON plus the bare
+ * values `NaN`, `Infinity` and `-Infinity`. Linear in the text's length, and iterative.
  */
 export function isJsonText(text: string): boolean {
   // The engine's parser is faster on standard JSON (nearly every body); the scan decides the rest.
@@ -101,10 +81,7 @@ const LITERALS = ["true", "false", "null", "NaN", "Infinity", "-Infinity"];
 /** The characters after a backslash that make a one-character escape: `"\/bfnrt`. */
 const SHORT_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
 
-/**
- * `isJsonText` in one pass without regular expressions, Python's extras included: the fallback
- * when the engine's parser refuses a text. Exported for its tests.
- */
+/** `isJsonText` in one pass, Python's extras included: the fallback when `JSON.parse` throws. */
 export function scanJsonText(text: string): boolean {
   const stack: number[] = []; // open containers: "{" or "[" as char codes
   let i = skipSpace(text, 0);
