@@ -1,8 +1,7 @@
 /** The SockJS session state machine, driven through receivers that record frames. */
 
-import { randomId } from "../lib/sockjs/random_id.ts";
 import assert from "node:assert/strict";
-import { type Receiver, Session, SessionState } from "../lib/sockjs/session.ts";
+import { randomId, type Receiver, Session, SessionState } from "../lib/sockjs/session.ts";
 import { Heartbeats, SLOTS } from "../lib/sockjs/heartbeats.ts";
 import { GO_AWAY } from "../lib/sockjs/close_codes.ts";
 

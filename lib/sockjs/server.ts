@@ -23,8 +23,8 @@ import {
 } from "./session.ts";
 import { Heartbeats } from "./heartbeats.ts";
 import type { ResolvedSockjsOptions, SockjsServerOptions } from "./options.ts";
-import type { TransportHandler, TransportRequest, TransportServer } from "./transport.ts";
-import { greeting, info, infoPreflight } from "./transports/info.ts";
+import type { TransportHandler, TransportServer } from "./transport.ts";
+import { greeting, iframe, info, infoPreflight } from "./transports/static.ts";
 import { websocket } from "./transports/websocket.ts";
 import { rawWebsocket } from "./transports/raw_websocket.ts";
 import {
@@ -36,7 +36,6 @@ import {
   xhrStreaming,
 } from "./transports/receiving.ts";
 import { jsonpSend, xhrSend } from "./transports/send.ts";
-import { iframe } from "./transports/iframe.ts";
 import { notFound, textResponse } from "./http.ts";
 import { requestUrl } from "../http/request_url.ts";
 import { HttpError } from "../http/errors.ts";
@@ -143,43 +142,28 @@ export class SockjsServer implements TransportServer {
    * Answers a request under the prefix; undefined for other paths. `url`: `req.url` already
    * checked by `requestUrl`; without it, the check is made here (400 or 404).
    */
-  handle(
-    req: Request,
-    ctx: RequestContext = {},
-    url?: URL,
-  ): Promise<Response> | undefined {
-    if (url === undefined) {
-      const checked = requestUrl(req);
-      if (checked instanceof HttpError) {
-        return Promise.resolve(
-          checked.status === 404 ? notFound() : textResponse(checked.status, checked.message),
-        );
-      }
-      url = checked;
+  handle(req: Request, ctx: RequestContext = {}, url?: URL): Promise<Response> | undefined {
+    const checked = url ?? requestUrl(req);
+    if (checked instanceof HttpError) {
+      const { status, message } = checked;
+      return Promise.resolve(status === 404 ? notFound() : textResponse(status, message));
     }
-    const prefix = this.options.prefix;
-    if (!url.pathname.startsWith(prefix)) return undefined;
-    const rest = url.pathname.slice(prefix.length);
-    if (rest !== "" && rest[0] !== "/") return undefined;
+    const { pathname } = checked;
+    const { prefix } = this.options;
+    const rest = pathname.slice(prefix.length);
+    if (!pathname.startsWith(prefix) || (rest !== "" && rest[0] !== "/")) return undefined;
+    return Promise.resolve(this.#route(req, ctx, checked, rest));
+  }
+
+  #route(req: Request, ctx: RequestContext, url: URL, rest: string): Response | Promise<Response> {
     for (const route of ROUTES) {
       const match = route.pattern.exec(rest);
       if (!match) continue;
       const handler = route.methods[req.method];
-      if (!handler) {
-        return Promise.resolve(
-          textResponse(405, "", { Allow: Object.keys(route.methods).join(", ") }),
-        );
-      }
-      const request: TransportRequest = {
-        req,
-        url,
-        ctx,
-        server: this,
-        sessionId: match.groups?.session ?? "",
-      };
-      return Promise.resolve(handler(request));
+      if (!handler) return textResponse(405, "", { Allow: Object.keys(route.methods).join(", ") });
+      return handler({ req, url, ctx, server: this, sessionId: match.groups?.session ?? "" });
     }
-    return Promise.resolve(notFound());
+    return notFound();
   }
 
   /** The named session with this id, if it is still around. */

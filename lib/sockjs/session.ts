@@ -15,7 +15,6 @@ import {
   SEND_BUFFER_FULL,
 } from "./close_codes.ts";
 import { type Beating, type Heartbeats, type Slot, SLOTS } from "./heartbeats.ts";
-import { randomId } from "./random_id.ts";
 
 /** Where a session writes its frames: one WebSocket, streaming response or polling response. */
 export interface Receiver {
@@ -449,3 +448,12 @@ export class Session extends Listened implements SockjsConnection, Beating {
 
 /** The queue of every session with nothing queued; frozen, so that nothing adds to it. */
 const NO_MESSAGES: string[] = Object.freeze([]) as unknown as string[];
+
+/** Returns a random session id (a UUID), as one flat string. */
+export function randomId(): string {
+  // Node's `randomUUID` is a tree of strings a session would keep for life; copied, it is flat.
+  const uuid = crypto.randomUUID();
+  const codes = new Array<number>(uuid.length);
+  for (let i = 0; i < uuid.length; i++) codes[i] = uuid.charCodeAt(i);
+  return String.fromCharCode(...codes);
+}

@@ -7,7 +7,7 @@
 
 import type { TransportRequest } from "../transport.ts";
 import type { SessionRequestInfo, SockjsConnection } from "../session.ts";
-import { Listened, SessionState } from "../session.ts";
+import { Listened, randomId, SessionState } from "../session.ts";
 import type { WebSocketLike } from "../../http/context.ts";
 import type { ResolvedSockjsOptions } from "../options.ts";
 import {
@@ -18,7 +18,6 @@ import {
   SEND_BUFFER_FULL,
 } from "../close_codes.ts";
 import { exceedsBytes, upgrade } from "./websocket.ts";
-import { randomId } from "../random_id.ts";
 
 /**
  * The WebSocket close code for a SockJS close code. WebSocket close codes stop at 4999, so the
