@@ -7,7 +7,7 @@
 
 import { requestInfo } from "../request_info.ts";
 import type { TransportRequest } from "../transport.ts";
-import type { Receiver, Session } from "../session.ts";
+import type { Receiver } from "../session.ts";
 import { INTERRUPTED, SEND_BUFFER_FULL } from "../close_codes.ts";
 import { corsHeaders, NO_CACHE } from "../http.ts";
 
@@ -49,14 +49,6 @@ export function cookieHeader(t: TransportRequest): Record<string, string> {
   const cookie = t.req.headers.get("Cookie") ?? "";
   const match = /(?:^|;\s*)JSESSIONID=([^;]*)/.exec(cookie);
   return { "Set-Cookie": `JSESSIONID=${match ? match[1] : "dummy"}; path=/` };
-}
-
-/** The session named in the URL, created when `create` is set and it does not exist yet. */
-export function findSession(t: TransportRequest, create: boolean): Session | undefined {
-  const existing = t.server.session(t.sessionId);
-  if (existing || !create) return existing;
-  const transport = t.url.pathname.slice(t.url.pathname.lastIndexOf("/") + 1);
-  return t.server.createSession(t.sessionId, requestInfo(t, transport));
 }
 
 /**
@@ -147,7 +139,9 @@ class ChunkedBody {
  * returns the response whose body carries the frames.
  */
 export function receive(t: TransportRequest, shape: HttpReceiverShape): Response {
-  const session = findSession(t, true)!;
+  const transport = t.url.pathname.slice(t.url.pathname.lastIndexOf("/") + 1);
+  const session = t.server.session(t.sessionId) ??
+    t.server.createSession(t.sessionId, requestInfo(t, transport));
   const { responseLimit: limit, maxBufferedBytes: maxBuffered } = t.server.options;
   let sent = 0;
   const body = new ChunkedBody(() => session.abort(receiver, INTERRUPTED));

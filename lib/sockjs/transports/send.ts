@@ -9,7 +9,7 @@ import type { TransportRequest } from "../transport.ts";
 import { notFound, textResponse } from "../http.ts";
 import { readBody } from "../../http/body.ts";
 import { HttpError } from "../../http/errors.ts";
-import { findSession, transportHeaders } from "./http_receiver.ts";
+import { transportHeaders } from "./http_receiver.ts";
 
 const decoder = new TextDecoder();
 
@@ -42,7 +42,7 @@ async function deliver(
     return textResponse(500, "Broken JSON encoding.", headers);
   }
   if (!Array.isArray(messages)) return textResponse(500, "Payload expected.", headers);
-  const session = findSession(t, false);
+  const session = t.server.session(t.sessionId);
   if (!session) return notFound(headers);
   for (const message of messages) if (typeof message === "string") session.receive(message);
   return textResponse(status, answer, headers);
