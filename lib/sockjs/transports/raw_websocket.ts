@@ -5,11 +5,11 @@
  * @module
  */
 
-import type { TransportRequest } from "../transport.ts";
+import type { TransportRequest, TransportServer } from "../transport.ts";
 import type { SessionRequestInfo, SockjsConnection } from "../session.ts";
 import { Listened, randomId, SessionState } from "../session.ts";
 import type { WebSocketLike } from "../../http/context.ts";
-import type { ResolvedSockjsOptions } from "../options.ts";
+
 import {
   type CloseReason,
   GO_AWAY,
@@ -17,7 +17,7 @@ import {
   MESSAGE_TOO_BIG,
   SEND_BUFFER_FULL,
 } from "../close_codes.ts";
-import { exceedsBytes, upgrade } from "./websocket.ts";
+import { exceedsBytes, handleSocket, type SocketHandler, upgrade } from "./websocket.ts";
 
 /**
  * The WebSocket close code for a SockJS close code. WebSocket close codes stop at 4999, so the
@@ -31,19 +31,19 @@ function rawCloseCode(code: number): number {
   return 1000;
 }
 
-/** A raw WebSocket seen as a SockJS connection. */
-class RawConnection extends Listened implements SockjsConnection {
+/** A raw WebSocket seen as a SockJS connection, and its socket's handler. */
+class RawConnection extends Listened implements SockjsConnection, SocketHandler {
   readonly id: string = randomId();
   readonly info: SessionRequestInfo;
   #socket: WebSocketLike;
   #state: SessionState = SessionState.CONNECTING;
-  #options: ResolvedSockjsOptions;
+  #server: TransportServer;
 
-  constructor(socket: WebSocketLike, info: SessionRequestInfo, options: ResolvedSockjsOptions) {
+  constructor(socket: WebSocketLike, info: SessionRequestInfo, server: TransportServer) {
     super();
     this.#socket = socket;
     this.info = info;
-    this.#options = options;
+    this.#server = server;
   }
 
   get readyState(): SessionState {
@@ -67,31 +67,42 @@ class RawConnection extends Listened implements SockjsConnection {
   close(reason: CloseReason = GO_AWAY): void {
     if (this.#state >= SessionState.CLOSING) return;
     if (this.#socket.readyState < 2) this.#socket.close(rawCloseCode(reason.code), reason.reason);
-    this.ended(reason);
+    this.#ended(reason);
   }
 
   opened(): void {
     this.#state = SessionState.OPEN;
+    this.#server.opened(this);
   }
 
-  receive(message: string): void {
-    if (this.#state === SessionState.OPEN) this.tellData(message);
+  received(data: unknown): void {
+    if (typeof data !== "string") return;
+    const { maxMessageSize, trace } = this.#server.options;
+    if (exceedsBytes(data, maxMessageSize)) return this.close(MESSAGE_TOO_BIG);
+    trace?.("<", this.id, data);
+    if (this.#state === SessionState.OPEN) this.tellData(data);
   }
 
-  ended(reason: CloseReason): void {
+  closed(): void {
+    this.#ended(INTERRUPTED);
+    this.#server.ended(this);
+  }
+
+  protected report(error: unknown): void {
+    this.#server.options.onError(this, error);
+  }
+
+  #ended(reason: CloseReason): void {
     if (this.#state >= SessionState.CLOSING) return;
     this.#state = SessionState.CLOSED;
     this.tellClose(reason);
   }
 
-  protected report(error: unknown): void {
-    this.#options.onError(this, error);
-  }
-
   #send(text: string): boolean {
     if (this.#state !== SessionState.OPEN || this.#socket.readyState !== 1) return false;
     this.#socket.send(text);
-    if (this.#socket.bufferedAmount > this.#options.maxBufferedBytes) this.close(SEND_BUFFER_FULL);
+    const { maxBufferedBytes } = this.#server.options;
+    if (this.#socket.bufferedAmount > maxBufferedBytes) this.close(SEND_BUFFER_FULL);
     return true;
   }
 }
@@ -101,22 +112,6 @@ export function rawWebsocket(t: TransportRequest): Response {
   const upgraded = upgrade(t, "websocket-raw");
   if (upgraded instanceof Response) return upgraded;
   const { socket, response, info } = upgraded;
-  const { server } = t;
-  const conn = new RawConnection(socket, info, server.options);
-  const { maxMessageSize, trace } = server.options;
-  socket.onopen = () => {
-    conn.opened();
-    server.opened(conn);
-  };
-  socket.onmessage = (event) => {
-    if (typeof event.data !== "string") return;
-    if (exceedsBytes(event.data, maxMessageSize)) return conn.close(MESSAGE_TOO_BIG);
-    trace?.("<", conn.id, event.data);
-    conn.receive(event.data);
-  };
-  socket.onclose = () => {
-    conn.ended(INTERRUPTED);
-    server.ended(conn);
-  };
+  handleSocket(socket, new RawConnection(socket, info, t.server));
   return response;
 }
