@@ -16,9 +16,6 @@ export interface Beating {
   beat(): void;
 }
 
-/** The tick something is armed for: what `arm` returns. */
-export type Slot = number;
-
 /** The heartbeat wheel of one SockJS server. */
 export class Heartbeats {
   /** Milliseconds between ticks. */
@@ -50,7 +47,7 @@ export class Heartbeats {
    * Makes `who.beat()` run at the `ticks`-th tick from now (1 .. `SLOTS`, default `SLOTS`: one
    * delay). Returns that tick, which `who.heartbeatDue` must then be.
    */
-  arm(who: Beating, ticks: number = SLOTS): Slot {
+  arm(who: Beating, ticks: number = SLOTS): number {
     const ahead = Math.min(SLOTS, Math.max(1, ticks));
     this.#ring[(this.#cursor + ahead) % (SLOTS + 1)].push(who);
     if (this.#waiting++ === 0) this.#schedule();

@@ -31,11 +31,12 @@ import {
   eventsource,
   htmlfile,
   jsonp,
+  jsonpSend,
   xhrPolling,
   xhrPreflight,
+  xhrSend,
   xhrStreaming,
-} from "./transports/receiving.ts";
-import { jsonpSend, xhrSend } from "./transports/send.ts";
+} from "./transports/http_transports.ts";
 import { notFound, textResponse } from "./http.ts";
 import { requestUrl } from "../http/request_url.ts";
 import { HttpError } from "../http/errors.ts";

@@ -14,7 +14,7 @@ import {
   INTERNAL_ERROR,
   SEND_BUFFER_FULL,
 } from "./close_codes.ts";
-import { type Beating, type Heartbeats, type Slot, SLOTS } from "./heartbeats.ts";
+import { type Beating, type Heartbeats, SLOTS } from "./heartbeats.ts";
 
 /** Where a session writes its frames: one WebSocket, streaming response or polling response. */
 export interface Receiver {
@@ -196,7 +196,7 @@ export class Session extends Listened implements SockjsConnection, Beating {
   #queue: string[] = NO_MESSAGES;
   #closeReason: CloseReason | null = null;
   #closeDelivered = false;
-  #heartbeat: Slot | undefined;
+  #heartbeat: number | undefined;
   #lastSent = 0;
   #expiry: ReturnType<typeof setTimeout> | undefined;
 

@@ -1,37 +1,34 @@
 /**
- * The receiving HTTP transports, each a shape of response body for `receive`: `xhr` and
- * `xhr_streaming` (one frame per line), `eventsource`, and the script transports `htmlfile` and
- * `jsonp`, whose frames call a callback of the page.
+ * The HTTP transports. Receiving ones are each a shape of response body for `receive`: `xhr` and
+ * `xhr_streaming` (a frame per line), `eventsource`, and the script transports `htmlfile` and
+ * `jsonp`, whose frames call a callback of the page; `xhr_send` and `jsonp_send` carry messages in.
  *
  * @module
  */
 
 import type { TransportRequest } from "../transport.ts";
-import { preflightResponse, textResponse } from "../http.ts";
+import { notFound, preflightResponse, textResponse } from "../http.ts";
 import { scriptString } from "../frames.ts";
-import { cookieHeader, receive } from "./http_receiver.ts";
-
-const XHR_CONTENT_TYPE = "application/javascript; charset=UTF-8";
+import { readBody } from "../../http/body.ts";
+import { HttpError } from "../../http/errors.ts";
+import { cookieHeader, receive, transportHeaders } from "./http_receiver.ts";
 
 /** `POST /{server}/{session}/xhr`: one frame per request. */
 export function xhrPolling(t: TransportRequest): Response {
-  return receive(t, {
-    streaming: false,
-    contentType: XHR_CONTENT_TYPE,
-    format: (f) => f + "\n",
-    cors: true,
-  });
+  return xhr(t, false);
 }
 
-/**
- * `POST /{server}/{session}/xhr_streaming`: frames as they come, after a 2 KiB prelude that
- * makes old browsers hand over partial responses.
- */
+/** `POST /{server}/{session}/xhr_streaming`: frames as they come. */
 export function xhrStreaming(t: TransportRequest): Response {
+  return xhr(t, true);
+}
+
+function xhr(t: TransportRequest, streaming: boolean): Response {
   return receive(t, {
-    streaming: true,
-    contentType: XHR_CONTENT_TYPE,
-    prelude: "h".repeat(2048) + "\n",
+    streaming,
+    contentType: "application/javascript; charset=UTF-8",
+    // 2 KiB make old browsers hand over partial responses.
+    prelude: streaming ? "h".repeat(2048) + "\n" : undefined,
     format: (f) => f + "\n",
     cors: true,
   });
@@ -120,4 +117,54 @@ export function jsonp(t: TransportRequest): Response {
     cors: false,
     headers: { "X-Content-Type-Options": "nosniff" },
   });
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * Reads a send request's body (bounded by `maxMessageSize`), hands its messages to the session and
+ * answers `status` with `answer`; or the error response: a broken body before an unknown session,
+ * as the reference server does.
+ */
+async function deliver(
+  t: TransportRequest,
+  extract: (body: string) => string,
+  status: number,
+  answer: string,
+): Promise<Response> {
+  const headers = transportHeaders(t, "text/plain; charset=UTF-8");
+  let body: string;
+  try {
+    body = decoder.decode(await readBody(t.req, t.server.options.maxMessageSize));
+  } catch (error) {
+    if (error instanceof HttpError) {
+      return textResponse(error.status, "Payload too large.", headers);
+    }
+    throw error;
+  }
+  const text = extract(body);
+  let messages: unknown;
+  try {
+    messages = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    return textResponse(500, "Broken JSON encoding.", headers);
+  }
+  if (!Array.isArray(messages)) return textResponse(500, "Payload expected.", headers);
+  const session = t.server.session(t.sessionId);
+  if (!session) return notFound(headers);
+  for (const message of messages) if (typeof message === "string") session.receive(message);
+  return textResponse(status, answer, headers);
+}
+
+/** `POST /{server}/{session}/xhr_send`: 204 once the messages are handed over. */
+export function xhrSend(t: TransportRequest): Promise<Response> {
+  return deliver(t, (body) => body, 204, "");
+}
+
+/** `POST /{server}/{session}/jsonp_send`: a form field `d` or a raw body; answers `ok`. */
+export function jsonpSend(t: TransportRequest): Promise<Response> {
+  const form = (t.req.headers.get("Content-Type") ?? "").toLowerCase()
+    .startsWith("application/x-www-form-urlencoded");
+  const extract = (body: string) => form ? new URLSearchParams(body).get("d") ?? "" : body;
+  return deliver(t, extract, 200, "ok");
 }
