@@ -26,17 +26,11 @@ export interface Receiver {
   close(): void;
 }
 
-/** The states of a session, as in the WebSocket API. */
-export const SessionState = {
-  /** Created, the open frame is not sent yet. */
-  CONNECTING: 0,
-  /** Open: messages flow. */
-  OPEN: 1,
-  /** Closed by one side; the close frame is repeated to late receivers. */
-  CLOSING: 2,
-  /** Over; nothing more is sent. */
-  CLOSED: 3,
-} as const;
+/**
+ * The states of a session, as in the WebSocket API: CONNECTING until the open frame goes out,
+ * CLOSING once closed by one side (the close frame is repeated to late receivers), CLOSED when over.
+ */
+export const SessionState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
 
 /** A session state value. */
 export type SessionState = typeof SessionState[keyof typeof SessionState];
