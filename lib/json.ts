@@ -1,7 +1,15 @@
 /**
- * The JSON dialects of the server: ASCII-only JSON (SockJS frames and pushes), response bodies in
- * Python's default style, and request bodies validated the way Python's JSON decoder accepts them,
- * as the original Thunderpush spoke them. Imports nothing, so every layer may use it.
+ * The JSON dialects of the original Thunderpush: ASCII-only JSON (SockJS frames and pushes),
+ * Python-style response bodies, and request bodies checked as Python's decoder accepts them.
+ *
+ * @example
+ * ```ts
+ * asciiJson({ payload: "é" }); // '{"payload":"\u00e9"}'
+ * escapeNonAscii('"é"') === '"' + escapeUnit("é") + '"'; // true
+ * const body: PyJsonValue = { users: ["alice", "bob"] };
+ * pyJson(body); // '{"users": ["alice", "bob"]}'
+ * isJsonText('{"a": [1, NaN]}') && !scanJsonText('{"a":1}{"b":2}'); // true
+ * ```
  *
  * @module
  */
@@ -14,16 +22,7 @@ export function escapeUnit(ch: string): string {
   return "\\u" + ch.charCodeAt(0).toString(16).padStart(4, "0");
 }
 
-/**
- * Serializes a value as compact JSON with every non-ASCII code unit escaped as `\uXXXX` (Python's
- * `ensure_ascii`, as the original Thunderpush; a superset of what SockJS requires).
- *
- * @example
- * ```ts
- * import { asciiJson } from "./json.ts";
- * asciiJson({ payload: "é" }); // '{"payload":"\\u00e9"}'
- * ```
- */
+/** Compact JSON with every non-ASCII code unit as `\uXXXX` (Python's `ensure_ascii`). */
 export function asciiJson(value: unknown): string {
   const text = JSON.stringify(value);
   if (text === undefined) throw new TypeError("Cannot encode value as JSON");
@@ -45,16 +44,7 @@ export type PyJsonValue =
   | readonly PyJsonValue[]
   | { readonly [key: string]: PyJsonValue };
 
-/**
- * Encodes a value like Python's `json.dumps` with default settings: `", "` and `": "` separators,
- * every non-ASCII character escaped.
- *
- * @example
- * ```ts
- * import { pyJson } from "./json.ts";
- * pyJson({ users: ["alice", "bob"] }); // '{"users": ["alice", "bob"]}'
- * ```
- */
+/** A value as Python's `json.dumps` writes it: `", "` and `": "` separators, ASCII only. */
 export function pyJson(value: PyJsonValue): string {
   if (value === null || typeof value !== "object") return asciiJson(value);
   if (Array.isArray(value)) return "[" + value.map(pyJson).join(", ") + "]";
@@ -63,21 +53,11 @@ export function pyJson(value: PyJsonValue): string {
 }
 
 /**
- * Whether a text is exactly one JSON value, surrounded by optional whitespace, in the language
- * Python's `json.loads` accepts by default: RFC 8259 JSON (any top-level value; whitespace is
- * space, tab, LF and CR; no raw control characters in strings), plus the bare values `NaN`,
- * `Infinity` and `-Infinity`. Linear in the text's length whatever the text, and iterative, so
- * deeply nested input cannot exhaust the stack.
- *
- * @example
- * ```ts
- * import { isJsonText } from "./json.ts";
- * isJsonText('{"a": [1, NaN]}'); // true
- * isJsonText('{"a":1}{"b":2}'); // false
- * ```
+ * Whether a text is one JSON value as Python's `json.loads` accepts it: RFC 8259 JSON plus the bare
+ * values `NaN`, `Infinity` and `-Infinity`. Linear in the text's length.
  */
 export function isJsonText(text: string): boolean {
-  // The engine's parser is faster on standard JSON (nearly every body); the scan decides the rest.
+  // Standard JSON (nearly every body) is parsed once; Python's extras go to the fallback.
   try {
     JSON.parse(text);
     return true;
@@ -86,134 +66,36 @@ export function isJsonText(text: string): boolean {
   }
 }
 
-const OPEN_OBJECT = 0x7b; // {
-const OPEN_ARRAY = 0x5b; // [
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const MINUS = 0x2d;
-const ZERO = 0x30;
-const NINE = 0x39;
-const DOT = 0x2e;
-/** The bare words a value may be, Python's three included. */
-const LITERALS = ["true", "false", "null", "NaN", "Infinity", "-Infinity"];
-/** The characters after a backslash that make a one-character escape: `"\/bfnrt`. */
-const SHORT_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+/** The bare values Python adds to JSON (`-Infinity` before `Infinity`). */
+const PYTHON_WORDS = ["NaN", "-Infinity", "Infinity"];
 
 /**
- * `isJsonText` in one pass without regular expressions, Python's extras included: the fallback
- * when the engine's parser refuses a text. Exported for its tests.
+ * `isJsonText` for a text `JSON.parse` refused: parsed again with Python's words outside strings
+ * written as `null`, a value wherever they are. Linear; `JSON.parse` nests without recursion.
  */
 export function scanJsonText(text: string): boolean {
-  const stack: number[] = []; // open containers: "{" or "[" as char codes
-  let i = skipSpace(text, 0);
-  let expectValue = true;
-  for (;;) {
-    const c = text.charCodeAt(i);
-    if (expectValue) {
-      if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-        i = skipSpace(text, i + 1);
-        if (text.charCodeAt(i) === c + 2) { // "}" and "]" are two after "{" and "["
-          i = skipSpace(text, i + 1);
-          expectValue = false;
-          continue;
-        }
-        stack.push(c);
-        if (c === OPEN_OBJECT && (i = key(text, i)) < 0) return false;
-        continue;
+  let json = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) === QUOTE) {
+      // Skips the string: a backslash escapes the character after it.
+      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE; i++) {
+        if (text.charCodeAt(i) === BACKSLASH) i++;
       }
-      i = c === QUOTE ? string(text, i) : numberOrWord(text, i);
-      if (i < 0) return false;
-      i = skipSpace(text, i);
-      expectValue = false;
       continue;
     }
-    const top = stack[stack.length - 1];
-    if (top === undefined) return i === text.length;
-    if (c === COMMA) {
-      i = skipSpace(text, i + 1);
-      if (top === OPEN_OBJECT && (i = key(text, i)) < 0) return false;
-      expectValue = true;
-    } else if (c === top + 2) {
-      stack.pop();
-      i = skipSpace(text, i + 1);
-    } else return false;
+    const word = PYTHON_WORDS.find((w) => text.startsWith(w, i));
+    if (word === undefined) continue;
+    json += text.slice(from, i) + "null";
+    i += word.length - 1;
+    from = i + 1;
   }
-}
-
-/** The index of the first character at or after `i` that is not JSON whitespace. */
-function skipSpace(text: string, i: number): number {
-  for (;;) {
-    const c = text.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i;
-    i++;
+  try {
+    JSON.parse(json + text.slice(from));
+    return true;
+  } catch {
+    return false;
   }
-}
-
-/** An object key at `i`, its colon and the whitespace after: the index after them, or -1. */
-function key(text: string, i: number): number {
-  if (text.charCodeAt(i) !== QUOTE || (i = string(text, i)) < 0) return -1;
-  i = skipSpace(text, i);
-  return text.charCodeAt(i) === COLON ? skipSpace(text, i + 1) : -1;
-}
-
-/** A string starting with the quote at `i`: the index after its closing quote, or -1. */
-function string(text: string, i: number): number {
-  for (i++;;) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) return i + 1;
-    if (!(c >= 0x20)) return -1; // a raw control character, or the end (NaN)
-    if (c !== BACKSLASH) {
-      i++;
-      continue;
-    }
-    const e = text.charCodeAt(i + 1);
-    if (SHORT_ESCAPES.has(e)) i += 2;
-    else if (e === 0x75 && hex4(text, i + 2)) i += 6; // \uXXXX
-    else return -1;
-  }
-}
-
-/** Whether the four characters from `i` are hexadecimal digits. */
-function hex4(text: string, i: number): boolean {
-  for (const end = i + 4; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (!((c >= ZERO && c <= NINE) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-/** A number or a bare word at `i`: the index after it, or -1. */
-function numberOrWord(text: string, i: number): number {
-  for (const word of LITERALS) if (text.startsWith(word, i)) return i + word.length;
-  if (text.charCodeAt(i) === MINUS) i++;
-  if (text.charCodeAt(i) === ZERO) i++;
-  else if (isDigit(text, i)) i = digits(text, i);
-  else return -1;
-  if (text.charCodeAt(i) === DOT) {
-    if (!isDigit(text, i + 1)) return -1;
-    i = digits(text, i + 1);
-  }
-  if ((text.charCodeAt(i) | 0x20) === 0x65) { // e or E
-    i++;
-    if (text.charCodeAt(i) === 0x2b || text.charCodeAt(i) === MINUS) i++;
-    if (!isDigit(text, i)) return -1;
-    i = digits(text, i);
-  }
-  return i;
-}
-
-/** Whether the character at `i` is a decimal digit. */
-function isDigit(text: string, i: number): boolean {
-  const c = text.charCodeAt(i);
-  return c >= ZERO && c <= NINE;
-}
-
-/** The index after the run of digits starting at `i`. */
-function digits(text: string, i: number): number {
-  while (isDigit(text, i)) i++;
-  return i;
 }

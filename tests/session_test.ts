@@ -1,8 +1,7 @@
 /** The SockJS session state machine, driven through receivers that record frames. */
 
-import { randomId } from "../lib/sockjs/random_id.ts";
 import assert from "node:assert/strict";
-import { type Receiver, Session, SessionState } from "../lib/sockjs/session.ts";
+import { randomId, type Receiver, Session, SessionState } from "../lib/sockjs/session.ts";
 import { Heartbeats, SLOTS } from "../lib/sockjs/heartbeats.ts";
 import { GO_AWAY } from "../lib/sockjs/close_codes.ts";
 
@@ -178,7 +177,7 @@ Deno.test("Heartbeats: one timer for every waiting session, no beat before its d
   c.heartbeatDue = wheel.arm(c);
   assert.deepEqual([a.heartbeatDue, b.heartbeatDue], [SLOTS, 4]);
   assert.equal(wheel.size, 3);
-  wheel.disarm(c, c.heartbeatDue); // never beats: its entry is skipped
+  wheel.disarm(); // c no longer waits, and never beats: its entry is skipped
   c.heartbeatDue = undefined;
   assert.equal(wheel.size, 2);
   await new Promise((r) => setTimeout(r, 80 + 3 * wheel.tick));
@@ -206,9 +205,9 @@ Deno.test("Heartbeats: disarmed and armed again for the same tick, one beats onc
   const [one, other] = [who("one"), who("other")];
   one.heartbeatDue = wheel.arm(one, 2);
   other.heartbeatDue = wheel.arm(other, 2);
-  wheel.disarm(one, one.heartbeatDue);
+  wheel.disarm();
   one.heartbeatDue = wheel.arm(one, 2); // the same tick: its bucket lists it twice now
-  wheel.disarm(other, other.heartbeatDue);
+  wheel.disarm();
   other.heartbeatDue = undefined;
   assert.equal(wheel.size, 1);
   await new Promise((r) => setTimeout(r, 60));
@@ -216,7 +215,7 @@ Deno.test("Heartbeats: disarmed and armed again for the same tick, one beats onc
   assert.equal(wheel.size, 0);
   // Disarming the last one stops the timer at once (the op sanitizer checks it).
   one.heartbeatDue = wheel.arm(one);
-  wheel.disarm(one, one.heartbeatDue);
+  wheel.disarm();
   one.heartbeatDue = undefined;
   assert.equal(wheel.size, 0);
 });

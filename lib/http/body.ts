@@ -1,6 +1,14 @@
 /**
  * Reading request bodies with a size limit, through the standard `Request` API.
  *
+ * @example
+ * ```ts
+ * const post = (body: BodyInit) => new Request("http://localhost/", { method: "POST", body });
+ * (await readBody(post("hi"), 10)).length; // 2
+ * await readUtf8(post(new Uint8Array([0xff])), 10); // null: not UTF-8
+ * concatBytes([new Uint8Array([1]), new Uint8Array([2])], 2); // Uint8Array [1, 2]
+ * ```
+ *
  * @module
  */
 
@@ -14,14 +22,6 @@ const TOO_LARGE_MESSAGE = "Request body is too large.";
  * anything is read (so that the runtime closes the connection rather than read what was
  * declared); a body that grows past the limit while streaming is cut off.
  *
- * @example
- * ```ts
- * import { readBody } from "./body.ts";
- * const req = new Request("http://localhost/", { method: "POST", body: "hi" });
- * (await readBody(req, 10)).length; // 2
- * ```
- *
- * @returns The bytes.
  * @throws {HttpError} 413 when the body is larger than `maxBytes`.
  */
 export async function readBody(req: Request, maxBytes: number): Promise<Uint8Array> {
@@ -40,19 +40,7 @@ export async function readBody(req: Request, maxBytes: number): Promise<Uint8Arr
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/**
- * Reads a request body of at most `maxBytes` that must be UTF-8, as text (a leading byte order
- * mark kept). Limits and errors as `readBody`.
- *
- * @example
- * ```ts
- * import { readUtf8 } from "./body.ts";
- * const bad = new Request("http://localhost/", { method: "POST", body: new Uint8Array([0xff]) });
- * await readUtf8(bad, 10); // null
- * ```
- *
- * @returns The text, or null when the body is not UTF-8.
- */
+/** `readBody` as UTF-8 text (a leading byte order mark kept), or null when it is not UTF-8. */
 export async function readUtf8(req: Request, maxBytes: number): Promise<string | null> {
   const bytes = await readBody(req, maxBytes);
   try {

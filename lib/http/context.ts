@@ -1,7 +1,6 @@
 /**
  * The contract between the runtime adapters and the core: the request context an adapter hands the
- * handler, and the small WebSocket interface the SockJS layer needs from a runtime. The WHATWG `WebSocket`
- * (Deno's `Deno.upgradeWebSocket`) and the `ws` package's sockets both satisfy it.
+ * handler, and the WebSocket interface the SockJS layer needs (WHATWG and `ws` sockets fit it).
  *
  * @module
  */

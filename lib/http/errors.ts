@@ -1,6 +1,6 @@
 /**
- * The one error type of the HTTP layer: what status and message the client gets. The HTTP API
- * answers it with a JSON body (`api/errors.ts`), the SockJS endpoints with plain text.
+ * The one error type of the HTTP layer: the status and message the client gets (as JSON from the
+ * API, as plain text from SockJS).
  *
  * @module
  */

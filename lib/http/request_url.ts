@@ -2,17 +2,20 @@
  * The checks that make a request's URL safe to route on: a valid `Host` header (else 400) and no
  * dot segments (else 404). Why: docs/architecture.md, "Request URLs".
  *
+ * @example
+ * ```ts
+ * isValidHost("example.com:8080") && !isValidHost("x/metrics?"); // true
+ * hasDotSegment("http://h/connect/%2E%2e/metrics"); // true
+ * hasDotSegment("http://h/api/1.0.0/k/channels/a..b/"); // false
+ * requestUrl(new Request("http://localhost/connect/info")); // URL
+ * hostError(new Request("http://h/", { headers: { Host: "x/metrics?" } })); // HttpError 400
+ * targetUrl("http://h/a/../b"); // HttpError 404
+ * ```
+ *
  * @module
  */
 
 import { HttpError } from "./errors.ts";
-
-/** The 400 message for a `Host` header that is not a host and an optional port. */
-const INVALID_HOST_MESSAGE = "Invalid Host header.";
-/** The 400 message for a request URL the URL parser refuses (the target `*`, a bad port). */
-const INVALID_TARGET_MESSAGE = "Invalid request target.";
-/** The 404 message for a path with dot segments, as for any path that names nothing. */
-const NOT_FOUND_MESSAGE = "Not found.";
 
 /**
  * RFC 3986's `host [ ":" port ]`: a bracketed IPv6 address, or a name or IPv4 address made of
@@ -24,17 +27,7 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=]*)(?::([0-9]{1,5
 /** The last `Host` found valid: clients send the same one again and again. */
 let knownHost = "";
 
-/**
- * Whether a `Host` header value is a host with an optional port (at most 65535) and nothing
- * else: no path, query, user or space, nothing the URL parser would read as more than a host.
- *
- * @example
- * ```ts
- * import { isValidHost } from "./request_url.ts";
- * isValidHost("example.com:8080"); // true
- * isValidHost("x/metrics?"); // false
- * ```
- */
+/** Whether a `Host` header value is a host with an optional port (at most 65535), nothing more. */
 export function isValidHost(host: string): boolean {
   if (host === knownHost) return true;
   const match = HOST.exec(host);
@@ -43,14 +36,11 @@ export function isValidHost(host: string): boolean {
   return true;
 }
 
-/**
- * The 400 error for a request whose `Host` header is not a valid host (see `isValidHost`);
- * undefined when it is valid or absent (the runtime then names the server's own address).
- */
+/** The 400 error for a `Host` header that is no valid host; undefined when valid or absent. */
 export function hostError(req: Request): HttpError | undefined {
   const host = req.headers.get("host");
   if (host === null || isValidHost(host)) return undefined;
-  return new HttpError(400, INVALID_HOST_MESSAGE);
+  return new HttpError(400, "Invalid Host header.");
 }
 
 /**
@@ -63,13 +53,6 @@ const DOT_SEGMENT = /[/\\](?:\.|%2e){1,2}(?:[/\\?#]|$)/i;
  * Whether the path of an absolute URL, as the runtime wrote it, has a dot segment. The path
  * starts at the first `/`, `\`, `?` or `#` after the scheme's `//` (a checked host holds none of
  * them) and ends at `?` or `#`.
- *
- * @example
- * ```ts
- * import { hasDotSegment } from "./request_url.ts";
- * hasDotSegment("http://h/connect/%2E%2e/metrics"); // true
- * hasDotSegment("http://h/api/1.0.0/k/channels/a..b/"); // false
- * ```
  */
 export function hasDotSegment(url: string): boolean {
   const scheme = url.indexOf("//");
@@ -82,16 +65,8 @@ export function hasDotSegment(url: string): boolean {
 }
 
 /**
- * A request's URL, parsed, or the error to answer: 400 when the request is malformed (a `Host`
- * header that is no host, a URL the parser refuses: a `Host` it cannot read, the target `*`),
- * 404 for a path with dot segments. The path of the URL returned is the request target's.
- *
- * @example
- * ```ts
- * import { requestUrl } from "./request_url.ts";
- * requestUrl(new Request("http://localhost/connect/info")); // URL
- * requestUrl(new Request("http://h/", { headers: { Host: "x/metrics?" } })); // HttpError 400
- * ```
+ * A request's URL, parsed, or the error to answer: 400 for a `Host` that is no host or a URL the
+ * parser refuses (the target `*`), 404 for a path with dot segments.
  */
 export function requestUrl(req: Request): URL | HttpError {
   return hostError(req) ?? targetUrl(req.url);
@@ -99,10 +74,10 @@ export function requestUrl(req: Request): URL | HttpError {
 
 /** `requestUrl` for a request whose `Host` header was checked already (see `hostError`). */
 export function targetUrl(url: string): URL | HttpError {
-  if (hasDotSegment(url)) return new HttpError(404, NOT_FOUND_MESSAGE);
+  if (hasDotSegment(url)) return new HttpError(404, "Not found.");
   try {
     return new URL(url);
   } catch {
-    return new HttpError(400, INVALID_TARGET_MESSAGE);
+    return new HttpError(400, "Invalid request target.");
   }
 }

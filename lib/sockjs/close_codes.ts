@@ -1,6 +1,6 @@
 /**
- * The catalogue of close codes a SockJS session can end with (the SockJS and WebSocket ones; the
- * Thunderpush codes 9000-9003 are in `../protocol/close_codes.ts`).
+ * The close codes a SockJS session can end with (SockJS and WebSocket ones; the Thunderpush codes
+ * are in `../protocol/close_codes.ts`).
  *
  * @module
  */
@@ -34,10 +34,7 @@ export const BROKEN_FRAMING: CloseReason = { code: 1002, reason: "Broken framing
 /** A client frame was larger than the server accepts. */
 export const MESSAGE_TOO_BIG: CloseReason = { code: 1009, reason: "Message too big." };
 
-/**
- * The client does not read fast enough: more than `maxBufferedBytes` wait to be written to it, or
- * more than `maxQueuedMessages` wait for its next poll.
- */
+/** The client reads too slowly: past `maxBufferedBytes` unwritten, or `maxQueuedMessages`. */
 export const SEND_BUFFER_FULL: CloseReason = { code: 1008, reason: "Send buffer full." };
 
 /** The client sent more commands per second than the server allows. */
@@ -46,8 +43,5 @@ export const TOO_MANY_COMMANDS: CloseReason = { code: 1008, reason: "Too many co
 /** The server has `maxConnections` open sessions already; the client should retry later. */
 export const SERVER_FULL: CloseReason = { code: 1013, reason: "Server is full." };
 
-/**
- * The server failed while handling the client's message (a bug, logged with its stack): this
- * session is closed, every other goes on. WebSocket's "internal error" code.
- */
+/** The server failed on the client's message (a bug, logged): this session closes, no other. */
 export const INTERNAL_ERROR: CloseReason = { code: 1011, reason: "Internal server error." };

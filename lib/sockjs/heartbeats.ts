@@ -10,22 +10,14 @@ export const SLOTS = 8;
 
 /** Something that sends heartbeats: told when its tick comes round. */
 export interface Beating {
-  /**
-   * The tick it is armed for (what `arm` returned), or undefined when it is not armed. The wheel
-   * does not look for what is disarmed: it skips an entry whose tick this no longer is.
-   */
+  /** The tick it is armed for (what `arm` returned); the wheel skips entries no longer due. */
   readonly heartbeatDue: number | undefined;
   /** Called when the tick it is armed for comes round; it may `arm` itself again. */
   beat(): void;
 }
 
-/** The tick something is armed for: what `arm` returns and `disarm` takes. */
-export type Slot = number;
-
 /** The heartbeat wheel of one SockJS server. */
 export class Heartbeats {
-  /** Milliseconds between heartbeats. */
-  readonly delay: number;
   /** Milliseconds between ticks. */
   readonly tick: number;
   // Bucket `t % (SLOTS + 1)` lists what is armed for tick `t`: arrays (a slot each) rather than
@@ -38,7 +30,6 @@ export class Heartbeats {
 
   /** Creates a wheel for heartbeats every `delay` ms. */
   constructor(delay: number) {
-    this.delay = delay;
     this.tick = Math.max(1, delay / SLOTS);
   }
 
@@ -54,9 +45,9 @@ export class Heartbeats {
 
   /**
    * Makes `who.beat()` run at the `ticks`-th tick from now (1 .. `SLOTS`, default `SLOTS`: one
-   * delay). Returns that tick, which `who.heartbeatDue` must then be, and `disarm` takes.
+   * delay). Returns that tick, which `who.heartbeatDue` must then be.
    */
-  arm(who: Beating, ticks: number = SLOTS): Slot {
+  arm(who: Beating, ticks: number = SLOTS): number {
     const ahead = Math.min(SLOTS, Math.max(1, ticks));
     this.#ring[(this.#cursor + ahead) % (SLOTS + 1)].push(who);
     if (this.#waiting++ === 0) this.#schedule();
@@ -64,10 +55,10 @@ export class Heartbeats {
   }
 
   /**
-   * Tells the wheel `who` no longer waits for `due` (as returned by `arm`; once per `arm`).
-   * `who.heartbeatDue` must change from `due` with it: its entry stays until that tick, skipped.
+   * Tells the wheel that one armed entry no longer waits (once per `arm`); its `heartbeatDue`
+   * must change with it: the entry stays until its tick, skipped.
    */
-  disarm(_who: Beating, _due: Slot): void {
+  disarm(): void {
     if (--this.#waiting > 0) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;

@@ -2,16 +2,21 @@
  * What a session keeps of the request that opened it: transport, address, URL and the headers in
  * `KEPT_HEADERS` (as sockjs-node; the rest would cost memory for hours), shared where equal.
  *
+ * @example
+ * ```ts
+ * const kept = new KeptHeaders();
+ * const a = kept.of(new Headers({ Host: "h", Cookie: "c" })); // { host: "h" }
+ * a === kept.of(new Headers({ host: "h" })) && KEPT_HEADERS.includes("host"); // true
+ * requestInfo({ req: new Request("http://h/x"), ctx: {} }, "xhr"); // { protocol: "xhr", ... }
+ * ```
+ *
  * @module
  */
 
 import type { TransportRequest } from "./transport.ts";
 import type { SessionRequestInfo } from "./session.ts";
 
-/**
- * The request headers a session keeps, lower case: the ones that identify the client or the
- * proxies in front of the server (the same list as sockjs-node's).
- */
+/** The request headers a session keeps, lower case: sockjs-node's list (client and proxies). */
 export const KEPT_HEADERS: readonly string[] = [
   "referer",
   "x-client-ip",
@@ -28,18 +33,9 @@ export const KEPT_HEADERS: readonly string[] = [
 ];
 
 /**
- * The kept headers of requests, shared: sessions whose kept headers are the same (the clients of
- * one page in one browser, say) share one frozen object, and a value seen before (a `Host`, a
- * `User-Agent`) is kept once however many sessions carry it. At most `capacity` header sets and
- * as many values are remembered; once full, each starts over (what sessions hold stays theirs).
- *
- * @example
- * ```ts
- * import { KeptHeaders } from "./request_info.ts";
- * const kept = new KeptHeaders();
- * const a = kept.of(new Headers({ Host: "h", Cookie: "c" })); // { host: "h" }
- * a === kept.of(new Headers({ host: "h" })); // true
- * ```
+ * The kept headers of requests, shared: sessions with the same kept headers share one frozen
+ * object, and a value seen before (a `Host`, a `User-Agent`) is kept once. At most `capacity` sets
+ * and as many values are remembered; once full, each starts over.
  */
 export class KeptHeaders {
   readonly #sets = new Map<string, Readonly<Record<string, string>>>();
@@ -77,10 +73,7 @@ export class KeptHeaders {
     return this.#sets.size;
   }
 
-  /**
-   * One copy of a string for every session that carries it: a header value, or the address of
-   * the proxy every client comes through.
-   */
+  /** One copy of a string for every session that carries it (a header value, an address). */
   shared(value: string): string {
     const known = this.#values.get(value);
     if (known !== undefined) return known;
@@ -94,7 +87,10 @@ export class KeptHeaders {
 const keptHeaders = new KeptHeaders();
 
 /** The information a session created by this request keeps, for the given transport. */
-export function requestInfo(t: TransportRequest, protocol: string): SessionRequestInfo {
+export function requestInfo(
+  t: Pick<TransportRequest, "req" | "ctx">,
+  protocol: string,
+): SessionRequestInfo {
   return {
     protocol,
     remoteAddress: keptHeaders.shared(t.ctx.remoteAddress ?? ""),

@@ -1,6 +1,6 @@
 /**
- * The SockJS server: a route table over the transports, and the registry of named sessions.
- * `handle` leaves paths outside the prefix alone, so SockJS shares a port with an application.
+ * The SockJS server: a route table over the transports (in `transports/`) and the registry of named
+ * sessions. `handle` leaves paths outside the prefix alone, so SockJS can share a port.
  *
  * @example
  * ```ts
@@ -22,12 +22,50 @@ import {
   type SockjsConnection,
 } from "./session.ts";
 import { Heartbeats } from "./heartbeats.ts";
-import { ROUTES } from "./routes.ts";
 import type { ResolvedSockjsOptions, SockjsServerOptions } from "./options.ts";
-import type { TransportRequest, TransportServer } from "./transport.ts";
+import type { TransportHandler, TransportServer } from "./transport.ts";
+import { greeting, iframe, info, infoPreflight } from "./transports/static.ts";
+import { websocket } from "./transports/websocket.ts";
+import { rawWebsocket } from "./transports/raw_websocket.ts";
+import {
+  eventsource,
+  htmlfile,
+  jsonp,
+  jsonpSend,
+  xhrPolling,
+  xhrPreflight,
+  xhrSend,
+  xhrStreaming,
+} from "./transports/http_transports.ts";
 import { notFound, textResponse } from "./http.ts";
 import { requestUrl } from "../http/request_url.ts";
 import { HttpError } from "../http/errors.ts";
+
+/** One row of the route table. */
+interface Route {
+  /** Matched against the path after the prefix. */
+  readonly pattern: RegExp;
+  /** The handler per HTTP method; other methods get 405. */
+  readonly methods: Readonly<Record<string, TransportHandler>>;
+}
+
+const session = (transport: string) => new RegExp(`^/[^/.]+/(?<session>[^/.]+)/${transport}$`);
+
+/** The routes, in the order they are tried. */
+const ROUTES: readonly Route[] = [
+  { pattern: /^\/?$/, methods: { GET: greeting } },
+  { pattern: /^\/info$/, methods: { GET: info, OPTIONS: infoPreflight } },
+  { pattern: /^\/websocket$/, methods: { GET: rawWebsocket } },
+  { pattern: /^\/iframe[0-9a-zA-Z_.-]*\.html$/, methods: { GET: iframe } },
+  { pattern: session("websocket"), methods: { GET: websocket } },
+  { pattern: session("xhr"), methods: { POST: xhrPolling, OPTIONS: xhrPreflight } },
+  { pattern: session("xhr_send"), methods: { POST: xhrSend, OPTIONS: xhrPreflight } },
+  { pattern: session("xhr_streaming"), methods: { POST: xhrStreaming, OPTIONS: xhrPreflight } },
+  { pattern: session("eventsource"), methods: { GET: eventsource } },
+  { pattern: session("htmlfile"), methods: { GET: htmlfile } },
+  { pattern: session("jsonp"), methods: { GET: jsonp } },
+  { pattern: session("jsonp_send"), methods: { POST: jsonpSend } },
+];
 
 /** Serves the SockJS protocol under one prefix. */
 export class SockjsServer implements TransportServer {
@@ -64,7 +102,7 @@ export class SockjsServer implements TransportServer {
       disconnectDelay,
       maxQueuedMessages,
       trace,
-      onOpen: (session) => this.#opened(session),
+      onOpen: (session) => this.opened(session),
       onEnd: (session) => this.#live.delete(session),
       onError,
     };
@@ -105,43 +143,28 @@ export class SockjsServer implements TransportServer {
    * Answers a request under the prefix; undefined for other paths. `url`: `req.url` already
    * checked by `requestUrl`; without it, the check is made here (400 or 404).
    */
-  handle(
-    req: Request,
-    ctx: RequestContext = {},
-    url?: URL,
-  ): Promise<Response> | undefined {
-    if (url === undefined) {
-      const checked = requestUrl(req);
-      if (checked instanceof HttpError) {
-        return Promise.resolve(
-          checked.status === 404 ? notFound() : textResponse(checked.status, checked.message),
-        );
-      }
-      url = checked;
+  handle(req: Request, ctx: RequestContext = {}, url?: URL): Promise<Response> | undefined {
+    const checked = url ?? requestUrl(req);
+    if (checked instanceof HttpError) {
+      const { status, message } = checked;
+      return Promise.resolve(status === 404 ? notFound() : textResponse(status, message));
     }
-    const prefix = this.options.prefix;
-    if (!url.pathname.startsWith(prefix)) return undefined;
-    const rest = url.pathname.slice(prefix.length);
-    if (rest !== "" && rest[0] !== "/") return undefined;
+    const { pathname } = checked;
+    const { prefix } = this.options;
+    const rest = pathname.slice(prefix.length);
+    if (!pathname.startsWith(prefix) || (rest !== "" && rest[0] !== "/")) return undefined;
+    return Promise.resolve(this.#route(req, ctx, checked, rest));
+  }
+
+  #route(req: Request, ctx: RequestContext, url: URL, rest: string): Response | Promise<Response> {
     for (const route of ROUTES) {
       const match = route.pattern.exec(rest);
       if (!match) continue;
       const handler = route.methods[req.method];
-      if (!handler) {
-        return Promise.resolve(
-          textResponse(405, "", { Allow: Object.keys(route.methods).join(", ") }),
-        );
-      }
-      const request: TransportRequest = {
-        req,
-        url,
-        ctx,
-        server: this,
-        sessionId: match.groups?.session ?? "",
-      };
-      return Promise.resolve(handler(request));
+      if (!handler) return textResponse(405, "", { Allow: Object.keys(route.methods).join(", ") });
+      return handler({ req, url, ctx, server: this, sessionId: match.groups?.session ?? "" });
     }
-    return Promise.resolve(notFound());
+    return notFound();
   }
 
   /** The named session with this id, if it is still around. */
@@ -155,11 +178,6 @@ export class SockjsServer implements TransportServer {
     const session = new Session(id, info, this.#namedOptions);
     this.#sessions.set(id, session);
     return session;
-  }
-
-  /** Tells the listeners about a connection that just opened (used by the raw WebSocket). */
-  opened(conn: SockjsConnection): void {
-    this.#opened(conn);
   }
 
   /** Forgets a connection that ended (used by the raw WebSocket). */
@@ -188,7 +206,8 @@ export class SockjsServer implements TransportServer {
     return n;
   }
 
-  #opened(conn: SockjsConnection): void {
+  /** Tells the listeners about a connection that just opened, or closes it when refused. */
+  opened(conn: SockjsConnection): void {
     if (this.#refusal || this.#live.size >= this.options.maxConnections) {
       conn.close(this.#refusal ?? SERVER_FULL);
       return;

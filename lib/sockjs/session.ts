@@ -14,8 +14,7 @@ import {
   INTERNAL_ERROR,
   SEND_BUFFER_FULL,
 } from "./close_codes.ts";
-import { type Beating, type Heartbeats, type Slot, SLOTS } from "./heartbeats.ts";
-import { randomId } from "./random_id.ts";
+import { type Beating, type Heartbeats, SLOTS } from "./heartbeats.ts";
 
 /** Where a session writes its frames: one WebSocket, streaming response or polling response. */
 export interface Receiver {
@@ -27,17 +26,11 @@ export interface Receiver {
   close(): void;
 }
 
-/** The states of a session, as in the WebSocket API. */
-export const SessionState = {
-  /** Created, the open frame is not sent yet. */
-  CONNECTING: 0,
-  /** Open: messages flow. */
-  OPEN: 1,
-  /** Closed by one side; the close frame is repeated to late receivers. */
-  CLOSING: 2,
-  /** Over; nothing more is sent. */
-  CLOSED: 3,
-} as const;
+/**
+ * The states of a session, as in the WebSocket API: CONNECTING until the open frame goes out,
+ * CLOSING once closed by one side (the close frame is repeated to late receivers), CLOSED when over.
+ */
+export const SessionState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
 
 /** A session state value. */
 export type SessionState = typeof SessionState[keyof typeof SessionState];
@@ -56,10 +49,7 @@ export interface SessionOptions {
   readonly onOpen: (session: Session) => void;
   /** Called when a session is over and can be forgotten by whoever indexes it. */
   readonly onEnd: (session: Session) => void;
-  /**
-   * Called with what a `data` or `close` listener threw (it must not reach the transport); the
-   * session is closed with `c[1011,"Internal server error."]`, the others go on.
-   */
+  /** Called with what a `data` or `close` listener threw; the session closes with 1011. */
   readonly onError?: (session: Session, error: unknown) => void;
 }
 
@@ -71,10 +61,7 @@ export interface SessionRequestInfo {
   readonly remoteAddress: string;
   /** The URL of the request that created the session. */
   readonly url: string;
-  /**
-   * The creating request's headers in `KEPT_HEADERS` (as sockjs-node), by lower-case name; frozen
-   * and shared by sessions with the same ones.
-   */
+  /** The headers in `KEPT_HEADERS` by lower-case name; frozen, shared by equal sessions. */
   readonly headers: Readonly<Record<string, string>>;
 }
 
@@ -116,8 +103,82 @@ export interface SockjsConnection {
   close(reason?: CloseReason): void;
 }
 
+/** A session's `on` listeners by event, in the order they were added (lists never changed). */
+interface OnListeners {
+  data: readonly SessionEvents["data"][];
+  close: readonly SessionEvents["close"][];
+}
+
+/** The listeners part of a connection, shared by `Session` and the raw WebSocket's. */
+export abstract class Listened {
+  #handler: SessionHandler | null = null;
+  // The `on` listeners, made with the first one: applications that use `listen` have none.
+  #listeners: OnListeners | null = null;
+
+  /** The connection's state. */
+  abstract get readyState(): SessionState;
+
+  /** Closes the connection with a close frame; safe to call twice. */
+  abstract close(reason?: CloseReason): void;
+
+  /** Reports what a listener threw (it must not reach the transport). */
+  protected abstract report(error: unknown): void;
+
+  /** Adds a listener for `data` or `close`. */
+  on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): void {
+    // New lists, not pushes: an event being told goes on over the listeners it started with.
+    const listeners = this.#listeners ??= { data: [], close: [] };
+    if (event === "data") listeners.data = [...listeners.data, listener as SessionEvents["data"]];
+    else listeners.close = [...listeners.close, listener as SessionEvents["close"]];
+  }
+
+  /** Sets the handler, told before the `on` listeners; a second call replaces the first. */
+  listen(handler: SessionHandler): void {
+    if (this.readyState < SessionState.CLOSING) this.#handler = handler;
+  }
+
+  /** Tells the handler, then the `data` listeners; one that throws closes this connection only. */
+  protected tellData(message: string): void {
+    try {
+      this.#handler?.handle(message);
+      const listeners = this.#listeners;
+      if (listeners) { for (const listener of listeners.data) listener(message); }
+    } catch (error) {
+      this.#failed(error);
+      this.close(INTERNAL_ERROR);
+    }
+  }
+
+  /** Tells the handler, then the close listeners, and forgets them; each is told in any case. */
+  protected tellClose(reason: CloseReason): void {
+    const handler = this.#handler;
+    const listeners = this.#listeners?.close ?? [];
+    this.#listeners = this.#handler = null;
+    try {
+      handler?.closed(reason);
+    } catch (error) {
+      this.#failed(error);
+    }
+    for (const listener of listeners) {
+      try {
+        listener(reason);
+      } catch (error) {
+        this.#failed(error);
+      }
+    }
+  }
+
+  #failed(error: unknown): void {
+    try {
+      this.report(error);
+    } catch {
+      // A reporter that throws has nothing left to tell.
+    }
+  }
+}
+
 /** A SockJS session, the object a server application talks to (sockjs-node's connection). */
-export class Session implements SockjsConnection, Beating {
+export class Session extends Listened implements SockjsConnection, Beating {
   // The id from the URL; null for a session whose id is random and not read yet (see `id`).
   #id: string | null;
   /** About the request that created the session. */
@@ -129,15 +190,13 @@ export class Session implements SockjsConnection, Beating {
   #queue: string[] = NO_MESSAGES;
   #closeReason: CloseReason | null = null;
   #closeDelivered = false;
-  #heartbeat: Slot | undefined;
+  #heartbeat: number | undefined;
   #lastSent = 0;
   #expiry: ReturnType<typeof setTimeout> | undefined;
-  #handler: SessionHandler | null = null;
-  // The `on` listeners, made with the first one: applications that use `listen` have none.
-  #listeners: OnListeners | null = null;
 
   /** Creates a session; `id` null gives it a random id when first read. */
   constructor(id: string | null, info: SessionRequestInfo, options: SessionOptions) {
+    super();
     this.#id = id;
     this.info = info;
     this.#options = options;
@@ -154,16 +213,6 @@ export class Session implements SockjsConnection, Beating {
     return this.#state;
   }
 
-  /** The transport name (`websocket`, `xhr_streaming`, ...). */
-  get protocol(): string {
-    return this.info.protocol;
-  }
-
-  /** Why the session closed, once it is closing or closed. */
-  get closeReason(): CloseReason | null {
-    return this.#closeReason;
-  }
-
   /** Whether the client has received this session's close frame. */
   get closeDelivered(): boolean {
     return this.#closeDelivered;
@@ -177,19 +226,6 @@ export class Session implements SockjsConnection, Beating {
   /** Messages waiting for a receiver. */
   get queuedMessages(): number {
     return this.#queue.length;
-  }
-
-  /** Adds a listener for `data` or `close`. */
-  on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): void {
-    // New lists, not pushes: an event being told goes on over the listeners it started with.
-    const listeners = this.#listeners ??= { data: [], close: [] };
-    if (event === "data") listeners.data = [...listeners.data, listener as SessionEvents["data"]];
-    else listeners.close = [...listeners.close, listener as SessionEvents["close"]];
-  }
-
-  /** Sets the handler, told before the `on` listeners; a second call replaces the first. */
-  listen(handler: SessionHandler): void {
-    if (this.#state < SessionState.CLOSING) this.#handler = handler;
   }
 
   /** Sends a string message to the client. Returns false when the session no longer sends. */
@@ -208,9 +244,12 @@ export class Session implements SockjsConnection, Beating {
   /** Sends messages whose frame `a[e1,e2,...]` is built once for many sessions, or queues them. */
   writeFrame(frame: string, elements: readonly string[]): boolean {
     const receiver = this.#receiver;
-    if (receiver && receiver.streaming && this.#queue.length === 0 && this.#state === 1) {
+    if (
+      receiver && receiver.streaming && this.#queue.length === 0 &&
+      this.#state === SessionState.OPEN
+    ) {
       this.#send(receiver, frame);
-      if (this.#receiver === receiver) this.#armHeartbeat();
+      this.#sent(receiver);
       return true;
     }
     if (this.#state > SessionState.OPEN) return false;
@@ -229,9 +268,7 @@ export class Session implements SockjsConnection, Beating {
     if (receiver) {
       this.#flush();
       this.#detach();
-      this.#send(receiver, closeFrame(reason.code, reason.reason));
-      this.#closeDelivered = true;
-      receiver.close();
+      this.#sendClose(receiver, reason);
     }
     this.#emitClose(reason);
     this.#armExpiry();
@@ -241,14 +278,7 @@ export class Session implements SockjsConnection, Beating {
   receive(message: string): void {
     if (this.#state !== SessionState.OPEN) return;
     this.#options.trace?.("<", this.id, message);
-    try {
-      this.#handler?.handle(message);
-      const listeners = this.#listeners;
-      if (listeners) { for (const listener of listeners.data) listener(message); }
-    } catch (error) {
-      this.#failed(error);
-      this.close(INTERNAL_ERROR);
-    }
+    this.tellData(message);
   }
 
   /**
@@ -257,11 +287,7 @@ export class Session implements SockjsConnection, Beating {
    */
   attach(receiver: Receiver): void {
     if (this.#state >= SessionState.CLOSING) {
-      const reason = this.#closeReason ?? GO_AWAY;
-      this.#send(receiver, closeFrame(reason.code, reason.reason));
-      this.#closeDelivered = true;
-      receiver.close();
-      return;
+      return this.#sendClose(receiver, this.#closeReason ?? GO_AWAY);
     }
     if (this.#receiver) {
       this.#send(receiver, closeFrame(ANOTHER_CONNECTION.code, ANOTHER_CONNECTION.reason));
@@ -274,8 +300,7 @@ export class Session implements SockjsConnection, Beating {
     if (this.#state === SessionState.CONNECTING) {
       this.#state = SessionState.OPEN;
       this.#send(receiver, OPEN_FRAME);
-      if (!receiver.streaming) this.#release(receiver);
-      else this.#armHeartbeat();
+      this.#sent(receiver);
       this.#options.onOpen(this);
       return;
     }
@@ -293,8 +318,6 @@ export class Session implements SockjsConnection, Beating {
     if (this.#receiver !== receiver) return;
     this.#detach();
     if (this.#state >= SessionState.CLOSING) return;
-    this.#state = SessionState.CLOSING;
-    this.#closeReason = reason;
     this.#emitClose(reason);
     this.#armExpiry();
   }
@@ -305,8 +328,27 @@ export class Session implements SockjsConnection, Beating {
     const receiver = this.#receiver;
     this.#detach();
     receiver?.close();
-    if (this.#state < SessionState.CLOSING) this.#emitClose(this.#closeReason ?? GO_AWAY);
+    if (this.#state < SessionState.CLOSING) this.#emitClose(GO_AWAY);
     this.#end();
+  }
+
+  /** Called by the heartbeat wheel: sends `h` when the receiver has been idle for the delay. */
+  beat(): void {
+    this.#heartbeat = undefined;
+    const receiver = this.#receiver;
+    if (!receiver) return;
+    const idle = this.#options.heartbeats.now - this.#lastSent;
+    if (idle < SLOTS) {
+      this.#armHeartbeat(SLOTS - idle);
+      return;
+    }
+    this.#send(receiver, HEARTBEAT_FRAME);
+    this.#sent(receiver);
+  }
+
+  /** Sends the session's errors to `onError`. */
+  protected report(error: unknown): void {
+    this.#options.onError?.(this, error);
   }
 
   #send(receiver: Receiver, frame: string): void {
@@ -314,6 +356,19 @@ export class Session implements SockjsConnection, Beating {
     // The wheel's tick count, not the clock: a clock read per frame is costly in sandboxes.
     this.#lastSent = this.#options.heartbeats.now;
     receiver.send(frame);
+  }
+
+  // After a frame, if the receiver is still attached: a poll is over, a stream waits for more.
+  #sent(receiver: Receiver): void {
+    if (this.#receiver !== receiver) return;
+    if (!receiver.streaming) this.#release(receiver);
+    else this.#armHeartbeat();
+  }
+
+  #sendClose(receiver: Receiver, reason: CloseReason): void {
+    this.#send(receiver, closeFrame(reason.code, reason.reason));
+    this.#closeDelivered = true;
+    receiver.close();
   }
 
   // The queue to add to: the session's own, made on its first message.
@@ -344,9 +399,7 @@ export class Session implements SockjsConnection, Beating {
     const frame = messageFrame(this.#queue);
     this.#queue = NO_MESSAGES;
     this.#send(receiver, frame);
-    if (this.#receiver !== receiver) return;
-    if (!receiver.streaming) this.#release(receiver);
-    else this.#armHeartbeat();
+    this.#sent(receiver);
   }
 
   // Armed once per idle period, not per frame: `beat` sends `h` only after a whole idle period.
@@ -357,24 +410,8 @@ export class Session implements SockjsConnection, Beating {
 
   #disarmHeartbeat(): void {
     if (this.#heartbeat === undefined) return;
-    this.#options.heartbeats.disarm(this, this.#heartbeat);
+    this.#options.heartbeats.disarm();
     this.#heartbeat = undefined;
-  }
-
-  /** Called by the heartbeat wheel: sends `h` when the receiver has been idle for the delay. */
-  beat(): void {
-    this.#heartbeat = undefined;
-    const receiver = this.#receiver;
-    if (!receiver) return;
-    const idle = this.#options.heartbeats.now - this.#lastSent;
-    if (idle < SLOTS) {
-      this.#armHeartbeat(SLOTS - idle);
-      return;
-    }
-    this.#send(receiver, HEARTBEAT_FRAME);
-    if (this.#receiver !== receiver) return;
-    if (!receiver.streaming) this.#release(receiver);
-    else this.#armHeartbeat();
   }
 
   #armExpiry(): void {
@@ -382,30 +419,16 @@ export class Session implements SockjsConnection, Beating {
     this.#expiry = setTimeout(() => {
       this.#expiry = undefined;
       if (this.#receiver) return;
-      if (this.#state < SessionState.CLOSING) {
-        this.#state = SessionState.CLOSING;
-        this.#closeReason = GO_AWAY;
-        this.#emitClose(GO_AWAY);
-      }
+      if (this.#state < SessionState.CLOSING) this.#emitClose(GO_AWAY);
       this.#end();
     }, this.#options.disconnectDelay);
   }
 
-  // Each listener is told even when one before it throws; the session ends all the same.
   #emitClose(reason: CloseReason): void {
+    this.#state = SessionState.CLOSING;
+    this.#closeReason = reason;
     this.#queue = NO_MESSAGES;
-    const handler = this.#handler;
-    const listeners = this.#listeners;
-    this.#listeners = this.#handler = null;
-    tellClosed(handler, listeners?.close ?? [], reason, (error) => this.#failed(error));
-  }
-
-  #failed(error: unknown): void {
-    try {
-      this.#options.onError?.(this, error);
-    } catch {
-      // A reporter that throws has nothing left to tell.
-    }
+    this.tellClose(reason);
   }
 
   #end(): void {
@@ -420,29 +443,11 @@ export class Session implements SockjsConnection, Beating {
 /** The queue of every session with nothing queued; frozen, so that nothing adds to it. */
 const NO_MESSAGES: string[] = Object.freeze([]) as unknown as string[];
 
-/** A session's `on` listeners by event, in the order they were added (lists never changed). */
-interface OnListeners {
-  data: readonly SessionEvents["data"][];
-  close: readonly SessionEvents["close"][];
-}
-
-/** Tells the handler, then the close listeners, of the close; every throw goes to `failed`. */
-export function tellClosed(
-  handler: SessionHandler | null,
-  listeners: readonly ((reason: CloseReason) => void)[],
-  reason: CloseReason,
-  failed: (error: unknown) => void,
-): void {
-  try {
-    handler?.closed(reason);
-  } catch (error) {
-    failed(error);
-  }
-  for (const listener of listeners) {
-    try {
-      listener(reason);
-    } catch (error) {
-      failed(error);
-    }
-  }
+/** Returns a random session id (a UUID), as one flat string. */
+export function randomId(): string {
+  // Node's `randomUUID` is a tree of strings a session would keep for life; copied, it is flat.
+  const uuid = crypto.randomUUID();
+  const codes = new Array<number>(uuid.length);
+  for (let i = 0; i < uuid.length; i++) codes[i] = uuid.charCodeAt(i);
+  return String.fromCharCode(...codes);
 }

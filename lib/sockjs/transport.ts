@@ -1,6 +1,6 @@
 /**
  * What every transport shares: its request, its handler's type, and what it needs of the server.
- * Transports import this file, never `routes.ts` or `server.ts`, so `sockjs/` has no cycle.
+ * Transports import this file, never `server.ts`, so `sockjs/` has no cycle.
  *
  * @module
  */

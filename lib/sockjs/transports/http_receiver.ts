@@ -7,14 +7,14 @@
 
 import { requestInfo } from "../request_info.ts";
 import type { TransportRequest } from "../transport.ts";
-import type { Receiver, Session } from "../session.ts";
+import type { Receiver } from "../session.ts";
 import { INTERRUPTED, SEND_BUFFER_FULL } from "../close_codes.ts";
-import { corsHeaders, NO_CACHE, textResponse } from "../http.ts";
+import { corsHeaders, NO_CACHE } from "../http.ts";
 
 const encoder = new TextEncoder();
 
 /** How a transport writes frames into its response body. */
-export interface HttpReceiverShape {
+interface HttpReceiverShape {
   /** Whether the response stays open for more frames (up to the response limit). */
   readonly streaming: boolean;
   /** The response's `Content-Type`. */
@@ -49,14 +49,6 @@ export function cookieHeader(t: TransportRequest): Record<string, string> {
   const cookie = t.req.headers.get("Cookie") ?? "";
   const match = /(?:^|;\s*)JSESSIONID=([^;]*)/.exec(cookie);
   return { "Set-Cookie": `JSESSIONID=${match ? match[1] : "dummy"}; path=/` };
-}
-
-/** The session named in the URL, created when `create` is set and it does not exist yet. */
-export function findSession(t: TransportRequest, create: boolean): Session | undefined {
-  const existing = t.server.session(t.sessionId);
-  if (existing || !create) return existing;
-  const transport = t.url.pathname.slice(t.url.pathname.lastIndexOf("/") + 1);
-  return t.server.createSession(t.sessionId, requestInfo(t, transport));
 }
 
 /**
@@ -111,11 +103,6 @@ class ChunkedBody {
     if (this.#timer === undefined) this.#finish();
   }
 
-  /** Stops writing without closing the stream (the client went away). */
-  abandon(): void {
-    this.#stop();
-  }
-
   #tick(): void {
     this.#timer = undefined;
     if (this.#done) return;
@@ -152,14 +139,12 @@ class ChunkedBody {
  * returns the response whose body carries the frames.
  */
 export function receive(t: TransportRequest, shape: HttpReceiverShape): Response {
-  const session = findSession(t, true)!;
+  const transport = t.url.pathname.slice(t.url.pathname.lastIndexOf("/") + 1);
+  const session = t.server.session(t.sessionId) ??
+    t.server.createSession(t.sessionId, requestInfo(t, transport));
   const { responseLimit: limit, maxBufferedBytes: maxBuffered } = t.server.options;
   let sent = 0;
-  const aborted = () => {
-    body.abandon();
-    session.abort(receiver, INTERRUPTED);
-  };
-  const body = new ChunkedBody(aborted);
+  const body = new ChunkedBody(() => session.abort(receiver, INTERRUPTED));
   const receiver: Receiver = {
     streaming: shape.streaming,
     send(frame) {
@@ -181,20 +166,4 @@ export function receive(t: TransportRequest, shape: HttpReceiverShape): Response
     status: 200,
     headers: { ...transportHeaders(t, shape.contentType, shape.cors), ...shape.headers },
   });
-}
-
-/**
- * Reads the body of a send request (`xhr_send`, `jsonp_send`) into messages, or the error
- * response the protocol defines: 500 `Payload expected.` or 500 `Broken JSON encoding.`.
- */
-export function parseSendBody(text: string): string[] | Response {
-  if (text === "") return textResponse(500, "Payload expected.");
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return textResponse(500, "Broken JSON encoding.");
-  }
-  if (!Array.isArray(value)) return textResponse(500, "Payload expected.");
-  return value.filter((item): item is string => typeof item === "string");
 }

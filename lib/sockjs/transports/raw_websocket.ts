@@ -5,26 +5,19 @@
  * @module
  */
 
-import { requestInfo } from "../request_info.ts";
-import type { TransportRequest } from "../transport.ts";
-import type {
-  SessionEvents,
-  SessionHandler,
-  SessionRequestInfo,
-  SockjsConnection,
-} from "../session.ts";
-import { SessionState, tellClosed } from "../session.ts";
+import type { TransportRequest, TransportServer } from "../transport.ts";
+import type { SessionRequestInfo, SockjsConnection } from "../session.ts";
+import { Listened, randomId, SessionState } from "../session.ts";
 import type { WebSocketLike } from "../../http/context.ts";
+
 import {
   type CloseReason,
   GO_AWAY,
-  INTERNAL_ERROR,
   INTERRUPTED,
   MESSAGE_TOO_BIG,
   SEND_BUFFER_FULL,
 } from "../close_codes.ts";
-import { exceedsBytes, upgrade } from "./websocket.ts";
-import { randomId } from "../random_id.ts";
+import { exceedsBytes, handleSocket, type SocketHandler, upgrade } from "./websocket.ts";
 
 /**
  * The WebSocket close code for a SockJS close code. WebSocket close codes stop at 4999, so the
@@ -38,40 +31,23 @@ function rawCloseCode(code: number): number {
   return 1000;
 }
 
-/** A raw WebSocket seen as a SockJS connection. */
-class RawConnection implements SockjsConnection {
+/** A raw WebSocket seen as a SockJS connection, and its socket's handler. */
+class RawConnection extends Listened implements SockjsConnection, SocketHandler {
   readonly id: string = randomId();
   readonly info: SessionRequestInfo;
   #socket: WebSocketLike;
   #state: SessionState = SessionState.CONNECTING;
-  #listeners: { [K in keyof SessionEvents]: SessionEvents[K][] } = { data: [], close: [] };
-  #handler: SessionHandler | null = null;
+  #server: TransportServer;
 
-  #maxBuffered: number;
-  #onError: (conn: SockjsConnection, error: unknown) => void;
-
-  constructor(
-    socket: WebSocketLike,
-    info: SessionRequestInfo,
-    maxBuffered: number,
-    onError: (conn: SockjsConnection, error: unknown) => void,
-  ) {
+  constructor(socket: WebSocketLike, info: SessionRequestInfo, server: TransportServer) {
+    super();
     this.#socket = socket;
     this.info = info;
-    this.#maxBuffered = maxBuffered;
-    this.#onError = onError;
+    this.#server = server;
   }
 
   get readyState(): SessionState {
     return this.#state;
-  }
-
-  on<K extends keyof SessionEvents>(event: K, listener: SessionEvents[K]): void {
-    this.#listeners[event].push(listener);
-  }
-
-  listen(handler: SessionHandler): void {
-    if (this.#state < SessionState.CLOSING) this.#handler = handler;
   }
 
   write(message: string): boolean {
@@ -91,80 +67,51 @@ class RawConnection implements SockjsConnection {
   close(reason: CloseReason = GO_AWAY): void {
     if (this.#state >= SessionState.CLOSING) return;
     if (this.#socket.readyState < 2) this.#socket.close(rawCloseCode(reason.code), reason.reason);
-    this.ended(reason);
+    this.#ended(reason);
   }
 
   opened(): void {
     this.#state = SessionState.OPEN;
+    this.#server.opened(this);
   }
 
-  // As a Session does: what a listener throws closes this connection only (see `onError`).
-  receive(message: string): void {
-    if (this.#state !== SessionState.OPEN) return;
-    try {
-      this.#handler?.handle(message);
-      for (const listener of this.#listeners.data) listener(message);
-    } catch (error) {
-      this.#failed(error);
-      this.close(INTERNAL_ERROR);
-    }
+  received(data: unknown): void {
+    if (typeof data !== "string") return;
+    const { maxMessageSize, trace } = this.#server.options;
+    if (exceedsBytes(data, maxMessageSize)) return this.close(MESSAGE_TOO_BIG);
+    trace?.("<", this.id, data);
+    if (this.#state === SessionState.OPEN) this.tellData(data);
   }
 
-  ended(reason: CloseReason): void {
+  closed(): void {
+    this.#ended(INTERRUPTED);
+    this.#server.ended(this);
+  }
+
+  protected report(error: unknown): void {
+    this.#server.options.onError(this, error);
+  }
+
+  #ended(reason: CloseReason): void {
     if (this.#state >= SessionState.CLOSING) return;
     this.#state = SessionState.CLOSED;
-    const handler = this.#handler;
-    const listeners = this.#listeners.close;
-    this.#listeners = { data: [], close: [] };
-    this.#handler = null;
-    tellClosed(handler, listeners, reason, (error) => this.#failed(error));
-  }
-
-  #failed(error: unknown): void {
-    try {
-      this.#onError(this, error);
-    } catch {
-      // A reporter that throws has nothing left to tell.
-    }
+    this.tellClose(reason);
   }
 
   #send(text: string): boolean {
     if (this.#state !== SessionState.OPEN || this.#socket.readyState !== 1) return false;
     this.#socket.send(text);
-    if (this.#socket.bufferedAmount > this.#maxBuffered) this.close(SEND_BUFFER_FULL);
+    const { maxBufferedBytes } = this.#server.options;
+    if (this.#socket.bufferedAmount > maxBufferedBytes) this.close(SEND_BUFFER_FULL);
     return true;
   }
 }
 
 /** Handles `GET /prefix/websocket`. */
 export function rawWebsocket(t: TransportRequest): Response {
-  // Read before the upgrade: once the request is upgraded, its headers can no longer be read.
-  const info = requestInfo(t, "websocket-raw");
-  const upgraded = upgrade(t);
+  const upgraded = upgrade(t, "websocket-raw");
   if (upgraded instanceof Response) return upgraded;
-  const { socket, response } = upgraded;
-  const { server } = t;
-  const conn = new RawConnection(
-    socket,
-    info,
-    server.options.maxBufferedBytes,
-    server.options.onError,
-  );
-  const maxSize = server.options.maxMessageSize;
-  const trace = server.options.trace;
-  socket.onopen = () => {
-    conn.opened();
-    server.opened(conn);
-  };
-  socket.onmessage = (event) => {
-    if (typeof event.data !== "string") return;
-    if (exceedsBytes(event.data, maxSize)) return conn.close(MESSAGE_TOO_BIG);
-    trace?.("<", conn.id, event.data);
-    conn.receive(event.data);
-  };
-  socket.onclose = () => {
-    conn.ended(INTERRUPTED);
-    server.ended(conn);
-  };
+  const { socket, response, info } = upgraded;
+  handleSocket(socket, new RawConnection(socket, info, t.server));
   return response;
 }

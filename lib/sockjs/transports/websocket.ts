@@ -6,7 +6,7 @@
 
 import { requestInfo } from "../request_info.ts";
 import type { TransportRequest } from "../transport.ts";
-import type { Receiver, Session } from "../session.ts";
+import type { Receiver, Session, SessionRequestInfo } from "../session.ts";
 import type { WebSocketLike } from "../../http/context.ts";
 import type { ResolvedSockjsOptions } from "../options.ts";
 import { BROKEN_FRAMING, INTERRUPTED, MESSAGE_TOO_BIG, SEND_BUFFER_FULL } from "../close_codes.ts";
@@ -14,11 +14,12 @@ import { cacheForAYear, notFound, textResponse } from "../http.ts";
 
 /**
  * Checks that a request is a WebSocket handshake this server can take. Returns the error
- * response to send when it is not, or the upgraded socket and its response.
+ * response to send when it is not, or the upgraded socket, its response and the session's info.
  */
 export function upgrade(
   t: TransportRequest,
-): { socket: WebSocketLike; response: Response } | Response {
+  protocol: string,
+): { socket: WebSocketLike; response: Response; info: SessionRequestInfo } | Response {
   if (!t.server.options.websocket) return notFound(cacheForAYear());
   const upgradeHeader = (t.req.headers.get("Upgrade") ?? "").toLowerCase();
   const connection = (t.req.headers.get("Connection") ?? "").toLowerCase();
@@ -29,8 +30,10 @@ export function upgrade(
     return textResponse(400, "Not a valid websocket request");
   }
   if (!t.ctx.upgradeWebSocket) return textResponse(400, "WebSocket upgrade is not available.");
+  // Read before the upgrade: once the request is upgraded, its headers can no longer be read.
+  const info = requestInfo(t, protocol);
   try {
-    return t.ctx.upgradeWebSocket(t.req);
+    return { ...t.ctx.upgradeWebSocket(t.req), info };
   } catch (error) {
     return textResponse(400, `WebSocket handshake failed: ${(error as Error).message}`);
   }
@@ -58,11 +61,8 @@ export function parseClientFrame(text: string): string[] | null {
   return items.filter((item): item is string => typeof item === "string");
 }
 
-/**
- * A session's receiver over one WebSocket, and its socket's event handler: one object per session
- * (no closures), which matters at tens of thousands of sessions.
- */
-class WebSocketReceiver implements Receiver {
+/** A session's receiver over one WebSocket, and its socket's handler: one object per session. */
+class WebSocketReceiver implements Receiver, SocketHandler {
   #socket: WebSocketLike;
   #session: Session;
   #options: ResolvedSockjsOptions;
@@ -125,39 +125,52 @@ class WebSocketReceiver implements Receiver {
   }
 }
 
-/** Where a socket keeps its receiver: a property costs less than a `WeakMap` entry per client. */
-const RECEIVER = Symbol("sockjs receiver");
-
-/** A socket with its receiver. */
-type ReceivingSocket = WebSocketLike & { [RECEIVER]?: WebSocketReceiver | undefined };
-
-function onOpen(this: ReceivingSocket): void {
-  this[RECEIVER]?.opened();
+/** What hears a socket's events: a session's receiver, or a raw WebSocket connection. */
+export interface SocketHandler {
+  /** The socket opened. */
+  opened(): void;
+  /** A frame came from the client. */
+  received(data: unknown): void;
+  /** The socket closed. */
+  closed(): void;
 }
 
-function onMessage(this: ReceivingSocket, event: MessageEvent): void {
-  this[RECEIVER]?.received(event.data);
+/** Where a socket keeps its handler: a property costs less than a `WeakMap` entry per client. */
+const HANDLER = Symbol("sockjs socket handler");
+
+/** A socket with its handler. */
+type HandledSocket = WebSocketLike & { [HANDLER]?: SocketHandler | undefined };
+
+function onOpen(this: HandledSocket): void {
+  this[HANDLER]?.opened();
 }
 
-function onClose(this: ReceivingSocket): void {
-  const receiver = this[RECEIVER];
-  this[RECEIVER] = undefined; // set, not deleted: deleting would make the socket a dictionary
-  receiver?.closed();
+function onMessage(this: HandledSocket, event: MessageEvent): void {
+  this[HANDLER]?.received(event.data);
+}
+
+function onClose(this: HandledSocket): void {
+  const handler = this[HANDLER];
+  this[HANDLER] = undefined; // set, not deleted: deleting would make the socket a dictionary
+  handler?.closed();
+}
+
+/** Gives a socket its handler, through event functions shared by every socket (no closures). */
+export function handleSocket(socket: WebSocketLike, handler: SocketHandler): void {
+  (socket as HandledSocket)[HANDLER] = handler;
+  socket.onopen = onOpen;
+  socket.onmessage = onMessage;
+  socket.onclose = onClose;
 }
 
 /** Handles `GET /prefix/{server}/{session}/websocket`. */
 export function websocket(t: TransportRequest): Response {
-  // Read before the upgrade: once the request is upgraded, its headers can no longer be read.
-  const info = requestInfo(t, "websocket");
-  const upgraded = upgrade(t);
+  const upgraded = upgrade(t, "websocket");
   if (upgraded instanceof Response) return upgraded;
-  const { socket, response } = upgraded;
+  const { socket, response, info } = upgraded;
   const { server } = t;
   // Not kept by id: its id is random, made only if something reads it (logging, tracing).
   const session = server.createSession(null, info);
-  (socket as ReceivingSocket)[RECEIVER] = new WebSocketReceiver(socket, session, server.options);
-  socket.onopen = onOpen;
-  socket.onmessage = onMessage;
-  socket.onclose = onClose;
+  handleSocket(socket, new WebSocketReceiver(socket, session, server.options));
   return response;
 }
