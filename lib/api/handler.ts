@@ -13,6 +13,30 @@
  * | `GET /api/1.0.0/{key}/users/?limit=&cursor=`| a page of online users      |
  * | `GET /api/1.0.0/{key}/stats/`              | live figures (`lib/stats/`) |
  *
+ * @example
+ * ```ts
+ * import { Hub } from "../hub/hub.ts";
+ * import {
+ *   type ApiHandler,
+ *   type ApiOptions,
+ *   type ApiResponder,
+ *   createApiHandler,
+ *   createApiResponder,
+ *   notFound,
+ * } from "./handler.ts";
+ * import { routeOf } from "./routes.ts";
+ * const hub = new Hub([{ publicKey: "key", secret: "secret" }]);
+ * const options: ApiOptions = { maxMessageSize: 1024 };
+ * const headers = { "X-Thunder-Secret-Key": "secret" };
+ * const req = new Request("http://localhost/api/1.0.0/key/users/", { headers });
+ * const api: ApiHandler = createApiHandler(hub, options);
+ * await (await api(req)).text(); // '{"count": 0}\n'
+ * // For a caller that matches the route itself:
+ * const respond: ApiResponder = createApiResponder(hub, options);
+ * await (await respond(req, routeOf("/api/1.0.0/key/users/"))).text(); // '{"count": 0}\n'
+ * notFound().status; // 404
+ * ```
+ *
  * @module
  */
 
@@ -24,14 +48,7 @@ import { timingSafeEqual } from "./auth.ts";
 import { readUtf8 } from "../http/body.ts";
 import { HttpError } from "../http/errors.ts";
 import { requestUrl } from "../http/request_url.ts";
-import {
-  API_CORS_HEADERS,
-  errorResponse,
-  INVALID_JSON_MESSAGE,
-  jsonResponse,
-  jsonTextResponse,
-  WRONG_KEY_MESSAGE,
-} from "./errors.ts";
+import { API_CORS_HEADERS, errorResponse, jsonResponse, jsonTextResponse } from "./errors.ts";
 import { isJsonText, pyJson, type PyJsonValue } from "../json.ts";
 import { ALLOWED_METHODS, type ApiRoute, isAllowedMethod, routeOf } from "./routes.ts";
 import { historyAnswer } from "./history.ts";
@@ -64,20 +81,7 @@ export function notFound(): Response {
   return errorResponse(new HttpError(404, "Not found."));
 }
 
-/**
- * Creates the API handler over a hub. Paths that name no endpoint get 404.
- *
- * @example
- * ```ts
- * import { Hub } from "../hub/hub.ts";
- * import { createApiHandler } from "./handler.ts";
- * const api = createApiHandler(new Hub([{ publicKey: "key", secret: "secret" }]));
- * const res = await api(new Request("http://localhost/api/1.0.0/key/users/", {
- *   headers: { "X-Thunder-Secret-Key": "secret" },
- * }));
- * await res.text(); // '{"count": 0}\n'
- * ```
- */
+/** Creates the API handler over a hub. Paths that name no endpoint get 404. */
 export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler {
   const respond = createApiResponder(hub, options);
   return async (req) => {
@@ -88,21 +92,8 @@ export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler
 }
 
 /**
- * Creates the API over a hub for a caller that matches routes itself (the server, which also
- * counts requests by endpoint). The answer's promise rejects only with errors the API does not
- * expect; an `HttpError` or an unavailable broker is answered.
- *
- * @example
- * ```ts
- * import { Hub } from "../hub/hub.ts";
- * import { createApiResponder } from "./handler.ts";
- * import { routeOf } from "./routes.ts";
- * const respond = createApiResponder(new Hub([{ publicKey: "key", secret: "secret" }]));
- * const req = new Request("http://localhost/api/1.0.0/key/users/", {
- *   headers: { "X-Thunder-Secret-Key": "secret" },
- * });
- * await (await respond(req, routeOf("/api/1.0.0/key/users/"))).text(); // '{"count": 0}\n'
- * ```
+ * Creates the API over a hub for a caller that matches routes itself (the server, which counts
+ * requests by endpoint). Its promise rejects only with errors the API does not expect.
  */
 export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiResponder {
   const api: Api = {
@@ -161,7 +152,7 @@ function authorizedApp(hub: Hub, publicKey: string, req: Request): App {
   const app = hub.app(publicKey);
   const given = req.headers.get("X-Thunder-Secret-Key");
   if (!app || given === null || !timingSafeEqual(given, app.secret)) {
-    throw new HttpError(401, WRONG_KEY_MESSAGE);
+    throw new HttpError(401, "Wrong API key/secret.");
   }
   return app;
 }
@@ -202,7 +193,9 @@ async function channelAnswer(
 /** A POST body as the payload of a publish: one JSON value in UTF-8, else 400 (413: too big). */
 async function readPayload(req: Request, maxMessageSize: number): Promise<string> {
   const text = await readUtf8(req, maxMessageSize);
-  if (text === null || !isJsonText(text)) throw new HttpError(400, INVALID_JSON_MESSAGE);
+  if (text === null || !isJsonText(text)) {
+    throw new HttpError(400, "Request body is not valid JSON.");
+  }
   return text;
 }
 
