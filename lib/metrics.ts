@@ -278,23 +278,6 @@ function byLabel(label: string, counts: Iterable<readonly [string, number]>): Sa
   return Array.from(counts, ([value, n]) => [{ [label]: value }, n]);
 }
 
-/** One label value's observations. */
-interface Series {
-  /** Observations per bucket (not cumulative), in the order of the bounds. */
-  readonly counts: number[];
-  /** The observed values added up, in the order observed. */
-  sum: number;
-  /** Observations, those above the largest bound included. */
-  count: number;
-}
-
-/** One sample of the exposition, as a prom-client metric's `get()` lists it. */
-interface HistogramSample {
-  readonly metricName: string;
-  readonly labels: Record<string, string | number>;
-  readonly value: number;
-}
-
 /** Settings of a `PlainHistogram`. */
 export interface PlainHistogramConfig {
   /** The metric name. */
@@ -307,6 +290,13 @@ export interface PlainHistogramConfig {
   readonly buckets: readonly number[];
 }
 
+/** One sample of the exposition, as a prom-client metric's `get()` lists it. */
+type HistogramSample = {
+  metricName: string;
+  labels: Record<string, string | number>;
+  value: number;
+};
+
 /**
  * A one-label histogram that counts in plain numbers, before prom-client is loaded. prom-client
  * renders it as a metric of its own: its `get()` answers what a prom-client `Histogram`'s does.
@@ -314,23 +304,17 @@ export interface PlainHistogramConfig {
 export class PlainHistogram {
   /** The metric name (prom-client's registry keys metrics by it). */
   readonly name: string;
-  /** The help text. */
-  readonly help: string;
-  /** The metric type, as prom-client writes it. */
-  readonly type = "histogram";
-  /** How a cluster of processes would add the series up (prom-client's `aggregator`). */
-  readonly aggregator = "sum";
-  readonly #labelName: string;
-  readonly #bounds: readonly number[];
-  /** By label value, in the order of each value's first observation (as prom-client keeps them). */
-  readonly #series = new Map<string, Series>();
+  readonly #config: PlainHistogramConfig;
+  /**
+   * By label value, in the order of first observation (as prom-client keeps them): observations
+   * per bucket (not cumulative), their sum, and their count (those above every bound included).
+   */
+  readonly #series = new Map<string, { counts: number[]; sum: number; count: number }>();
 
   /** Creates the histogram; it counts at once, and renders once registered (`register`). */
   constructor(config: PlainHistogramConfig) {
     this.name = config.name;
-    this.help = config.help;
-    this.#labelName = config.labelName;
-    this.#bounds = [...config.buckets];
+    this.#config = { ...config, buckets: [...config.buckets] };
   }
 
   /** Registers the histogram in a prom-client registry. */
@@ -340,21 +324,17 @@ export class PlainHistogram {
   }
 
   /** Per label value: the cumulative count per bound, `+Inf`, the sum and the count. */
-  get(): Promise<{
-    name: string;
-    help: string;
-    type: string;
-    aggregator: string;
-    values: HistogramSample[];
-  }> {
+  get(): Promise<
+    { name: string; help: string; type: string; aggregator: string; values: HistogramSample[] }
+  > {
+    const { name, help, labelName, buckets } = this.#config;
     const values: HistogramSample[] = [];
     const add = (suffix: string, labels: Record<string, string | number>, value: number) => {
-      values.push({ metricName: this.name + suffix, labels, value });
+      values.push({ metricName: name + suffix, labels, value });
     };
-    const labelName = this.#labelName;
     for (const [label, s] of this.#series) {
       let total = 0;
-      for (const [i, le] of this.#bounds.entries()) {
+      for (const [i, le] of buckets.entries()) {
         total += s.counts[i];
         add("_bucket", { le, [labelName]: label }, total);
       }
@@ -362,8 +342,7 @@ export class PlainHistogram {
       add("_sum", { [labelName]: label }, s.sum);
       add("_count", { [labelName]: label }, s.count);
     }
-    const { name, help, type, aggregator } = this;
-    return Promise.resolve({ name, help, type, aggregator, values });
+    return Promise.resolve({ name, help, type: "histogram", aggregator: "sum", values });
   }
 
   /** Forgets every observation. */
@@ -379,9 +358,10 @@ export class PlainHistogram {
    */
   observe(label: string, value: number): void {
     if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
+    const bounds = this.#config.buckets;
     let s = this.#series.get(label);
-    if (!s) this.#series.set(label, s = { counts: this.#bounds.map(() => 0), sum: 0, count: 0 });
-    const bucket = this.#bounds.findIndex((bound) => value <= bound);
+    if (!s) this.#series.set(label, s = { counts: bounds.map(() => 0), sum: 0, count: 0 });
+    const bucket = bounds.findIndex((bound) => value <= bound);
     if (bucket >= 0) s.counts[bucket]++;
     s.sum += value;
     s.count++;
