@@ -106,7 +106,10 @@ export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiRespo
     try {
       return await answer(api, req, route);
     } catch (error) {
-      return errorAnswer(error);
+      // The errors the API expects are answered (an unavailable broker: 503); others go on.
+      if (error instanceof HttpError) return errorResponse(error);
+      if (!(error instanceof BrokerUnavailableError)) throw error;
+      return errorResponse(new HttpError(503, error.message));
     }
   };
 }
@@ -119,7 +122,7 @@ interface Api {
   readonly maxMessageSize: number;
 }
 
-/** The answer to a request for `route`; throws the errors `errorAnswer` answers. */
+/** The answer to a request for `route`; throws an `HttpError` or the broker's errors. */
 async function answer(
   api: Api,
   req: Request,
@@ -166,10 +169,13 @@ async function usersAnswer(api: Api, req: Request, app: App): Promise<Response> 
 
 /** `.../users/{user}/`: whether the user is online, a logout or a publish to the user. */
 async function userAnswer(api: Api, req: Request, app: App, userId: string): Promise<Response> {
-  if (req.method === "GET") return onlineResponse(await api.broker.isOnline(app, userId));
+  if (req.method === "GET") {
+    const online = await api.broker.isOnline(app, userId);
+    return jsonTextResponse(200, '{"online": ' + pyJson(online) + "}\n");
+  }
   if (req.method === "DELETE") {
     await api.broker.logout(app, userId);
-    return noContent();
+    return new Response(null, { status: 204, headers: API_CORS_HEADERS });
   }
   const payload = await readPayload(req, api.maxMessageSize);
   return countResponse(await api.broker.publishToUser(app, userId, payload));
@@ -199,35 +205,13 @@ async function readPayload(req: Request, maxMessageSize: number): Promise<string
   return text;
 }
 
-/**
- * The answer for an error the API expects: its own for an `HttpError`, 503 when the broker is
- * unavailable. Anything else is thrown again.
- */
-function errorAnswer(error: unknown): Response {
-  if (error instanceof HttpError) return errorResponse(error);
-  if (error instanceof BrokerUnavailableError) {
-    return errorResponse(new HttpError(503, error.message));
-  }
-  throw error;
-}
-
 /** `{"count": n}`, as `jsonResponse(200, { count })` writes it, without the object. */
 function countResponse(count: number): Response {
   // A count is a whole number, which JSON and Python write as `String` does.
   return jsonTextResponse(200, '{"count": ' + String(count) + "}\n");
 }
 
-/** `{"online": bool}`, as `jsonResponse(200, { online })` writes it. */
-function onlineResponse(online: boolean): Response {
-  return jsonTextResponse(200, '{"online": ' + pyJson(online) + "}\n");
-}
-
 /** A JSON body that must not be cached (live figures). */
 function body(value: PyJsonValue): Response {
   return jsonResponse(200, value, { "Cache-Control": "no-store" });
-}
-
-/** The 204 answer of a logout. */
-function noContent(): Response {
-  return new Response(null, { status: 204, headers: API_CORS_HEADERS });
 }
