@@ -1,14 +1,11 @@
 /**
- * Metrics in the Prometheus text format, with prom-client. The hot path only adds to plain
- * numbers; prom-client reads them when `/metrics` is scraped. prom-client itself is loaded on the
- * first scrape: it is a fifth of an idle server's memory (about 22 MB on Deno), which a server
- * nobody scrapes need not pay.
+ * Metrics in the Prometheus text format. The hot path only adds to plain numbers; prom-client,
+ * a large share of an idle server's memory, is loaded on the first scrape and reads them then.
  *
  * @module
  */
 
 import type client from "npm:prom-client@15.1.3";
-import { PlainHistogram } from "./metrics_histogram.ts";
 
 const KNOWN_METHODS = new Set(["GET", "POST", "DELETE", "OPTIONS", "HEAD", "PUT", "PATCH"]);
 
@@ -54,10 +51,7 @@ export class Metrics {
   #gauges: MetricsGauges;
   #registry: Promise<client.Registry> | undefined;
 
-  /**
-   * Creates the metrics. `gauges` are read at scrape time: open sessions by transport, users,
-   * channels, and the process's memory when the runtime tells it.
-   */
+  /** Creates the metrics; `gauges` are read at scrape time. */
   constructor(gauges: MetricsGauges) {
     this.#gauges = gauges;
     this.#latency = new PlainHistogram({
@@ -72,18 +66,69 @@ export class Metrics {
   async #build(): Promise<client.Registry> {
     const { default: prom } = await import("npm:prom-client@15.1.3");
     const registry = new prom.Registry();
-    const registers = [registry];
-    const gauges = this.#gauges;
-    // Registered in the order the exposition lists them.
-    registerPresence(prom, registers, gauges);
-    registerTraffic(prom, registers, this);
-    registerRequests(prom, registers, this.#requests);
-    registerRefusals(prom, registers, this);
+    registerAll(prom, registry, this.#specs());
     this.#latency.register(registry);
-    if (gauges.history) registerHistory(prom, registers, gauges.history, this.recoveries);
-    if (gauges.webhooks) registerWebhookMetrics(prom, registry, gauges.webhooks);
-    if (gauges.memory) registerMemory(prom, registers, gauges.memory);
+    registerAll(prom, registry, optionalSpecs(this.#gauges, this.recoveries));
     return registry;
+  }
+
+  /** The metrics every server has, in the order the exposition lists them. */
+  #specs(): Spec[] {
+    const { sessions, users, channels } = this.#gauges;
+    const requests = this.#requests;
+    return [
+      gauge(
+        "thunderpush_sessions",
+        "Open client sessions, by SockJS transport.",
+        () => byLabel("transport", sessions()),
+        ["transport"],
+      ),
+      gauge("thunderpush_users", "Distinct user ids connected to this node.", users),
+      gauge(
+        "thunderpush_channels",
+        "Channels with at least one subscriber on this node.",
+        channels,
+      ),
+      counter(
+        "thunderpush_messages_published_total",
+        "Pushes accepted by the HTTP API, by target kind.",
+        () => byLabel("kind", Object.entries(this.published)),
+        ["kind"],
+      ),
+      counter(
+        "thunderpush_messages_delivered_total",
+        "Pushes handed to client connections on this node.",
+        () => this.delivered,
+      ),
+      counter(
+        "thunderpush_bytes_sent_total",
+        "Bytes of push frames handed to client connections on this node.",
+        () => this.bytesSent,
+      ),
+      counter(
+        "thunderpush_api_requests_total",
+        "HTTP API requests, by endpoint, method and status.",
+        function* () {
+          for (const [endpoint, byMethod] of requests) {
+            for (const [method, byStatus] of byMethod) {
+              for (const [status, n] of byStatus) yield [{ endpoint, method, status }, n];
+            }
+          }
+        },
+        ["endpoint", "method", "status"],
+      ),
+      counter(
+        "thunderpush_connects_refused_total",
+        "CONNECTs refused (the session closed), by reason.",
+        () => byLabel("reason", this.connectsRefused),
+        ["reason"],
+      ),
+      counter(
+        "thunderpush_subscribes_refused_total",
+        "SUBSCRIBEs to a private- channel the connection's token does not grant (ignored).",
+        () => this.subscribesRefused,
+      ),
+    ];
   }
 
   /** Counts an API request; publishes also go into the latency histogram. */
@@ -127,212 +172,198 @@ export class Metrics {
   }
 }
 
-/** The gauges of who is here: sessions by transport, users, channels. */
-function registerPresence(
-  prom: typeof client,
-  registers: client.Registry[],
+/** The metrics of the optional gauges: history, webhooks, memory (after the histogram). */
+function optionalSpecs(
   gauges: MetricsGauges,
-): void {
-  new prom.Gauge({
-    name: "thunderpush_sessions",
-    help: "Open client sessions, by SockJS transport.",
-    labelNames: ["transport"],
-    registers,
-    collect() {
-      this.reset();
-      for (const [transport, n] of gauges.sessions()) this.set({ transport }, n);
-    },
-  });
-  new prom.Gauge({
-    name: "thunderpush_users",
-    help: "Distinct user ids connected to this node.",
-    registers,
-    collect() {
-      this.set(gauges.users());
-    },
-  });
-  new prom.Gauge({
-    name: "thunderpush_channels",
-    help: "Channels with at least one subscriber on this node.",
-    registers,
-    collect() {
-      this.set(gauges.channels());
-    },
-  });
-}
-
-/** The counters of pushes: published by kind, delivered, and the bytes sent. */
-function registerTraffic(
-  prom: typeof client,
-  registers: client.Registry[],
-  metrics: Metrics,
-): void {
-  new prom.Counter({
-    name: "thunderpush_messages_published_total",
-    help: "Pushes accepted by the HTTP API, by target kind.",
-    labelNames: ["kind"],
-    registers,
-    collect() {
-      this.reset();
-      this.inc({ kind: "channel" }, metrics.published.channel);
-      this.inc({ kind: "user" }, metrics.published.user);
-    },
-  });
-  new prom.Counter({
-    name: "thunderpush_messages_delivered_total",
-    help: "Pushes handed to client connections on this node.",
-    registers,
-    collect() {
-      this.reset();
-      this.inc(metrics.delivered);
-    },
-  });
-  new prom.Counter({
-    name: "thunderpush_bytes_sent_total",
-    help: "Bytes of push frames handed to client connections on this node.",
-    registers,
-    collect() {
-      this.reset();
-      this.inc(metrics.bytesSent);
-    },
-  });
-}
-
-/** The counter of API requests, from their counts by endpoint, method and status. */
-function registerRequests(
-  prom: typeof client,
-  registers: client.Registry[],
-  requests: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<number, number>>>,
-): void {
-  new prom.Counter({
-    name: "thunderpush_api_requests_total",
-    help: "HTTP API requests, by endpoint, method and status.",
-    labelNames: ["endpoint", "method", "status"],
-    registers,
-    collect() {
-      this.reset();
-      for (const [endpoint, byMethod] of requests) {
-        for (const [method, byStatus] of byMethod) {
-          for (const [status, n] of byStatus) this.inc({ endpoint, method, status }, n);
-        }
-      }
-    },
-  });
-}
-
-/** The counters of refused commands: CONNECTs by reason, and SUBSCRIBEs not granted. */
-function registerRefusals(
-  prom: typeof client,
-  registers: client.Registry[],
-  metrics: Metrics,
-): void {
-  new prom.Counter({
-    name: "thunderpush_connects_refused_total",
-    help: "CONNECTs refused (the session closed), by reason.",
-    labelNames: ["reason"],
-    registers,
-    collect() {
-      this.reset();
-      for (const [reason, n] of metrics.connectsRefused) this.inc({ reason }, n);
-    },
-  });
-  new prom.Counter({
-    name: "thunderpush_subscribes_refused_total",
-    help: "SUBSCRIBEs to a private- channel the connection's token does not grant (ignored).",
-    registers,
-    collect() {
-      this.reset();
-      this.inc(metrics.subscribesRefused);
-    },
-  });
-}
-
-/** The process's memory: resident size and JavaScript heap in use. */
-function registerMemory(
-  prom: typeof client,
-  registers: client.Registry[],
-  memory: NonNullable<MetricsGauges["memory"]>,
-): void {
-  new prom.Gauge({
-    name: "process_resident_memory_bytes",
-    help: "Resident memory size in bytes.",
-    registers,
-    collect() {
-      this.set(memory().rss);
-    },
-  });
-  new prom.Gauge({
-    name: "thunderpush_heap_used_bytes",
-    help: "JavaScript heap in use, in bytes.",
-    registers,
-    collect() {
-      this.set(memory().heapUsed);
-    },
-  });
-}
-
-/** The history gauges: pushes and payload bytes kept in this process's memory. */
-function registerHistory(
-  prom: typeof client,
-  registers: client.Registry[],
-  history: NonNullable<MetricsGauges["history"]>,
   recoveries: { recovered: number; notRecovered: number },
-): void {
-  new prom.Counter({
-    name: "thunderpush_history_recoveries_total",
-    help: "RECOVER commands answered, by result (recovered, or told recovered: false).",
-    labelNames: ["result"],
-    registers,
-    collect() {
-      this.reset();
-      this.inc({ result: "recovered" }, recoveries.recovered);
-      this.inc({ result: "not_recovered" }, recoveries.notRecovered);
-    },
-  });
-  new prom.Gauge({
-    name: "thunderpush_history_messages",
-    help: "Pushes kept in channel history in this process (with --redis, Redis keeps them).",
-    registers,
-    collect() {
-      this.set(history()?.messages ?? 0);
-    },
-  });
-  new prom.Gauge({
-    name: "thunderpush_history_bytes",
-    help: "Bytes of payload kept in channel history in this process.",
-    registers,
-    collect() {
-      this.set(history()?.bytes ?? 0);
-    },
-  });
+): Spec[] {
+  const { history, webhooks, memory } = gauges;
+  const specs: Spec[] = [];
+  if (history) {
+    specs.push(
+      counter(
+        "thunderpush_history_recoveries_total",
+        "RECOVER commands answered, by result (recovered, or told recovered: false).",
+        () => {
+          const { recovered, notRecovered } = recoveries;
+          return byLabel("result", [["recovered", recovered], ["not_recovered", notRecovered]]);
+        },
+        ["result"],
+      ),
+      gauge(
+        "thunderpush_history_messages",
+        "Pushes kept in channel history in this process (with --redis, Redis keeps them).",
+        () => history()?.messages ?? 0,
+      ),
+      gauge(
+        "thunderpush_history_bytes",
+        "Bytes of payload kept in channel history in this process.",
+        () => history()?.bytes ?? 0,
+      ),
+    );
+  }
+  if (webhooks) {
+    specs.push(
+      counter(
+        "thunderpush_webhook_events_total",
+        "Presence webhook events, by result: sent (2xx), failed (given up), dropped (queue full).",
+        () => {
+          const { sent, failed, dropped } = webhooks();
+          return byLabel("result", Object.entries({ sent, failed, dropped }));
+        },
+        ["result"],
+      ),
+      gauge(
+        "thunderpush_webhook_queue_length",
+        "Presence webhook events waiting to be sent or in flight on this node.",
+        () => webhooks().queued,
+      ),
+    );
+  }
+  if (memory) {
+    specs.push(
+      gauge("process_resident_memory_bytes", "Resident memory size in bytes.", () => memory().rss),
+      gauge(
+        "thunderpush_heap_used_bytes",
+        "JavaScript heap in use, in bytes.",
+        () => memory().heapUsed,
+      ),
+    );
+  }
+  return specs;
 }
 
-/** The webhook metrics: events by outcome, and the queue's length. */
-function registerWebhookMetrics(
-  prom: typeof client,
-  registry: client.Registry,
-  stats: NonNullable<MetricsGauges["webhooks"]>,
-): void {
-  new prom.Counter({
-    name: "thunderpush_webhook_events_total",
-    help:
-      "Presence webhook events, by result: sent (2xx), failed (given up), dropped (queue full).",
-    labelNames: ["result"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const { sent, failed, dropped } = stats();
-      this.inc({ result: "sent" }, sent);
-      this.inc({ result: "failed" }, failed);
-      this.inc({ result: "dropped" }, dropped);
-    },
-  });
-  new prom.Gauge({
-    name: "thunderpush_webhook_queue_length",
-    help: "Presence webhook events waiting to be sent or in flight on this node.",
-    registers: [registry],
-    collect() {
-      this.set(stats().queued);
-    },
-  });
+/** Label values and the number they count. */
+type Sample = readonly [Readonly<Record<string, string | number>>, number];
+
+/** A counter or gauge read at scrape time: one number, or one per set of label values. */
+interface Spec {
+  readonly kind: "Counter" | "Gauge";
+  readonly name: string;
+  readonly help: string;
+  readonly read: () => number | Iterable<Sample>;
+  readonly labelNames: string[];
+}
+
+/** A counter read at scrape time (prom-client checks each sample's labels against `labelNames`). */
+function counter(name: string, help: string, read: Spec["read"], labelNames: string[] = []): Spec {
+  return { kind: "Counter", name, help, read, labelNames };
+}
+
+/** A gauge read at scrape time. */
+function gauge(name: string, help: string, read: Spec["read"], labelNames: string[] = []): Spec {
+  return { kind: "Gauge", name, help, read, labelNames };
+}
+
+/** Registers each spec in `registry`, in order (the order the exposition lists them). */
+function registerAll(prom: typeof client, registry: client.Registry, specs: Spec[]): void {
+  for (const { kind, name, help, labelNames, read } of specs) {
+    new prom[kind]({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect(this: client.Counter | client.Gauge) {
+        this.reset();
+        const value = read();
+        const samples = typeof value === "number" ? [[{}, value] as const] : value;
+        for (const [labels, n] of samples) this.inc(labels, n);
+      },
+    });
+  }
+}
+
+/** `[value, n]` pairs as samples of the one label `label`. */
+function byLabel(label: string, counts: Iterable<readonly [string, number]>): Sample[] {
+  return Array.from(counts, ([value, n]) => [{ [label]: value }, n]);
+}
+
+/** Settings of a `PlainHistogram`. */
+export interface PlainHistogramConfig {
+  /** The metric name. */
+  readonly name: string;
+  /** The metric's help text. */
+  readonly help: string;
+  /** The one label's name. */
+  readonly labelName: string;
+  /** The buckets' upper bounds, ascending. */
+  readonly buckets: readonly number[];
+}
+
+/** One sample of the exposition, as a prom-client metric's `get()` lists it. */
+type HistogramSample = {
+  metricName: string;
+  labels: Record<string, string | number>;
+  value: number;
+};
+
+/**
+ * A one-label histogram that counts in plain numbers, before prom-client is loaded. prom-client
+ * renders it as a metric of its own: its `get()` answers what a prom-client `Histogram`'s does.
+ */
+export class PlainHistogram {
+  /** The metric name (prom-client's registry keys metrics by it). */
+  readonly name: string;
+  readonly #config: PlainHistogramConfig;
+  /**
+   * By label value, in the order of first observation (as prom-client keeps them): observations
+   * per bucket (not cumulative), their sum, and their count (those above every bound included).
+   */
+  readonly #series = new Map<string, { counts: number[]; sum: number; count: number }>();
+
+  /** Creates the histogram; it counts at once, and renders once registered (`register`). */
+  constructor(config: PlainHistogramConfig) {
+    this.name = config.name;
+    this.#config = { ...config, buckets: [...config.buckets] };
+  }
+
+  /** Registers the histogram in a prom-client registry. */
+  register(registry: client.Registry): void {
+    // The registry needs only `name`, `get()` and `reset()`; its type lists prom-client's classes.
+    registry.registerMetric(this as unknown as client.Metric);
+  }
+
+  /** Per label value: the cumulative count per bound, `+Inf`, the sum and the count. */
+  get(): Promise<
+    { name: string; help: string; type: string; aggregator: string; values: HistogramSample[] }
+  > {
+    const { name, help, labelName, buckets } = this.#config;
+    const values: HistogramSample[] = [];
+    const add = (suffix: string, labels: Record<string, string | number>, value: number) => {
+      values.push({ metricName: name + suffix, labels, value });
+    };
+    for (const [label, s] of this.#series) {
+      let total = 0;
+      for (const [i, le] of buckets.entries()) {
+        total += s.counts[i];
+        add("_bucket", { le, [labelName]: label }, total);
+      }
+      add("_bucket", { le: "+Inf", [labelName]: label }, s.count);
+      add("_sum", { [labelName]: label }, s.sum);
+      add("_count", { [labelName]: label }, s.count);
+    }
+    return Promise.resolve({ name, help, type: "histogram", aggregator: "sum", values });
+  }
+
+  /** Forgets every observation. */
+  reset(): void {
+    this.#series.clear();
+  }
+
+  /**
+   * Observes `value` under the label value `label`: in the first bucket whose bound is at least
+   * `value` (none when above them all), the sum and the count.
+   *
+   * @throws {TypeError} when `value` is not a finite number (as prom-client does).
+   */
+  observe(label: string, value: number): void {
+    if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
+    const bounds = this.#config.buckets;
+    let s = this.#series.get(label);
+    if (!s) this.#series.set(label, s = { counts: bounds.map(() => 0), sum: 0, count: 0 });
+    const bucket = bounds.findIndex((bound) => value <= bound);
+    if (bucket >= 0) s.counts[bucket]++;
+    s.sum += value;
+    s.count++;
+  }
 }

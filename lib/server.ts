@@ -3,8 +3,10 @@
  *
  * @example
  * ```ts
- * import { Thunderpush } from "./server.ts";
- * const thunder = new Thunderpush({ apps: [{ publicKey: "key", secret: "secret" }] });
+ * import { type AppKeys, Thunderpush, type ThunderpushOptions } from "./server.ts";
+ * const apps: AppKeys[] = [{ publicKey: "key", secret: "secret" }];
+ * const options: ThunderpushOptions = { apps, maxChannelsPerConnection: 20 };
+ * const thunder = new Thunderpush(options);
  * // Deno.serve((req) => thunder.fetch(req));
  * thunder.close();
  * ```
@@ -34,7 +36,7 @@ import { Stats } from "./stats/service.ts";
 import { serveDashboard } from "./assets/dashboard.ts";
 import { type WebhookOptions, Webhooks } from "./webhooks/webhooks.ts";
 import { OPS_PATHS, opsResponse } from "./server/ops.ts";
-import { acceptClients, createSockjs, definedOnly } from "./server/clients.ts";
+import { acceptClients, createSockjs } from "./server/clients.ts";
 
 /** A key pair: the public key browsers use and the secret the HTTP API expects. */
 export interface AppKeys {
@@ -60,18 +62,11 @@ export interface ThunderpushOptions {
   readonly heartbeatDelay?: number;
   /** Milliseconds a SockJS session without a receiver lives on (default 5,000). */
   readonly disconnectDelay?: number;
-  /**
-   * Whether every application's CONNECT needs a user token (`CONNECT user:publickey:TOKEN`, a
-   * JWT signed HS256 with the app's secret) and `private-` channels a grant in it (default false;
-   * `AppKeys.requireToken` asks it of one application). See docs/tokens.md.
-   */
+  /** Whether every application's CONNECT needs a user token (default false; docs/tokens.md). */
   readonly requireToken?: boolean;
   /** Most channels one connection may subscribe to (default 50). */
   readonly maxChannelsPerConnection?: number;
-  /**
-   * Longest user id CONNECT accepts, in UTF-16 code units (default 256); longer ones close the
-   * session with `c[9003,"Invalid user id."]`.
-   */
+  /** Longest user id CONNECT accepts, in UTF-16 code units (default 256); else 9003. */
   readonly maxIdLength?: number;
   /** Most client commands per second per connection, bursts of twice that (default 100). */
   readonly maxCommandsPerSecond?: number;
@@ -83,15 +78,9 @@ export interface ThunderpushOptions {
   readonly maxQueuedMessages?: number;
   /** Where log lines go (default: nowhere). */
   readonly logger?: Logger;
-  /**
-   * Makes the broker that carries publishes and answers presence, given the hub (default: the
-   * in-memory broker of a single process).
-   */
+  /** Makes the broker that carries publishes and answers presence (default: in memory). */
   readonly broker?: (hub: Hub, history: HistoryPolicies) => Broker;
-  /**
-   * Channel history of every application that does not set its own: `size` pushes kept per
-   * channel (default 0: off) for `ttl` seconds after the channel's last push (default 300).
-   */
+  /** Channel history of the applications that set none: `size` (0: off), `ttl` seconds (300). */
   readonly history?: Partial<HistoryPolicy>;
   /** Whether `/metrics` is served on the main port (default true). */
   readonly metricsOnMainPort?: boolean;
@@ -168,11 +157,9 @@ export class Thunderpush {
       sessions: () => this.sockjs.connectionsByTransport(),
       users: () => sum(hub.apps(), (app) => app.userCount),
       channels: () => sum(hub.apps(), (app) => app.channelCount),
-      ...definedOnly({
-        memory: options.memory,
-        history: history.size > 0 ? () => this.broker.historyStats?.() : undefined,
-        webhooks: webhooks && (() => webhooks.stats()),
-      }),
+      memory: options.memory,
+      history: history.size > 0 ? () => this.broker.historyStats?.() : undefined,
+      webhooks: webhooks && (() => webhooks.stats()),
     });
   }
 
@@ -207,7 +194,7 @@ export class Thunderpush {
 
   /**
    * Answers an API request for `path`, counts it and writes its access line. `started` is when it
-   * came in (undefined when neither the publish histogram nor the access line needs its duration).
+   * came in (undefined when neither the publish histogram nor the access line needs it).
    */
   async #answerApi(
     req: Request,
@@ -216,39 +203,22 @@ export class Thunderpush {
     started: number | undefined,
   ): Promise<Response> {
     const route = routeOf(path);
+    let res: Response;
     try {
-      const res = await this.#api(req, route);
-      return this.#counted(req, path, ctx, started, route, res);
+      res = await this.#api(req, route);
     } catch (error) {
       return this.#failed(req, path, error);
     }
-  }
-
-  /** Counts an API answer and writes its access line; returns the answer. */
-  #counted(
-    req: Request,
-    path: string,
-    ctx: RequestContext,
-    started: number | undefined,
-    route: ReturnType<typeof routeOf>,
-    res: Response,
-  ): Response {
     const seconds = started === undefined ? 0 : (performance.now() - started) / 1000;
     const endpoint = route === undefined || route instanceof HttpError ? "other" : route.kind;
-    this.metrics.request(endpoint, req.method, res.status, seconds);
+    const { status } = res;
+    const method = req.method;
+    this.metrics.request(endpoint, method, status, seconds);
     if (this.log.verboseEnabled) {
+      const remote = ctx.remoteAddress ?? null;
       const ms = Number((seconds * 1000).toFixed(2));
-      this.log.verbose(
-        `${res.status} ${req.method} ${path} (${ctx.remoteAddress ?? "-"}) ${ms}ms`,
-        {
-          event: "request",
-          status: res.status,
-          method: req.method,
-          path,
-          remote: ctx.remoteAddress ?? null,
-          ms,
-        },
-      );
+      const fields = { event: "request", status, method, path, remote, ms };
+      this.log.verbose(`${status} ${method} ${path} (${remote ?? "-"}) ${ms}ms`, fields);
     }
     return res;
   }
@@ -265,11 +235,8 @@ export class Thunderpush {
       if (path.startsWith("/connect/")) this.hub.flush();
       const sockjs = this.sockjs.handle(req, ctx, url);
       if (sockjs) return await sockjs;
-      if (OPS_PATHS.has(path)) {
-        const ops = await this.opsResponse(req, path, this.#serveMetrics);
-        if (ops) return ops;
-      }
-      return notFound();
+      const ops = OPS_PATHS.has(path) && await opsResponse(this, req, path, this.#serveMetrics);
+      return ops || notFound();
     } catch (error) {
       return this.#failed(req, path, error);
     }
@@ -286,28 +253,14 @@ export class Thunderpush {
   }
 
   /**
-   * The handler of the separate metrics port (`--metrics-port`): `opsResponse(req, path, true)`
-   * on the request target's path, 404 for other paths (and those with dot segments), and 400 for
-   * a malformed request (see `requestUrl`).
+   * The handler of the separate metrics port (`--metrics-port`): `/healthz`, `/readyz` and
+   * `/metrics`, 404 for other paths (and those with dot segments), 400 for a malformed request.
    */
   handleOps = async (req: Request): Promise<Response> => {
     const url = requestUrl(req);
     if (url instanceof HttpError) return errorResponse(url);
-    return await this.opsResponse(req, url.pathname, true) ?? notFound();
+    return await opsResponse(this, req, url.pathname, true) ?? notFound();
   };
-
-  /**
-   * Answers the operations endpoints: `GET /healthz` (alive), `GET /readyz` (503 while draining
-   * or while the broker is unavailable) and, when `withMetrics`, `GET /metrics`. Returns
-   * undefined for other requests. A separate metrics port serves `opsResponse(req, path, true)`.
-   */
-  async opsResponse(
-    req: Request,
-    path: string,
-    withMetrics: boolean,
-  ): Promise<Response | undefined> {
-    return await opsResponse(this, req, path, withMetrics);
-  }
 
   /**
    * Starts a graceful stop: `/readyz` answers 503, every session is closed with `reason` (1001

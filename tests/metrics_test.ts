@@ -5,8 +5,7 @@
 
 import assert from "node:assert/strict";
 import client from "npm:prom-client@15.1.3";
-import { PlainHistogram } from "../lib/metrics_histogram.ts";
-import { PROMETHEUS_CONTENT_TYPE } from "../lib/metrics.ts";
+import { PlainHistogram, PROMETHEUS_CONTENT_TYPE } from "../lib/metrics.ts";
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 const CONFIG = { name: "latency_seconds", help: "Latency." };

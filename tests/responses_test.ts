@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type HeaderPairs, textResponse } from "../lib/api/responses.ts";
+import { type HeaderPairs, textResponse } from "../lib/api/errors.ts";
 
 const HEADERS: HeaderPairs = [
   ["Content-Type", "application/json; charset=UTF-8"],

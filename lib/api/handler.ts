@@ -13,6 +13,30 @@
  * | `GET /api/1.0.0/{key}/users/?limit=&cursor=`| a page of online users      |
  * | `GET /api/1.0.0/{key}/stats/`              | live figures (`lib/stats/`) |
  *
+ * @example
+ * ```ts
+ * import { Hub } from "../hub/hub.ts";
+ * import {
+ *   type ApiHandler,
+ *   type ApiOptions,
+ *   type ApiResponder,
+ *   createApiHandler,
+ *   createApiResponder,
+ *   notFound,
+ * } from "./handler.ts";
+ * import { routeOf } from "./routes.ts";
+ * const hub = new Hub([{ publicKey: "key", secret: "secret" }]);
+ * const options: ApiOptions = { maxMessageSize: 1024 };
+ * const headers = { "X-Thunder-Secret-Key": "secret" };
+ * const req = new Request("http://localhost/api/1.0.0/key/users/", { headers });
+ * const api: ApiHandler = createApiHandler(hub, options);
+ * await (await api(req)).text(); // '{"count": 0}\n'
+ * // For a caller that matches the route itself:
+ * const respond: ApiResponder = createApiResponder(hub, options);
+ * await (await respond(req, routeOf("/api/1.0.0/key/users/"))).text(); // '{"count": 0}\n'
+ * notFound().status; // 404
+ * ```
+ *
  * @module
  */
 
@@ -24,14 +48,7 @@ import { timingSafeEqual } from "./auth.ts";
 import { readUtf8 } from "../http/body.ts";
 import { HttpError } from "../http/errors.ts";
 import { requestUrl } from "../http/request_url.ts";
-import {
-  API_CORS_HEADERS,
-  errorResponse,
-  INVALID_JSON_MESSAGE,
-  jsonResponse,
-  jsonTextResponse,
-  WRONG_KEY_MESSAGE,
-} from "./errors.ts";
+import { API_CORS_HEADERS, errorResponse, jsonResponse, jsonTextResponse } from "./errors.ts";
 import { isJsonText, pyJson, type PyJsonValue } from "../json.ts";
 import { ALLOWED_METHODS, type ApiRoute, isAllowedMethod, routeOf } from "./routes.ts";
 import { historyAnswer } from "./history.ts";
@@ -64,20 +81,7 @@ export function notFound(): Response {
   return errorResponse(new HttpError(404, "Not found."));
 }
 
-/**
- * Creates the API handler over a hub. Paths that name no endpoint get 404.
- *
- * @example
- * ```ts
- * import { Hub } from "../hub/hub.ts";
- * import { createApiHandler } from "./handler.ts";
- * const api = createApiHandler(new Hub([{ publicKey: "key", secret: "secret" }]));
- * const res = await api(new Request("http://localhost/api/1.0.0/key/users/", {
- *   headers: { "X-Thunder-Secret-Key": "secret" },
- * }));
- * await res.text(); // '{"count": 0}\n'
- * ```
- */
+/** Creates the API handler over a hub. Paths that name no endpoint get 404. */
 export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler {
   const respond = createApiResponder(hub, options);
   return async (req) => {
@@ -88,21 +92,8 @@ export function createApiHandler(hub: Hub, options: ApiOptions = {}): ApiHandler
 }
 
 /**
- * Creates the API over a hub for a caller that matches routes itself (the server, which also
- * counts requests by endpoint). The answer's promise rejects only with errors the API does not
- * expect; an `HttpError` or an unavailable broker is answered.
- *
- * @example
- * ```ts
- * import { Hub } from "../hub/hub.ts";
- * import { createApiResponder } from "./handler.ts";
- * import { routeOf } from "./routes.ts";
- * const respond = createApiResponder(new Hub([{ publicKey: "key", secret: "secret" }]));
- * const req = new Request("http://localhost/api/1.0.0/key/users/", {
- *   headers: { "X-Thunder-Secret-Key": "secret" },
- * });
- * await (await respond(req, routeOf("/api/1.0.0/key/users/"))).text(); // '{"count": 0}\n'
- * ```
+ * Creates the API over a hub for a caller that matches routes itself (the server, which counts
+ * requests by endpoint). Its promise rejects only with errors the API does not expect.
  */
 export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiResponder {
   const api: Api = {
@@ -115,7 +106,10 @@ export function createApiResponder(hub: Hub, options: ApiOptions = {}): ApiRespo
     try {
       return await answer(api, req, route);
     } catch (error) {
-      return errorAnswer(error);
+      // The errors the API expects are answered (an unavailable broker: 503); others go on.
+      if (error instanceof HttpError) return errorResponse(error);
+      if (!(error instanceof BrokerUnavailableError)) throw error;
+      return errorResponse(new HttpError(503, error.message));
     }
   };
 }
@@ -128,7 +122,7 @@ interface Api {
   readonly maxMessageSize: number;
 }
 
-/** The answer to a request for `route`; throws the errors `errorAnswer` answers. */
+/** The answer to a request for `route`; throws an `HttpError` or the broker's errors. */
 async function answer(
   api: Api,
   req: Request,
@@ -161,7 +155,7 @@ function authorizedApp(hub: Hub, publicKey: string, req: Request): App {
   const app = hub.app(publicKey);
   const given = req.headers.get("X-Thunder-Secret-Key");
   if (!app || given === null || !timingSafeEqual(given, app.secret)) {
-    throw new HttpError(401, WRONG_KEY_MESSAGE);
+    throw new HttpError(401, "Wrong API key/secret.");
   }
   return app;
 }
@@ -175,10 +169,13 @@ async function usersAnswer(api: Api, req: Request, app: App): Promise<Response> 
 
 /** `.../users/{user}/`: whether the user is online, a logout or a publish to the user. */
 async function userAnswer(api: Api, req: Request, app: App, userId: string): Promise<Response> {
-  if (req.method === "GET") return onlineResponse(await api.broker.isOnline(app, userId));
+  if (req.method === "GET") {
+    const online = await api.broker.isOnline(app, userId);
+    return jsonTextResponse(200, '{"online": ' + pyJson(online) + "}\n");
+  }
   if (req.method === "DELETE") {
     await api.broker.logout(app, userId);
-    return noContent();
+    return new Response(null, { status: 204, headers: API_CORS_HEADERS });
   }
   const payload = await readPayload(req, api.maxMessageSize);
   return countResponse(await api.broker.publishToUser(app, userId, payload));
@@ -202,20 +199,10 @@ async function channelAnswer(
 /** A POST body as the payload of a publish: one JSON value in UTF-8, else 400 (413: too big). */
 async function readPayload(req: Request, maxMessageSize: number): Promise<string> {
   const text = await readUtf8(req, maxMessageSize);
-  if (text === null || !isJsonText(text)) throw new HttpError(400, INVALID_JSON_MESSAGE);
-  return text;
-}
-
-/**
- * The answer for an error the API expects: its own for an `HttpError`, 503 when the broker is
- * unavailable. Anything else is thrown again.
- */
-function errorAnswer(error: unknown): Response {
-  if (error instanceof HttpError) return errorResponse(error);
-  if (error instanceof BrokerUnavailableError) {
-    return errorResponse(new HttpError(503, error.message));
+  if (text === null || !isJsonText(text)) {
+    throw new HttpError(400, "Request body is not valid JSON.");
   }
-  throw error;
+  return text;
 }
 
 /** `{"count": n}`, as `jsonResponse(200, { count })` writes it, without the object. */
@@ -224,17 +211,7 @@ function countResponse(count: number): Response {
   return jsonTextResponse(200, '{"count": ' + String(count) + "}\n");
 }
 
-/** `{"online": bool}`, as `jsonResponse(200, { online })` writes it. */
-function onlineResponse(online: boolean): Response {
-  return jsonTextResponse(200, '{"online": ' + pyJson(online) + "}\n");
-}
-
 /** A JSON body that must not be cached (live figures). */
 function body(value: PyJsonValue): Response {
   return jsonResponse(200, value, { "Cache-Control": "no-store" });
-}
-
-/** The 204 answer of a logout. */
-function noContent(): Response {
-  return new Response(null, { status: 204, headers: API_CORS_HEADERS });
 }

@@ -2,6 +2,26 @@
  * The HTTP API's routes, matched like the original: against the raw path, anchored, greedy, the
  * captured segments percent-decoded afterwards.
  *
+ * @example
+ * ```ts
+ * import {
+ *   ALLOWED_METHODS,
+ *   type ApiRoute,
+ *   decodeSegment,
+ *   isAllowedMethod,
+ *   isApiPath,
+ *   matchRoute,
+ *   routeOf,
+ * } from "./routes.ts";
+ * const route: ApiRoute | undefined = matchRoute("/api/1.0.0/key/channels/a%2Fb/");
+ * route; // { kind: "channel", publicKey: "key", channel: "a/b" }
+ * routeOf("/api/1.0.0/key/users/%FF/"); // HttpError 400: not UTF-8
+ * isApiPath("/api/1.0.0/key/users/"); // true
+ * decodeSegment("caf%C3%A9+1"); // "café+1"
+ * isAllowedMethod("users", "POST"); // false
+ * ALLOWED_METHODS.users; // "GET, OPTIONS"
+ * ```
+ *
  * @module
  */
 
@@ -22,12 +42,9 @@ export const ALLOWED_METHODS: Readonly<Record<ApiRoute["kind"], string>> = {
   stats: "GET, OPTIONS",
 };
 
-const ALLOWED_SETS: Readonly<Record<ApiRoute["kind"], ReadonlySet<string>>> = {
-  users: new Set(ALLOWED_METHODS.users.split(", ")),
-  user: new Set(ALLOWED_METHODS.user.split(", ")),
-  channel: new Set(ALLOWED_METHODS.channel.split(", ")),
-  stats: new Set(ALLOWED_METHODS.stats.split(", ")),
-};
+const ALLOWED_SETS: Readonly<Record<string, ReadonlySet<string>>> = Object.fromEntries(
+  Object.entries(ALLOWED_METHODS).map(([kind, methods]) => [kind, new Set(methods.split(", "))]),
+);
 
 /** Whether the endpoint answers `method` (one of its `ALLOWED_METHODS`). */
 export function isAllowedMethod(kind: ApiRoute["kind"], method: string): boolean {
@@ -39,12 +56,9 @@ const ROUTE_PREFIX = "/api/1.0.0/";
 /** Line terminators, which `.` in the original's patterns does not match. */
 const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
 
-/** The prefix of every API path. */
-export const API_PREFIX = "/api/";
-
-/** Whether a path is under the API prefix (anything there that matches no route gets 404). */
+/** Whether a path is under `/api/` (anything there that matches no route gets 404). */
 export function isApiPath(path: string): boolean {
-  return path.startsWith(API_PREFIX);
+  return path.startsWith("/api/");
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -81,12 +95,6 @@ export function decodeSegment(raw: string): string {
 /**
  * Finds the endpoint for a raw (still percent-encoded) path, or undefined when none matches.
  * Route order as in the original: `/users/` first, then a user, then a channel; then `/stats/`.
- *
- * @example
- * ```ts
- * import { matchRoute } from "./routes.ts";
- * matchRoute("/api/1.0.0/key/channels/a%2Fb/"); // { kind: "channel", publicKey: "key", channel: "a/b" }
- * ```
  */
 export function matchRoute(path: string): ApiRoute | undefined {
   // The original's patterns, `^/api/1\.0\.0/(.+)/users/$`, `^/api/1\.0\.0/(.+)/users/(.+)/$` and

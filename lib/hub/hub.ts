@@ -1,9 +1,6 @@
 /**
- * The hub: which connections are online, as which user, in which channels.
- *
- * Each application (a public key with its secret) has its own index. Every operation costs O(1)
- * or O(subscribers), and nothing is left behind when a connection leaves: a user or channel with
- * no connections is removed at once.
+ * The hub: which connections are online, as which user, in which channels, per application. Every
+ * operation costs O(1) or O(subscribers); a user or channel with no connections is removed at once.
  *
  * @module
  */
@@ -11,10 +8,7 @@
 import { Message } from "./message.ts";
 import { Outbox, type Run } from "./outbox.ts";
 
-/**
- * Why a connection is closed: a code and its reason text, as the transport sends them (the shape
- * of SockJS's `CloseReason`; the hub knows no codes of its own).
- */
+/** Why a connection is closed, as the transport sends it (the shape of SockJS's `CloseReason`). */
 export interface HubCloseReason {
   /** The numeric code. */
   readonly code: number;
@@ -36,17 +30,13 @@ export interface HubConnection {
   /** Whether the connection's session is still open (for invariant checks). */
   readonly isOpen?: boolean;
   /**
-   * The connection's channels, kept on it by the application it is registered in (a field costs
-   * less than an entry in a map of every connection); undefined while it is registered nowhere.
-   * Only that application writes it: a connection is registered in one application at a time.
+   * The connection's channels, written only by the one application it is registered in (a field
+   * costs less than a map entry per connection); undefined while registered nowhere.
    */
   hubChannels?: Set<string> | undefined;
 }
 
-/**
- * Told about every change to an application's local index, so that a cluster broker can mirror
- * presence elsewhere. Called synchronously; must not throw.
- */
+/** Told of every change to an application's index (a cluster broker mirrors it); must not throw. */
 export interface AppObserver {
   /** A connection of `userId` was registered. */
   registered(app: App, userId: string): void;
@@ -59,9 +49,8 @@ export interface AppObserver {
 }
 
 /**
- * Told when a user gets its first local connection (`present` true) or loses its last, and when
- * a channel gets its first local subscriber or loses its last. Called synchronously; must not
- * throw (the webhooks listen here).
+ * Told when a user or channel gets its first local connection (`present` true) or loses its last
+ * (the webhooks listen here). Called synchronously; must not throw.
  */
 export type PresenceHook = (
   app: App,
@@ -99,10 +88,7 @@ export class App {
   #outbox = new Outbox((run) => this.#deliverRun(run));
   #logoutReason: HubCloseReason;
 
-  /**
-   * Creates an empty application index; `logout()` closes connections with `logoutReason`
-   * (Thunderpush's server passes 9002, `FORCED_LOGOUT`).
-   */
+  /** Creates an empty application index; `logout()` closes connections with `logoutReason`. */
   constructor(publicKey: string, secret: string, logoutReason: HubCloseReason = DEFAULT_LOGOUT) {
     this.publicKey = publicKey;
     this.secret = secret;
@@ -125,8 +111,8 @@ export class App {
   }
 
   /** Every registered connection, user by user. */
-  connections(): IterableIterator<HubConnection> {
-    return everyConnection(this.#users.values());
+  *connections(): IterableIterator<HubConnection> {
+    for (const conns of this.#users.values()) yield* conns;
   }
 
   /** The channels with at least one local subscriber. */
@@ -265,11 +251,7 @@ export class App {
     return [...users];
   }
 
-  /**
-   * Sends a payload to every connection in a channel. Returns the number of connections it goes
-   * to. Like every push, it goes out when the task that made it ends, or a little later in a burst
-   * (see `flush` and `Outbox`).
-   */
+  /** Sends a payload to every connection in a channel (via the outbox); returns how many. */
   publishToChannel(channel: string, payload: string): number {
     this.published++;
     if (!this.#channels.has(channel)) return 0;
@@ -300,22 +282,15 @@ export class App {
   }
 
   /**
-   * Sends the pushes waiting in the outbox now, instead of when their task ends or their timer
-   * fires (see `Outbox`). Pushes wait so that a burst to one channel goes out as few frames per
-   * connection; they always reach the
-   * connections that were targeted when they were made, since every change to the index
-   * (register, subscribe, unsubscribe, unregister, logout) flushes first; and presence reads
-   * (`isOnline`, `channelUsers`, `userCount`) flush first too, so that they reflect what the
-   * pushes made so far did (a push that overflowed a session's queue closed it).
+   * Sends the pushes waiting in the outbox now. Every change to the index flushes first, so a push
+   * reaches the connections targeted when it was made; presence reads flush too, so they reflect
+   * what the pushes did (one that overflowed a session's queue closed it).
    */
   flush(): void {
     this.#outbox.flush();
   }
 
-  /**
-   * Closes every connection of a user with the application's logout reason (9002 in a Thunderpush
-   * server). Returns how many were closed.
-   */
+  /** Closes every connection of a user with the logout reason; returns how many. */
   logout(userId: string): number {
     const conns = this.#users.get(userId);
     if (conns === undefined) return 0;
@@ -328,22 +303,12 @@ export class App {
     return targets.length;
   }
 
-  /** Closes every connection of this application with `reason`. */
-  closeAll(reason: HubCloseReason): void {
-    this.flush();
-    for (const conn of [...this.connections()]) {
-      this.unregister(conn);
-      conn.close(reason);
-    }
-  }
-
   #deliverRun(run: Run): void {
     const conns = run.target === "channel" ? this.#channels.get(run.key) : this.#users.get(run.key);
     if (conns === undefined) return;
     const message = Message.join(run.messages);
     this.delivered += message.size * conns.size;
-    // A delivery may close a connection, which removes it from the set: Set iteration tolerates
-    // that, so no copy is made.
+    // A delivery may close a connection, removing it from the set: Set iteration tolerates that.
     for (const conn of conns) conn.deliver(message);
   }
 
@@ -355,10 +320,6 @@ export class App {
     this.#observer?.unsubscribed(this, channel, conn.userId);
     if (conns.size === 0) this.#presence?.(this, "channel", conns.channel, false);
   }
-}
-
-function* everyConnection(users: Iterable<Set<HubConnection>>): IterableIterator<HubConnection> {
-  for (const conns of users) yield* conns;
 }
 
 /** Settings of a hub. */

@@ -59,8 +59,11 @@ export class Message {
    *
    * @example
    * ```ts
-   * import { Message } from "./message.ts";
+   * import { Message, type MessagePositions, type Position } from "./message.ts";
    * Message.forChannel('{"x": 1}', "news").frame; // 'a[{"payload":"{\\"x\\": 1}","channel":"news"}]'
+   * const at: Position = { offset: 7, epoch: "AbCd" };
+   * const positions: MessagePositions | undefined = Message.forChannel("1", "news", at).positions;
+   * positions?.offsets; // [7]
    * ```
    */
   static forChannel(payload: string, channel: string, position?: Position): Message {

@@ -1,13 +1,7 @@
 /**
- * The outbox of an application: pushes wait here until the end of the task that made them, or,
- * when the last pushes went out less than `BATCH_MS` ago, until the next turn of the event loop
- * (a timer), so that a burst of publishes to one target goes out as few frames per connection,
- * each built once, while a lone publish goes out at once.
- *
- * Pushes keep their order: consecutive pushes to the same target are joined into one run, and
- * runs are delivered in the order they were made. A run holds at most `MAX_RUN_MESSAGES`
- * pushes and about `MAX_RUN_BYTES` of JSON, so that a long burst still goes out in frames of
- * reasonable size.
+ * An application's outbox: consecutive pushes to one target join into a run (one frame, built
+ * once), delivered in order at the end of the task, or on a timer during a burst (see "When pushes
+ * go out" in docs/architecture.md).
  *
  * @module
  */
@@ -20,9 +14,8 @@ export const MAX_RUN_MESSAGES = 64;
 export const MAX_RUN_BYTES = 65_536;
 
 /**
- * Pushes made within this many milliseconds of the end of the last delivery (or within as long as
- * that delivery took, if longer) wait for a timer (at least a millisecond in Deno and Node) and
- * share frames; later ones go out once the task that made them ends.
+ * Pushes made within this many milliseconds of the end of the last delivery (or as long as it
+ * took, if longer) wait for a timer and share frames; later ones go out when their task ends.
  */
 export const BATCH_MS = 1;
 
@@ -39,11 +32,7 @@ export interface Run {
   readonly messages: Message[];
 }
 
-/**
- * Collects pushes and hands them over, in order: at the end of the task that made them (a
- * microtask), or on a timer when they come less than `BATCH_MS` (or as long as the last delivery
- * took, if longer) after the last delivery, or when asked.
- */
+/** Collects pushes and hands them over in runs, in order: in a microtask, on a timer, or when asked. */
 export class Outbox {
   #runs: (Run & { bytes: number })[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -64,10 +53,7 @@ export class Outbox {
     this.#batchMs = batchMs;
   }
 
-  /**
-   * Queues a push; it goes out at the end of this task, or of the `BATCH_MS` window after the
-   * last delivery, or at the next `flush()`.
-   */
+  /** Queues a push; it goes out at the end of this task, on the burst timer, or at `flush()`. */
   add(target: Target, key: string, message: Message): void {
     const runs = this.#runs;
     const last = runs[runs.length - 1];
@@ -83,12 +69,9 @@ export class Outbox {
     runs.push({ target, key, messages: [message], bytes });
     // The first run since the last flush schedules the next one.
     if (runs.length > 1) return;
-    // A timer costs a lone publish a millisecond or two of latency (and the loop a wake-up)
-    // before anyone gets it; pushes that follow a delivery closely are a burst, and the timer
-    // lets the rest of it join them. Measured from the end of the delivery, which can take
-    // milliseconds at thousands of connections while the next publishes queue up; and for as
-    // long as it took, since the runtime's writes of its frames (Node's, after the delivery
-    // returns) delay the next requests about as much.
+    // A timer would cost a lone publish a millisecond; pushes that closely follow a delivery are a
+    // burst, and the timer lets the rest of it join them. The window grows with a slow delivery,
+    // whose frame writes delay the next requests about as much.
     if (performance.now() - this.#deliveredAt >= this.#window) queueMicrotask(this.#flushNow);
     else this.#timer = setTimeout(this.#flushNow, 0);
   }
@@ -99,8 +82,7 @@ export class Outbox {
    */
   flush(): void {
     const runs = this.#runs;
-    // Nothing waiting means no timer either (one is set with the first run): cheap enough to
-    // call before every change to the index.
+    // Nothing waiting means no timer either: cheap enough before every change to the index.
     if (runs.length === 0) return;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;

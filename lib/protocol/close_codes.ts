@@ -23,29 +23,16 @@ export const FORCED_LOGOUT: CloseReason = {
   reason: "Server closed the connection (intentionally).",
 };
 
-/**
- * Thunderpush: CONNECT with a user id the HTTP API could never reach (empty, `.` or `..`, with a
- * lone surrogate) or longer than the server's `maxIdLength`.
- */
+/** Thunderpush: CONNECT with a user id the API cannot name, or longer than `maxIdLength`. */
 export const INVALID_USER_ID: CloseReason = { code: 9003, reason: "Invalid user id." };
 
-/**
- * Thunderpush: RECOVER could not read the channel's history (Redis away); the client reconnects
- * and recovers again (1011, a code clients reconnect after).
- */
+/** Thunderpush: RECOVER could not read the history (1011: the client reconnects, recovers again). */
 export const HISTORY_UNAVAILABLE: CloseReason = { code: 1011, reason: "History unavailable." };
 
-/**
- * Thunderpush, with `--require-token`: CONNECT carried a token that expired (beyond the clock
- * tolerance). The client may fetch a new token and reconnect with it; with the same token it
- * would only be refused again.
- */
+/** Thunderpush, `--require-token`: the token expired; a client may reconnect with a fresh one. */
 export const TOKEN_EXPIRED: CloseReason = { code: 9004, reason: "Token expired." };
 
-/**
- * Thunderpush, with `--require-token`: CONNECT carried no token, or one that is not valid (bad
- * signature, another algorithm than HS256, malformed claims, `sub` not the user id). Final.
- */
+/** Thunderpush, `--require-token`: no token, or one not valid (signature, claims, `sub`). */
 export const INVALID_TOKEN: CloseReason = { code: 9005, reason: "Invalid token." };
 
 /**

@@ -3,6 +3,26 @@
  * `UNSUBSCRIBE <ch>[:<ch>...]`, `RECOVER <ch> <epoch> <offset>`. No acknowledgements; malformed
  * commands are ignored, as in the original Thunderpush.
  *
+ * @example
+ * ```ts
+ * import {
+ *   type Command,
+ *   isValidChannel,
+ *   isValidUserId,
+ *   parseCommand,
+ *   splitCommand,
+ * } from "./commands.ts";
+ * const command: Command = parseCommand("RECOVER news AbCdEfGh 12");
+ * command; // { kind: "RECOVER", channel: "news", epoch: "AbCdEfGh", offset: 12 }
+ * parseCommand("RECOVER news AbCdEfGh -1").kind; // "invalid"
+ * splitCommand("  CONNECT   my user:key "); // ["CONNECT", "my user:key"]
+ * isValidChannel("news"); // true
+ * isValidChannel(".."); // false
+ * isValidUserId("alice@example.com", 256); // true
+ * isValidUserId("", 256); // false
+ * isValidUserId("q\ud800", 256); // false
+ * ```
+ *
  * @module
  */
 
@@ -29,13 +49,6 @@ const CHANNEL = /^[A-Za-z0-9_\-=@,.;]{1,64}$/;
 /**
  * Whether a channel name can be subscribed to: 1-64 of `A-Z a-z 0-9 _ - = @ , . ;`, but not `.`
  * or `..`, which the HTTP API can never name (URL parsers remove them from a path, `%2E` too).
- *
- * @example
- * ```ts
- * import { isValidChannel } from "./commands.ts";
- * isValidChannel("news"); // true
- * isValidChannel(".."); // false
- * ```
  */
 export function isValidChannel(name: string): boolean {
   return CHANNEL.test(name) && name !== "." && name !== "..";
@@ -49,14 +62,6 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * `length`), and one the HTTP API can name in `/users/{user}/`, so not empty, not `.` or `..`
  * (URL parsers remove them from a path) and without a lone surrogate (a path is UTF-8, which has
  * none). Any other string goes, `/` and control characters too (percent-encoded in the path).
- *
- * @example
- * ```ts
- * import { isValidUserId } from "./commands.ts";
- * isValidUserId("alice@example.com", 256); // true
- * isValidUserId("", 256); // false
- * isValidUserId("q\ud800", 256); // false
- * ```
  */
 export function isValidUserId(id: string, maxLength: number): boolean {
   return id.length > 0 && id.length <= maxLength && id !== "." && id !== ".." &&
@@ -66,12 +71,6 @@ export function isValidUserId(id: string, maxLength: number): boolean {
 /**
  * Splits a message into command and argument at the first run of whitespace, the argument
  * trimmed. Both the 1.0.1 and the later form of the original are accepted.
- *
- * @example
- * ```ts
- * import { splitCommand } from "./commands.ts";
- * splitCommand("  CONNECT   my user:key "); // ["CONNECT", "my user:key"]
- * ```
  */
 export function splitCommand(message: string): [string, string] {
   const text = message.trim();
@@ -111,15 +110,8 @@ const EPOCH = /^[A-Za-z0-9_-]{1,64}$/;
 /**
  * Parses RECOVER's argument, `<channel> <epoch> <offset>`: a valid channel, a word, and a whole
  * number from 0 to 2^53-1 (beyond that, JavaScript numbers are not exact).
- *
- * @example
- * ```ts
- * import { parseRecover } from "./commands.ts";
- * parseRecover("news AbCdEfGh 12"); // { kind: "RECOVER", channel: "news", epoch: "AbCdEfGh", offset: 12 }
- * parseRecover("news AbCdEfGh -1").kind; // "invalid"
- * ```
  */
-export function parseRecover(argument: string): Command {
+function parseRecover(argument: string): Command {
   const parts = argument.split(/\s+/);
   if (parts.length !== 3) return { kind: "invalid", reason: "Invalid message syntax." };
   const [channel, epoch, text] = parts;

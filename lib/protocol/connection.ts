@@ -1,5 +1,8 @@
 /**
  * A Thunderpush connection: one client session, driven by its commands, registered in the hub.
+ * `RECOVER <channel> <epoch> <offset>` subscribes, then sends what the client missed from the
+ * channel's history (or `{"recovered": false, ...}`), then the live pushes that came meanwhile,
+ * with no gap and no duplicate (see `ChannelPositions`).
  *
  * @module
  */
@@ -19,13 +22,27 @@ import type { Logger } from "../log.ts";
 import { type Command, isValidChannel, isValidUserId, parseCommand } from "./commands.ts";
 import type { TokenPolicy } from "../auth/policy.ts";
 import { isPrivateChannel } from "../auth/claims.ts";
-import { ChannelPositions } from "../history/recovery.ts";
-import { type HistoryReader, recover } from "./recover.ts";
+import { type HistoryQuery, type HistoryRead, MAX_RECOVERED } from "../history/history.ts";
+import {
+  ChannelPositions,
+  historyMessage,
+  notRecoveredMessage,
+  recoveredEntries,
+} from "../history/recovery.ts";
 
 /**
- * The way to the transport under connections (a SockJS session or a raw WebSocket, `T`): one
- * object for every connection of a server, told which client's transport each call is for, so
- * that a connection keeps no adapter object of its own.
+ * Reads a channel's history: the answer, a promise of it, or undefined when the application
+ * keeps none (the broker's `readHistory`).
+ */
+export type HistoryReader = (
+  app: App,
+  channel: string,
+  query: HistoryQuery,
+) => HistoryRead | Promise<HistoryRead> | undefined;
+
+/**
+ * The way to the transports `T` under connections: one object for a whole server, told which
+ * client each call is for, so that a connection keeps no adapter object of its own.
  */
 export interface Link<T> {
   /** Delivers one push to the client of `target`. */
@@ -40,15 +57,9 @@ export interface Link<T> {
 export interface ConnectionLimits {
   /** Most channels one connection may be subscribed to; further SUBSCRIBEs are ignored. */
   readonly maxChannelsPerConnection: number;
-  /**
-   * Most commands per second, on average; bursts of twice that are allowed. Past it the
-   * connection is closed with `c[1008,"Too many commands."]`.
-   */
+  /** Most commands per second, bursts of twice that; past it the connection is closed (1008). */
   readonly maxCommandsPerSecond: number;
-  /**
-   * Longest user id CONNECT accepts, in UTF-16 code units; a longer one (or one the API could
-   * never reach, see `isValidUserId`) closes the connection with `c[9003,"Invalid user id."]`.
-   */
+  /** Longest user id CONNECT accepts, in UTF-16 code units (else 9003, see `isValidUserId`). */
   readonly maxIdLength: number;
 }
 
@@ -69,10 +80,7 @@ export interface RefusalCounter {
   subscribeRefused(): void;
 }
 
-/**
- * What every connection of a server shares: its hub, its link to the transports, its logger and
- * its limits (one object for all, so that a connection keeps one reference instead of four).
- */
+/** What every connection of a server shares (one reference per connection instead of several). */
 export interface ConnectionContext<T> {
   /** The applications connections join. */
   readonly hub: Hub;
@@ -110,10 +118,7 @@ export class ThunderConnection<T> implements HubConnection {
   // The channels this connection recovered (RECOVER), if any: their pushes are filtered.
   #positions: ChannelPositions | undefined;
 
-  /**
-   * Creates a connection over the transport `target`, reached through `context.link`; it joins
-   * the hub on a valid CONNECT.
-   */
+  /** Creates a connection over the transport `target`; it joins the hub on a valid CONNECT. */
   constructor(context: ConnectionContext<T>, target: T) {
     this.#context = context;
     this.#target = target;
@@ -188,7 +193,7 @@ export class ThunderConnection<T> implements HubConnection {
       case "UNSUBSCRIBE":
         return this.#subscribe(command);
       case "RECOVER":
-        return this.#recover(command.channel, command);
+        return this.#recover(command);
     }
   }
 
@@ -263,63 +268,91 @@ export class ThunderConnection<T> implements HubConnection {
   #subscribe(command: Extract<Command, { kind: "SUBSCRIBE" | "UNSUBSCRIBE" }>): void {
     const app = this.#app;
     if (!app) return this.close(NOT_CONNECTED);
-    const { limits, log } = this.#context;
     for (const channel of command.channels) {
       if (!isValidChannel(channel)) continue;
       if (command.kind === "UNSUBSCRIBE") {
         app.unsubscribe(this, channel);
         this.#positions?.forget(channel);
-      } else if (!this.#mayJoin(channel)) continue;
-      else if (app.subscriptionCount(this) < limits.maxChannelsPerConnection) {
+      } else if (this.#mayAdd(app, channel)) {
         app.subscribe(this, channel);
       }
     }
-    log.verbose(
+    this.#context.log.verbose(
       `User ${JSON.stringify(this.#userId)} ${command.kind.toLowerCase()}d: ${
         command.channels.join(":")
       }`,
     );
   }
 
-  /** Whether the token's grants allow `channel` (a refusal is silent: docs/tokens.md). */
-  #mayJoin(channel: string): boolean {
-    if (!this.#grants || !isPrivateChannel(channel) || this.#grants.has(channel)) return true;
-    this.#context.refusals?.subscribeRefused();
-    this.#context.log.verbose(`User ${JSON.stringify(this.#userId)} may not join ${channel}.`);
-    return false;
+  /**
+   * Whether SUBSCRIBE or RECOVER may add `channel`: a `private-` one only when the token grants it
+   * (a refusal is silent: docs/tokens.md), and within the channel limit.
+   */
+  #mayAdd(app: App, channel: string): boolean {
+    if (this.#grants && isPrivateChannel(channel) && !this.#grants.has(channel)) {
+      this.#context.refusals?.subscribeRefused();
+      this.#context.log.verbose(`User ${JSON.stringify(this.#userId)} may not join ${channel}.`);
+      return false;
+    }
+    const limit = this.#context.limits.maxChannelsPerConnection;
+    return app.subscriptionsOf(this).has(channel) || app.subscriptionCount(this) < limit;
   }
 
-  /**
-   * RECOVER: subscribes like SUBSCRIBE (same limit and the same private-channel grants), then
-   * recovers (see `recover.ts`).
-   */
-  #recover(channel: string, request: { epoch: string; offset: number }): void {
+  /** RECOVER: subscribes like SUBSCRIBE (same limit, same private-channel grants), then recovers. */
+  #recover(request: Extract<Command, { kind: "RECOVER" }>): void {
     const app = this.#app;
-    if (!app) {
-      this.close(NOT_CONNECTED);
+    if (!app) return this.close(NOT_CONNECTED);
+    const { channel } = request;
+    if (!this.#mayAdd(app, channel)) return;
+    const { log, history } = this.#context;
+    log.verbose(`User ${JSON.stringify(this.#userId)} recovers: ${channel}`);
+    // Subscribing flushes the pushes made so far: the connection gets none of them live, and its
+    // live pushes from here on wait until the history is read.
+    app.subscribe(this, channel);
+    (this.#positions ??= new ChannelPositions()).begin(channel);
+    let answer: HistoryRead | Promise<HistoryRead> | undefined;
+    try {
+      const query = { since: request.offset, limit: MAX_RECOVERED, maxGap: MAX_RECOVERED };
+      answer = history?.(app, channel, query);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    if (!(answer instanceof Promise)) return this.#recovered(app, request, answer);
+    answer.then((read) => this.#recovered(app, request, read), (error) => {
+      this.#positions?.forget(channel);
+      if (!app.has(this)) return;
+      log.warn(`Cannot read the history of ${JSON.stringify(channel)}: ${error}`);
+      this.close(HISTORY_UNAVAILABLE);
+    });
+  }
+
+  /** Sends the verdict's pushes (or notice), then the live pushes that waited. */
+  #recovered(
+    app: App,
+    request: Extract<Command, { kind: "RECOVER" }>,
+    read: HistoryRead | undefined,
+  ): void {
+    const { channel } = request;
+    const positions = this.#positions ??= new ChannelPositions();
+    // Left meanwhile (closed, unsubscribed): nothing to send.
+    if (!app.has(this) || !app.subscriptionsOf(this).has(channel)) {
+      positions.forget(channel);
       return;
     }
-    if (!this.#mayJoin(channel)) return;
-    const limit = this.#context.limits.maxChannelsPerConnection;
-    if (!app.subscriptionsOf(this).has(channel) && app.subscriptionCount(this) >= limit) return;
-    const context = this.#context;
-    context.log.verbose(`User ${JSON.stringify(this.#userId)} recovers: ${channel}`);
-    recover(
-      {
-        conn: this,
-        app,
-        positions: this.#positions ??= new ChannelPositions(),
-        read: context.history ?? (() => undefined),
-        send: (message) => context.link.deliver(this.#target, message),
-        ...(context.recovered ? { counted: context.recovered } : {}),
-        failed: (error) => {
-          context.log.warn(`Cannot read the history of ${JSON.stringify(channel)}: ${error}`);
-          this.close(HISTORY_UNAVAILABLE);
-        },
-      },
-      channel,
-      request,
-    );
+    // No history for this application: the client cannot know what it missed.
+    const epoch = read?.epoch ?? "";
+    const offset = read?.offset ?? 0;
+    const entries = read ? recoveredEntries(request, read) : null;
+    this.#context.recovered?.(entries !== null);
+    const { link } = this.#context;
+    if (entries === null) link.deliver(this.#target, notRecoveredMessage(channel, epoch, offset));
+    else if (entries.length > 0) {
+      link.deliver(this.#target, historyMessage(channel, epoch, entries));
+    }
+    for (const message of positions.finish(channel, epoch, offset)) {
+      link.deliver(this.#target, message);
+    }
+    if (read === undefined) positions.forget(channel);
   }
 
   // A token bucket: refilled at the allowed rate, holding at most two seconds' worth.

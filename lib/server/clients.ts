@@ -6,32 +6,27 @@
  */
 
 import type { Hub } from "../hub/hub.ts";
-import type { Message } from "../hub/message.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Logger } from "../log.ts";
 import type { Broker } from "../broker/broker.ts";
 import type { HistoryPolicies } from "../history/history.ts";
-import type { CloseReason } from "../sockjs/close_codes.ts";
 import { SessionState, type SockjsConnection } from "../sockjs/session.ts";
 import { SockjsServer } from "../sockjs/server.ts";
+import type { SockjsServerOptions } from "../sockjs/options.ts";
 import { type ConnectionContext, type Link, ThunderConnection } from "../protocol/connection.ts";
 import type { TokenPolicy } from "../auth/policy.ts";
 
 /** The server's settings the SockJS endpoint takes (each has its default when absent). */
-export interface SockjsSettings {
-  /** Largest client frame, in bytes. */
-  readonly maxMessageSize: number;
-  /** Milliseconds between heartbeats. */
-  readonly heartbeatDelay?: number;
-  /** Milliseconds a session without a receiver lives on. */
-  readonly disconnectDelay?: number;
-  /** Most open sessions. */
-  readonly maxConnections?: number;
-  /** Most bytes waiting to be sent to one client before it is closed. */
-  readonly maxBufferedBytes?: number;
-  /** Most messages waiting for one polling client's next request. */
-  readonly maxQueuedMessages?: number;
-}
+export type SockjsSettings =
+  & Pick<
+    SockjsServerOptions,
+    | "heartbeatDelay"
+    | "disconnectDelay"
+    | "maxConnections"
+    | "maxBufferedBytes"
+    | "maxQueuedMessages"
+  >
+  & { readonly maxMessageSize: number };
 
 /** The SockJS endpoint at `/connect`, logging failed sessions and, at debug level, frames. */
 export function createSockjs(settings: SockjsSettings, log: Logger): SockjsServer {
@@ -81,7 +76,7 @@ export function acceptClients(sockjs: SockjsServer, settings: ClientSettings): v
   const { broker, metrics, log } = settings;
   const context: ConnectionContext<SockjsConnection> = {
     hub: settings.hub,
-    link: new SessionLink(metrics),
+    link: sessionLink(metrics),
     log,
     limits: {
       maxChannelsPerConnection: settings.maxChannelsPerConnection ?? 50,
@@ -113,32 +108,22 @@ export function acceptClients(sockjs: SockjsServer, settings: ClientSettings): v
  * Thunderpush connections' way to their SockJS sessions, counting what they deliver: one for the
  * whole server, so that a connection keeps its session and no adapter object around it.
  */
-class SessionLink implements Link<SockjsConnection> {
-  #metrics: Metrics;
-
-  constructor(metrics: Metrics) {
-    this.#metrics = metrics;
-  }
-
-  deliver(conn: SockjsConnection, message: Message): void {
-    const frame = message.frame;
-    if (conn.writeFrame(frame, message.elements)) {
-      this.#metrics.delivered += message.size;
-      this.#metrics.bytesSent += frame.length;
-    }
-  }
-
-  close(conn: SockjsConnection, reason: CloseReason): void {
-    conn.close(reason);
-  }
-
-  isOpen(conn: SockjsConnection): boolean {
-    return conn.readyState === SessionState.OPEN;
-  }
+function sessionLink(metrics: Metrics): Link<SockjsConnection> {
+  return {
+    deliver(conn, message) {
+      const frame = message.frame;
+      if (conn.writeFrame(frame, message.elements)) {
+        metrics.delivered += message.size;
+        metrics.bytesSent += frame.length;
+      }
+    },
+    close: (conn, reason) => conn.close(reason),
+    isOpen: (conn) => conn.readyState === SessionState.OPEN,
+  };
 }
 
 /** The entries of `values` that are not undefined. */
-export function definedOnly<T extends Record<string, unknown>>(values: T): Partial<T> {
+function definedOnly<T extends Record<string, unknown>>(values: T): Partial<T> {
   return Object.fromEntries(
     Object.entries(values).filter(([, value]) => value !== undefined),
   ) as Partial<T>;

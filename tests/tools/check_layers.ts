@@ -41,8 +41,6 @@ export const LAYERS: Readonly<Record<string, readonly string[] | "any">> = {
     "stats",
     "webhooks",
   ],
-  metrics: ["metrics_histogram"],
-  metrics_histogram: [],
   assets: [],
   api: ["broker", "history", "hub", "http"],
   stats: ["broker", "hub"],
