@@ -41,6 +41,7 @@ export const LAYERS: Readonly<Record<string, readonly string[] | "any">> = {
     "stats",
     "webhooks",
   ],
+  metrics: [],
   assets: [],
   api: ["broker", "history", "hub", "http"],
   stats: ["broker", "hub"],
