@@ -11,6 +11,8 @@ import { startRedis } from "./helpers/redis.ts";
 import { startReceiver } from "./helpers/webhook_receiver.ts";
 import { RedisBroker } from "../lib/broker/redis.ts";
 import { RedisLedger } from "../lib/webhooks/redis_ledger.ts";
+import { Logger } from "../lib/log.ts";
+import { describeError } from "../lib/broker/redis_client.ts";
 
 const TTL = 1000;
 
@@ -18,13 +20,16 @@ Deno.test("RedisLedger writes its presence again after Redis restarts empty", as
   const redis = await startRedis();
   const receiver = startReceiver();
   let broker: RedisBroker | undefined;
+  const lines: string[] = [];
+  const logger = new Logger("info", (line) => lines.push(line), "json");
   const server = startServer({
+    logger,
     apps: [{ publicKey: KEY, secret: SECRET, webhookUrl: receiver.url }],
     broker: (hub) => broker = new RedisBroker(hub, { url: redis.url, presenceTtl: TTL }),
     webhooks: {
       grace: 200,
       batchDelay: 10,
-      ledger: (context) => new RedisLedger(context, { url: redis.url, presenceTtl: TTL }),
+      ledger: (context) => new RedisLedger(context, { url: redis.url, presenceTtl: TTL, logger }),
     },
   });
   const clients: SockjsWs[] = [];
@@ -42,6 +47,10 @@ Deno.test("RedisLedger writes its presence again after Redis restarts empty", as
     await redis.restart();
     await until(() => receiver.events().includes("user_online:bob"), TTL + 5_000);
     assert.deepEqual(receiver.presence(), { users: ["alice", "bob"], channels: [] });
+    // The outage is logged once, with a reason (it was empty for errors without a message).
+    const lost = lines.map((l) => JSON.parse(l)).filter((l) => l.event === "webhook-redis-lost");
+    assert.equal(lost.length, 1);
+    assert.doesNotMatch(lost[0].message, /\(\)/);
     await Promise.all(clients.map((c) => c.close()));
     await until(() => receiver.presence().users.length === 0, 5_000);
     const offline = receiver.events().filter((e) => e.startsWith("user_offline"));
@@ -52,4 +61,14 @@ Deno.test("RedisLedger writes its presence again after Redis restarts empty", as
     await receiver.close();
     await redis.stop();
   }
+});
+
+Deno.test("describeError names errors without a message by code, or by their parts", () => {
+  const refused = (address: string) =>
+    Object.assign(new Error(""), { code: "ECONNREFUSED", address });
+  // Node's connect to a name with two addresses fails with an AggregateError and no message.
+  const both = new AggregateError([new Error("connect ECONNREFUSED ::1:6379"), refused("")], "");
+  assert.equal(describeError(both), "connect ECONNREFUSED ::1:6379; ECONNREFUSED");
+  assert.equal(describeError(new TypeError("")), "TypeError");
+  assert.equal(describeError("down"), "down");
 });

@@ -31,22 +31,30 @@ export type { RunningServer, ServeHandler, ServeOptions } from "./serve.ts";
  * never ask), and the WebSocket upgrade. One small object per request, no closures.
  */
 class DenoContext implements RequestContext {
+  readonly #info: Deno.ServeHandlerInfo<Deno.NetAddr>;
+  readonly #idleTimeout: number;
+  readonly #generation: Generation;
+
   constructor(
-    private readonly info: Deno.ServeHandlerInfo<Deno.NetAddr>,
-    private readonly idleTimeout: number,
-    private readonly generation: Generation,
-  ) {}
+    info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+    idleTimeout: number,
+    generation: Generation,
+  ) {
+    this.#info = info;
+    this.#idleTimeout = idleTimeout;
+    this.#generation = generation;
+  }
 
   /** The client's IP address (an IPv4-mapped IPv6 address as plain IPv4). */
   get remoteAddress(): string {
-    const hostname = this.info.remoteAddr.hostname;
+    const hostname = this.#info.remoteAddr.hostname;
     return hostname.startsWith("::ffff:") ? hostname.slice(7) : hostname;
   }
 
   /** Upgrades the request (Deno's pings find a peer gone without a close); its server counts it. */
   upgradeWebSocket(req: Request): { socket: WebSocket; response: Response } {
-    const upgrade = Deno.upgradeWebSocket(req, { idleTimeout: this.idleTimeout });
-    this.generation.track(upgrade.socket);
+    const upgrade = Deno.upgradeWebSocket(req, { idleTimeout: this.#idleTimeout });
+    this.#generation.track(upgrade.socket);
     return upgrade;
   }
 }

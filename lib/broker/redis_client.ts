@@ -49,3 +49,15 @@ export async function within(ms: number, work: () => Promise<unknown>): Promise<
   ]);
   clearTimeout(timer);
 }
+
+/** A one-line description of a connection error (Node's AggregateError has no message). */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.message) return error.message;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") return code;
+  if (error instanceof AggregateError) {
+    return error.errors.map(describeError).join("; ") || error.name;
+  }
+  return error.name;
+}

@@ -7,7 +7,7 @@
  */
 
 import type { Logger } from "../log.ts";
-import type { BrokerClient } from "./redis_client.ts";
+import { type BrokerClient, describeError } from "./redis_client.ts";
 
 /** Settings of a {@linkcode RedisHealth}. */
 export interface RedisHealthOptions {
@@ -132,18 +132,6 @@ export class RedisHealth {
       this.failed(`no connection within ${this.#options.timeout} ms`);
     }
   }
-}
-
-/** A one-line description of a connection error (Node's AggregateError has no message). */
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.message) return error.message;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string") return code;
-  if (error instanceof AggregateError) {
-    return error.errors.map(describeError).join("; ") || error.name;
-  }
-  return error.name;
 }
 
 /** `host:port` of a Redis URL, without user or password. */

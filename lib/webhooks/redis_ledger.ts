@@ -9,7 +9,12 @@
 
 import type { App } from "../hub/hub.ts";
 import type { Logger } from "../log.ts";
-import { createRedisClient, type RedisConnection, within } from "../broker/redis_client.ts";
+import {
+  createRedisClient,
+  describeError,
+  type RedisConnection,
+  within,
+} from "../broker/redis_client.ts";
 import {
   type LedgerContext,
   presenceEvent,
@@ -195,7 +200,7 @@ export class RedisLedger implements PresenceLedger {
     if (this.#lost || this.#closed) return;
     this.#lost = true;
     this.#log?.warn(
-      `Webhook presence cannot reach Redis (${(error as Error)?.message ?? error}); ` +
+      `Webhook presence cannot reach Redis (${describeError(error)}); ` +
         "it is written again once Redis answers.",
       { event: "webhook-redis-lost" },
     );
