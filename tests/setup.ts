@@ -33,10 +33,13 @@ export const REQUIREMENTS: readonly Requirement[] = [
     pkg: "python3-prometheus-client",
     why: "the Prometheus project's own parser, for the /metrics tests",
   },
+  { path: "php", pkg: "php-cli", why: "the PHP signature check of docs/webhooks.md" },
+  { path: "openssl", pkg: "openssl", why: "the TLS tests' self-signed certificates" },
+  { path: "git", pkg: "git", why: "the fresh-clone test lists the repository's files" },
 ];
 
 /** Programs that come with Node (the machine has it; Deno is run with npx otherwise). */
-const FROM_NODE = ["node", "npm"];
+export const FROM_NODE: readonly string[] = ["node", "npm"];
 
 async function run(cmd: string, args: string[]): Promise<boolean> {
   const child = new Deno.Command(cmd, { args, stdout: "inherit", stderr: "inherit" }).spawn();
