@@ -45,6 +45,12 @@ const headers = {
 const thunder = new Thunderpush({ apps: [{ publicKey: "k", secret: "s" }] });
 const COUNT = '{"count": 0}\n';
 
+/** The server's checks before the body: the `Host` header, the request target, the route. */
+function checkTarget(req: Request): void {
+  hostError(req);
+  routeOf((targetUrl(req.url) as URL).pathname);
+}
+
 /** The variants, each doing what the one before does and one part more. */
 const variants: Record<string, (req: Request) => Promise<Response>> = {
   "fair anchor (bare-deno-http-read)": async (req) => {
@@ -58,15 +64,13 @@ const variants: Record<string, (req: Request) => Promise<Response>> = {
     return jsonTextResponse(200, COUNT);
   },
   "+ Host check, URL, route": async (req) => {
-    hostError(req);
-    routeOf((targetUrl(req.url) as URL).pathname);
+    checkTarget(req);
     req.headers.get("X-Thunder-Secret-Key");
     JSON.parse(await req.text());
     return jsonTextResponse(200, COUNT);
   },
   "+ body as bytes, strict UTF-8, size limit": async (req) => {
-    hostError(req);
-    routeOf((targetUrl(req.url) as URL).pathname);
+    checkTarget(req);
     req.headers.get("X-Thunder-Secret-Key");
     isJsonText((await readUtf8(req, 65_536))!);
     return jsonTextResponse(200, COUNT);
