@@ -11,7 +11,7 @@
  * @module
  */
 
-import { commandOutput, cpuMicros, spawnChild } from "./proc.ts";
+import { commandOutput, cpuMicros, pinToCpu, spawnChild } from "./proc.ts";
 import { KEY, SECRET, startTarget, type Target } from "./targets.ts";
 
 const POST_SCRIPT = new URL("./wrk/post.lua", import.meta.url).pathname;
@@ -83,12 +83,16 @@ export function parseWrk(output: string): Omit<ApiFigures, "usPerReq"> & { reque
   return { rps, requests, p50Ms: pct("50"), p99Ms: pct("99"), errors: non2xx + socketErrors };
 }
 
-/** Runs wrk once against `url` (POSTing the bench body when `post`) and parses its output. */
+/**
+ * Runs wrk once against `url` (POSTing the bench body when `post`) and parses its output. With
+ * `cpu`, wrk runs on that CPU only (`taskset`).
+ */
 export async function wrk(
   url: string,
   plan: ApiPlan,
   seconds: number,
   post: boolean,
+  cpu?: number,
 ): Promise<ReturnType<typeof parseWrk>> {
   const args = [
     "-t1",
@@ -100,7 +104,10 @@ export async function wrk(
     ...(post ? ["-s", POST_SCRIPT] : []),
     url,
   ];
-  const child = spawnChild("wrk", args, { stdout: "piped", stderr: "piped" });
+  const command = cpu === undefined
+    ? ["wrk", ...args]
+    : ["taskset", "-c", String(cpu), "wrk", ...args];
+  const child = spawnChild(command[0], command.slice(1), { stdout: "piped", stderr: "piped" });
   const out = await child.output();
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success) throw new Error(`wrk failed: ${new TextDecoder().decode(out.stderr)}`);
@@ -186,15 +193,20 @@ export async function runApiSideBySide(
     error: string | null;
   }
   const entries: Entry[] = [];
+  // Every server on CPU 0 and wrk on CPU 1 (when there are two): sharing a core with wrk, a
+  // server's CPU per request swung by half from round to round on the 2-core bench machine.
+  let wrkCpu: number | undefined = 1;
   for (const target of targets) {
     const entry: Entry = { target, server: null, post: [], users: [], error: null };
     entries.push(entry);
     try {
       entry.server = await startTarget(target);
+      if (!(await pinToCpu(entry.server.pid, 0))) wrkCpu = undefined;
     } catch (error) {
       entry.error = (error as Error).message;
     }
   }
+  if (wrkCpu === undefined) say("wrk: servers not pinned to a CPU (taskset failed or one CPU)");
   const urls = (entry: Entry) => {
     const base = `http://127.0.0.1:${entry.server!.port}/api/1.0.0/${KEY}`;
     return { post: `${base}/channels/x/`, users: `${base}/users/` };
@@ -202,7 +214,7 @@ export async function runApiSideBySide(
   const measure = async (entry: Entry, kind: ApiKind): Promise<ApiFigures> => {
     const server = entry.server!;
     const cpu0 = cpuMicros(server.pid);
-    const figures = await wrk(urls(entry)[kind], plan, plan.seconds, kind === "post");
+    const figures = await wrk(urls(entry)[kind], plan, plan.seconds, kind === "post", wrkCpu);
     const cpu = cpuMicros(server.pid) - cpu0;
     const { requests: _, ...rest } = figures;
     return { ...rest, usPerReq: cpu / figures.requests };
@@ -211,8 +223,8 @@ export async function runApiSideBySide(
   try {
     for (const entry of live()) {
       try {
-        await wrk(urls(entry).post, plan, 1, true);
-        await wrk(urls(entry).users, plan, 1, false);
+        await wrk(urls(entry).post, plan, 1, true, wrkCpu);
+        await wrk(urls(entry).users, plan, 1, false, wrkCpu);
       } catch (error) {
         entry.error = (error as Error).message;
       }

@@ -1,49 +1,52 @@
 /**
- * What the API's parts cost in process, without sockets: each variant answers the bench's POST
- * (bench/wrk/post.lua's body to `/channels/x/`) for ready-made `Request`s, one after another; the
- * variants take turns, a round each, and each figure is the median over the rounds. The ladder
- * goes from the fair anchor's work (`bare-deno-http-read`) to the whole server, one part at a
- * time, so the differences say what each part adds.
+ * What the API's parts cost when served: each variant is its own `Deno.serve` in this process,
+ * loaded in turn by `wrk` with the bench's POST (bench/wrk/post.lua's body to `/channels/x/`), and
+ * measured by this process's CPU time per request (this process on one CPU, wrk on another). The ladder goes from the fair anchor's work
+ * (`bare-deno-http-read`) to the whole server, one part at a time, so the differences say what
+ * each part adds. The variants take turns, round after round, the order reversed every round;
+ * each figure is the median over the rounds, and each ratio the median of the rounds' ratios to
+ * the anchor (what the machine's other load does weighs on a round's variants alike).
  *
- * In process a `Request` holds its body as a string, which `text()` gets back for little: reading
- * it as bytes costs more here than when served, where both read a stream (see BENCHMARKS.md).
- *
- * Usage: `deno run -A bench/api_parts.ts [--requests N] [--rounds N]` (default 20,000 and 7).
- * Prints one line per variant: the median µs per request, then each round's figure.
+ * Usage: `deno run -A bench/api_parts.ts [--rounds N] [--seconds S] [--connections C]` (default
+ * 10 rounds of 2 s, 50 connections). Needs `wrk`. Prints one line per variant.
  *
  * @module
  */
 
 // deno-lint-ignore-file no-console
 
+import { cpuUsage } from "node:process";
 import { parseArgs } from "node:util";
 import { Thunderpush } from "../lib/server.ts";
+import { serve } from "../lib/adapters/serve_deno.ts";
 import { hostError, targetUrl } from "../lib/http/request_url.ts";
 import { routeOf } from "../lib/api/routes.ts";
 import { readUtf8 } from "../lib/http/body.ts";
 import { isJsonText } from "../lib/json.ts";
 import { jsonTextResponse } from "../lib/api/errors.ts";
+import { timingSafeEqual } from "../lib/api/auth.ts";
 import { API_HEADERS } from "./servers/_shared.ts";
+import { hasWrk, wrk } from "./api.ts";
+import { pinToCpu } from "./proc.ts";
+import { KEY, SECRET } from "./targets.ts";
 
 const { values } = parseArgs({
   options: {
-    requests: { type: "string", default: "20000" },
-    rounds: { type: "string", default: "7" },
+    rounds: { type: "string", default: "10" },
+    seconds: { type: "string", default: "2" },
+    connections: { type: "string", default: "50" },
   },
 });
-const requests = Number(values.requests);
 const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const plan = { seconds, connections: Number(values.connections), rounds };
+if (!(rounds >= 1 && seconds >= 1 && plan.connections >= 1)) {
+  throw new Error("--rounds, --seconds and --connections take positive numbers");
+}
+if (!(await hasWrk())) throw new Error("wrk is not installed: `deno task setup` installs it");
 
-const url = "http://127.0.0.1:8080/api/1.0.0/k/channels/x/";
-const body = '{"id":"#0#","text":"Hello from the Thunderpush benchmark"}';
-const headers = {
-  "Host": "127.0.0.1:8080",
-  "X-Thunder-Secret-Key": "s",
-  "Content-Type": "application/json",
-  "Content-Length": String(body.length),
-};
-const thunder = new Thunderpush({ apps: [{ publicKey: "k", secret: "s" }] });
 const COUNT = '{"count": 0}\n';
+const thunder = new Thunderpush({ apps: [{ publicKey: KEY, secret: SECRET }] });
 
 /** The server's checks before the body: the `Host` header, the request target, the route. */
 function checkTarget(req: Request): void {
@@ -58,45 +61,69 @@ const variants: Record<string, (req: Request) => Promise<Response>> = {
     JSON.parse(await req.text());
     return new Response(COUNT, { headers: API_HEADERS });
   },
-  "+ the project's Response (headers set after)": async (req) => {
-    req.headers.get("X-Thunder-Secret-Key");
-    JSON.parse(await req.text());
-    return jsonTextResponse(200, COUNT);
-  },
   "+ Host check, URL, route": async (req) => {
     checkTarget(req);
     req.headers.get("X-Thunder-Secret-Key");
     JSON.parse(await req.text());
-    return jsonTextResponse(200, COUNT);
+    return new Response(COUNT, { headers: API_HEADERS });
   },
-  "+ body as bytes, strict UTF-8, size limit": async (req) => {
+  "+ body as bytes: size limit, strict UTF-8": async (req) => {
     checkTarget(req);
     req.headers.get("X-Thunder-Secret-Key");
     isJsonText((await readUtf8(req, 65_536))!);
-    return jsonTextResponse(200, COUNT);
+    return new Response(COUNT, { headers: API_HEADERS });
   },
-  "whole server (+ secret check, publish, counters, clock)": (req) => thunder.fetch(req),
+  "+ secret check, publish, the project's Response": async (req) => {
+    checkTarget(req);
+    const app = thunder.hub.app(KEY)!;
+    timingSafeEqual(req.headers.get("X-Thunder-Secret-Key")!, app.secret);
+    const payload = (await readUtf8(req, 65_536))!;
+    isJsonText(payload);
+    const count = thunder.broker.publishToChannel(app, "x", payload) as number;
+    return jsonTextResponse(200, '{"count": ' + count + "}\n");
+  },
 };
 
-const figures = new Map<string, number[]>();
+/** Each variant's address and how to stop it; the whole server goes through the Deno adapter. */
+const served = Object.entries(variants).map(([name, handler]) => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+  return { name, port: server.addr.port, close: () => server.shutdown() };
+});
+const whole = serve(thunder.handle, { hostname: "127.0.0.1", port: 0 });
+served.push({
+  name: "whole server (its layers, counters, clock; the Deno adapter)",
+  port: whole.addr.port,
+  close: () => whole.close(),
+});
+
+// This process on CPU 0 and wrk on CPU 1, when there are two.
+const wrkCpu = await pinToCpu(Deno.pid, 0) ? 1 : undefined;
+const path = `/api/1.0.0/${KEY}/channels/x/`;
+const cpuMicros = () => {
+  const { user, system } = cpuUsage();
+  return user + system;
+};
+const figures = new Map<string, number[]>(served.map(({ name }) => [name, []]));
+for (const { port } of served) await wrk(`http://127.0.0.1:${port}${path}`, plan, 1, true, wrkCpu);
 for (let round = 0; round < rounds; round++) {
-  for (const [name, answer] of Object.entries(variants)) {
-    const batch = Array.from(
-      { length: requests },
-      () => new Request(url, { method: "POST", headers, body }),
-    );
-    const started = performance.now();
-    for (const req of batch) {
-      const res = await answer(req);
-      if (res.status !== 200) throw new Error(`${name}: status ${res.status}`);
-    }
-    const perRequest = (performance.now() - started) * 1000 / requests;
-    figures.set(name, [...figures.get(name) ?? [], perRequest]);
+  const order = round % 2 === 0 ? served : [...served].reverse();
+  for (const { name, port } of order) {
+    const before = cpuMicros();
+    const run = await wrk(`http://127.0.0.1:${port}${path}`, plan, seconds, true, wrkCpu);
+    const micros = cpuMicros() - before;
+    if (run.errors > 0) throw new Error(`${name}: ${run.errors} errors`);
+    figures.get(name)!.push(micros / run.requests);
   }
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const anchor = figures.get(served[0].name)!;
 for (const [name, xs] of figures) {
-  const median = [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const each = xs.map((x) => x.toFixed(1)).join(" · ");
-  console.log(`${median.toFixed(2).padStart(6)} µs  ${name}  (${each})`);
+  const ratio = median(xs.map((x, i) => x / anchor[i]));
+  console.log(
+    `${median(xs).toFixed(2).padStart(6)} µs  ${ratio.toFixed(2)}x  ${name}  ` +
+      `(${xs.map((x) => x.toFixed(1)).join(" · ")})`,
+  );
 }
 await thunder.close();
+await Promise.all(served.map(({ close }) => close()));

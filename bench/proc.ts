@@ -125,6 +125,23 @@ export async function commandOutput(command: string, args: string[]): Promise<st
   }
 }
 
+/**
+ * Pins every thread of process `pid` to one CPU (`taskset`), so that a load generator on another
+ * CPU does not share its core: CPU per request then varies far less from round to round. False
+ * when it cannot (one CPU, or no `taskset`).
+ */
+export async function pinToCpu(pid: number, cpu: number): Promise<boolean> {
+  if (navigator.hardwareConcurrency < 2) return false;
+  try {
+    const args = ["-a", "-p", "-c", String(cpu), String(pid)];
+    const out = await new Deno.Command("taskset", { args, stdout: "null", stderr: "null" })
+      .output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -50,18 +50,15 @@ export function hostError(req: Request): HttpError | undefined {
 const DOT_SEGMENT = /[/\\](?:\.|%2e){1,2}(?:[/\\?#]|$)/i;
 
 /**
- * Whether the path of an absolute URL, as the runtime wrote it, has a dot segment. The path
- * starts at the first `/`, `\`, `?` or `#` after the scheme's `//` (a checked host holds none of
- * them) and ends at `?` or `#`.
+ * An absolute URL's path: from the first `/`, `\\`, `?` or `#` after the scheme's `//` (a checked
+ * host holds none of them) up to `?` or `#`.
  */
+const URL_PATH = /^[^:/?#]*:\/\/[^/\\?#]*([^?#]*)/;
+
+/** Whether the path of an absolute URL, as the runtime wrote it, has a dot segment. */
 export function hasDotSegment(url: string): boolean {
-  const scheme = url.indexOf("//");
-  if (scheme < 0) return false;
-  let start = scheme + 2;
-  while (start < url.length && !"/\\?#".includes(url[start])) start++;
-  let end = start;
-  while (end < url.length && url[end] !== "?" && url[end] !== "#") end++;
-  return DOT_SEGMENT.test(url.slice(start, end));
+  const path = URL_PATH.exec(url)?.[1];
+  return path !== undefined && DOT_SEGMENT.test(path);
 }
 
 /**
