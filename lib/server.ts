@@ -28,7 +28,7 @@ import { FORCED_LOGOUT } from "./protocol/close_codes.ts";
 import { serveAsset } from "./assets/handler.ts";
 import type { Broker } from "./broker/broker.ts";
 import { MemoryBroker } from "./broker/memory.ts";
-import { hostError, requestUrl, targetUrl } from "./http/request_url.ts";
+import { hostError, requestUrl, targetPath, targetUrl } from "./http/request_url.ts";
 import { historyPolicies } from "./history/policies.ts";
 import type { HistoryPolicies, HistoryPolicy } from "./history/history.ts";
 import { TokenPolicy } from "./auth/policy.ts";
@@ -181,11 +181,12 @@ export class Thunderpush {
     const started = req.method === "POST" || this.log.verboseEnabled
       ? performance.now()
       : undefined;
-    const url = targetUrl(req.url);
-    if (url instanceof HttpError) return errorResponse(url);
-    const path = url.pathname;
+    const path = targetPath(req.url);
+    if (path instanceof HttpError) return errorResponse(path);
     // No asset, SockJS or operations path starts with `/api/`.
     if (isApiPath(path)) return await this.#answerApi(req, path, ctx, started);
+    const url = targetUrl(req.url);
+    if (url instanceof HttpError) return errorResponse(url);
     return await this.#answerOther(req, url, ctx);
   };
 

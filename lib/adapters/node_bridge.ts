@@ -33,7 +33,7 @@ function targetUrl(req: IncomingMessage): string {
 
 /**
  * The `Request` for a Node request: `srvx`'s, with the URL as sent (see `targetUrl`) and a cheaper
- * `arrayBuffer()`. Its signal aborts when `res` closes before it is finished (for an upgrade
+ * `bytes()`. Its signal aborts when `res` closes before it is finished (for an upgrade
  * request, `res` is the response that would answer it if not upgraded).
  */
 export class TargetRequest extends NodeRequest {
@@ -45,11 +45,16 @@ export class TargetRequest extends NodeRequest {
   }
 
   /** The body's bytes, from srvx's body stream (srvx would build a whole undici `Request`). */
-  override arrayBuffer(): Promise<ArrayBuffer> {
+  override bytes(): Promise<Uint8Array<ArrayBuffer>> {
     if (this.bodyUsed) {
       return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
     }
-    return new Response(this.body).arrayBuffer();
+    return new Response(this.body).bytes();
+  }
+
+  /** `bytes()` as an `ArrayBuffer`. */
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    return (await this.bytes()).buffer;
   }
 
   /** A copy; refused once the body was read, as undici's `Request` refuses it. */

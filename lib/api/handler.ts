@@ -45,7 +45,7 @@ import type { Broker } from "../broker/broker.ts";
 import { BrokerUnavailableError } from "../broker/broker.ts";
 import { MemoryBroker } from "../broker/memory.ts";
 import { timingSafeEqual } from "./auth.ts";
-import { readUtf8 } from "../http/body.ts";
+import { decodeUtf8, readBody } from "../http/body.ts";
 import { HttpError } from "../http/errors.ts";
 import { requestUrl } from "../http/request_url.ts";
 import { API_CORS_HEADERS, errorResponse, jsonResponse, jsonTextResponse } from "./errors.ts";
@@ -198,7 +198,7 @@ async function channelAnswer(
 
 /** A POST body as the payload of a publish: one JSON value in UTF-8, else 400 (413: too big). */
 async function readPayload(req: Request, maxMessageSize: number): Promise<string> {
-  const text = await readUtf8(req, maxMessageSize);
+  const text = decodeUtf8(await readBody(req, maxMessageSize));
   if (text === null || !isJsonText(text)) {
     throw new HttpError(400, "Request body is not valid JSON.");
   }

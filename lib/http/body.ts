@@ -6,6 +6,7 @@
  * const post = (body: BodyInit) => new Request("http://localhost/", { method: "POST", body });
  * (await readBody(post("hi"), 10)).length; // 2
  * await readUtf8(post(new Uint8Array([0xff])), 10); // null: not UTF-8
+ * decodeUtf8(new Uint8Array([0xef, 0xbb, 0xbf, 0x31])); // "\uFEFF1": the BOM kept
  * concatBytes([new Uint8Array([1]), new Uint8Array([2])], 2); // Uint8Array [1, 2]
  * ```
  *
@@ -30,19 +31,28 @@ export async function readBody(req: Request, maxBytes: number): Promise<Uint8Arr
   if (length !== null && req.headers.get("Transfer-Encoding") === null) {
     // The server framed the body by its declared length, within the limit: read it whole, which
     // costs far less than a stream reader. The limit still holds should the header lie.
-    const buffer = await req.arrayBuffer();
-    if (buffer.byteLength > maxBytes) throw new HttpError(413, TOO_LARGE_MESSAGE);
-    return new Uint8Array(buffer);
+    const bytes = await req.bytes();
+    if (bytes.byteLength > maxBytes) throw new HttpError(413, TOO_LARGE_MESSAGE);
+    return bytes;
   }
   if (!req.body) return new Uint8Array(0);
   return await readStream(req.body, maxBytes);
 }
 
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /** `readBody` as UTF-8 text (a leading byte order mark kept), or null when it is not UTF-8. */
 export async function readUtf8(req: Request, maxBytes: number): Promise<string | null> {
-  const bytes = await readBody(req, maxBytes);
+  return decodeUtf8(await readBody(req, maxBytes));
+}
+
+/** Bytes as UTF-8 text (a leading byte order mark kept), or null when they are not UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string | null {
+  // The lenient decoder is the runtimes' fast one; a text with U+FFFD in it, which may stand for
+  // bytes that are not UTF-8, is decoded again strictly.
+  const text = decoder.decode(bytes);
+  if (!text.includes("\uFFFD")) return text;
   try {
     return strictDecoder.decode(bytes);
   } catch {

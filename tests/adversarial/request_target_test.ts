@@ -16,7 +16,7 @@ import { Hub } from "../../lib/hub/hub.ts";
 import { createApiHandler } from "../../lib/api/handler.ts";
 import { SockjsServer } from "../../lib/sockjs/server.ts";
 import type { HttpError } from "../../lib/http/errors.ts";
-import { isValidHost, targetUrl } from "../../lib/http/request_url.ts";
+import { isValidHost, targetPath, targetUrl } from "../../lib/http/request_url.ts";
 
 /** A response as read off the socket. */
 interface RawResponse {
@@ -226,4 +226,58 @@ Deno.test("the library handlers refuse a Host that is no host and a path with do
   assert.equal((targetUrl("http://x/a..b/.c/?q=/../") as URL).pathname, "/a..b/.c/");
   for (const host of BAD_HOSTS) assert.equal(isValidHost(host), false, host);
   for (const host of GOOD_HOSTS) assert.equal(isValidHost(host), true, host);
+});
+
+Deno.test("targetPath reads what targetUrl parses, for every URL, twice in a row", () => {
+  // Hosts the URL parser refuses after a valid one (the path is read from the string only after
+  // the same scheme and host parsed), paths it would change (encoding, backslashes, dot segments).
+  const prefixes = [
+    "http://h",
+    "http://h:8080",
+    "http://1.2.3.999",
+    "https://[::1]",
+    "http://x:99999",
+  ];
+  const pieces = [
+    "/",
+    "\\",
+    ".",
+    "..",
+    "%2e",
+    "%2E",
+    "?",
+    "#",
+    "a",
+    "%ff",
+    " ",
+    '"',
+    "é",
+    "{",
+    "'",
+    "~",
+  ];
+  const whatTargetUrl = (url: string) => {
+    const parsed = targetUrl(url);
+    return parsed instanceof URL ? parsed.pathname : parsed.status;
+  };
+  const whatTargetPath = (url: string) => {
+    const path = targetPath(url);
+    return typeof path === "string" ? path : path.status;
+  };
+  let seed = 7; // xorshift32: the same URLs every run
+  const next = (n: number) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  for (let i = 0; i < 20_000; i++) {
+    let path = "/api";
+    for (let j = next(6); j >= 0; j--) path += pieces[next(pieces.length)];
+    for (const url of [prefixes[next(prefixes.length)] + path, "*", "http://h"]) {
+      assert.equal(whatTargetPath(url), whatTargetUrl(url), url);
+      assert.equal(whatTargetPath(url), whatTargetUrl(url), url);
+    }
+  }
+  assert.equal(targetPath("http://h/api/1.0.0/k/channels/x/"), "/api/1.0.0/k/channels/x/");
 });
