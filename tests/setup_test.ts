@@ -7,8 +7,11 @@
 import assert from "node:assert/strict";
 import { FROM_NODE, REQUIREMENTS } from "./setup.ts";
 
-/** Programs every Linux machine has, or that the tests start as Deno itself. */
-const BASE = new Set(["deno", "true"]);
+/**
+ * Programs every Linux machine has (`taskset`: Debian's essential util-linux; the bench runs
+ * unpinned without it), or that the tests start as Deno itself.
+ */
+const BASE = new Set(["deno", "true", "taskset"]);
 
 /** The `.ts` files below a folder. */
 function* sources(dir: string): Generator<string> {
